@@ -1,0 +1,16 @@
+"""The ``sluice`` command line."""
+
+from __future__ import annotations
+
+import click
+
+from sluice import __version__
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sluice")
+def main() -> None:
+    """Sluice: author, compile and run Kubeflow-compatible ML pipelines."""
+
+
+__all__ = ["main"]
