@@ -1,0 +1,60 @@
+"""Sluice's SQL store: the state the engine, the REST service and the UI share.
+
+Open it with ``Store.open(url)`` (SQLite by default; PostgreSQL and MySQL/MariaDB in production), which migrates
+the schema to the newest revision. The ORM models live in ``sluice.store.models`` for the service's queries.
+"""
+
+from ._errors import (
+    ConflictError,
+    ConstraintError,
+    IllegalTransitionError,
+    InvalidReferenceError,
+    LeaseLostError,
+    NotFoundError,
+    StoreError,
+)
+from ._migrate import alembic_config, head_revision
+from ._states import (
+    ACTIVE_STATES,
+    LEGAL_TRANSITIONS,
+    TERMINAL_STATES,
+    ArtifactState,
+    EventType,
+    ExecutionState,
+    RecurringRunMode,
+    RuntimeState,
+    StorageState,
+    TaskKind,
+    is_legal_transition,
+)
+from ._store import DEFAULT_EXPERIMENT_NAME, Store
+from ._types import new_id, utcnow
+from ._url import redact
+
+__all__ = [
+    "ACTIVE_STATES",
+    "DEFAULT_EXPERIMENT_NAME",
+    "LEGAL_TRANSITIONS",
+    "TERMINAL_STATES",
+    "ArtifactState",
+    "ConflictError",
+    "ConstraintError",
+    "EventType",
+    "ExecutionState",
+    "IllegalTransitionError",
+    "InvalidReferenceError",
+    "LeaseLostError",
+    "NotFoundError",
+    "RecurringRunMode",
+    "RuntimeState",
+    "StorageState",
+    "Store",
+    "StoreError",
+    "TaskKind",
+    "alembic_config",
+    "head_revision",
+    "is_legal_transition",
+    "new_id",
+    "redact",
+    "utcnow",
+]

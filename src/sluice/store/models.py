@@ -1,0 +1,488 @@
+"""The ORM models: one class per table. The REST service queries these directly.
+
+Conventions: ids are string UUIDs made by Python (``new_id``); timestamps are aware UTC datetimes with microseconds;
+JSON columns hold plain dicts/lists (assign a new value to change one: in-place mutation is not tracked); states are
+``StrEnum`` members stored as their names. Deleting a parent deletes its children in the database itself
+(``ON DELETE CASCADE``), so bulk deletes and the ORM agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from ._states import (
+    ArtifactState,
+    EventType,
+    ExecutionState,
+    RecurringRunMode,
+    RuntimeState,
+    StorageState,
+    TaskKind,
+)
+from ._types import (
+    AutoIncrementId,
+    IdString,
+    JsonDocument,
+    LargeText,
+    StrEnumColumn,
+    UtcDateTime,
+    new_id,
+    utcnow,
+)
+
+__all__ = [
+    "Artifact",
+    "Association",
+    "Attribution",
+    "Base",
+    "Context",
+    "Event",
+    "Execution",
+    "Experiment",
+    "Pipeline",
+    "PipelineVersion",
+    "RecurringRun",
+    "RecurringRunFire",
+    "Run",
+    "RunMetric",
+    "RunStateHistory",
+    "Task",
+    "TaskStateHistory",
+]
+
+JsonObject = dict[str, Any]
+
+NAME_LENGTH = 255
+URL_LENGTH = 2048
+# MySQL/InnoDB keys are at most 3072 bytes and utf8mb4 takes 4 bytes a character: run_id (36) + path (700) fit.
+TASK_PATH_LENGTH = 700
+
+# Deterministic constraint names, so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# utf8mb4_bin: names compare case-sensitively and sort by code point, as on SQLite and PostgreSQL.
+MYSQL_TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every Sluice table."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _id_column() -> Mapped[str]:
+    return mapped_column(IdString(), primary_key=True, default=new_id)
+
+
+def _created_at_column() -> Mapped[datetime]:
+    return mapped_column(UtcDateTime(), default=utcnow, nullable=False)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pipelines, experiments, runs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Pipeline(Base):
+    __tablename__ = "pipelines"
+    __table_args__ = (
+        UniqueConstraint("namespace", "name"),
+        Index(None, "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    description: Mapped[str] = mapped_column(LargeText, default="")
+    # "" is the single-user namespace; not NULL, so (namespace, name) uniqueness holds there too.
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    created_at: Mapped[datetime] = _created_at_column()
+
+    versions: Mapped[list[PipelineVersion]] = relationship(
+        back_populates="pipeline", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PipelineVersion(Base):
+    __tablename__ = "pipeline_versions"
+    __table_args__ = (
+        UniqueConstraint("pipeline_id", "name"),
+        Index(None, "pipeline_id", "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    pipeline_id: Mapped[str] = mapped_column(IdString(), ForeignKey("pipelines.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    description: Mapped[str] = mapped_column(LargeText, default="")
+    pipeline_spec: Mapped[JsonObject] = mapped_column(JsonDocument)
+    platform_spec: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    code_source_url: Mapped[str | None] = mapped_column(String(URL_LENGTH), default=None)
+    package_url: Mapped[str | None] = mapped_column(String(URL_LENGTH), default=None)
+    created_at: Mapped[datetime] = _created_at_column()
+
+    pipeline: Mapped[Pipeline] = relationship(back_populates="versions")
+
+
+class Experiment(Base):
+    __tablename__ = "experiments"
+    __table_args__ = (
+        UniqueConstraint("namespace", "name"),
+        Index(None, "created_at"),
+        Index(None, "storage_state"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    description: Mapped[str] = mapped_column(LargeText, default="")
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    storage_state: Mapped[StorageState] = mapped_column(
+        StrEnumColumn(StorageState), default=StorageState.AVAILABLE
+    )
+    created_at: Mapped[datetime] = _created_at_column()
+    last_run_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    __table_args__ = (
+        Index(None, "experiment_id", "created_at"),
+        Index(None, "created_at"),
+        Index(None, "finished_at"),
+        Index(None, "display_name"),
+        Index(None, "storage_state", "created_at"),
+        Index(None, "pipeline_version_id"),
+        Index(None, "recurring_run_id"),
+        # Finding runs that need an engine: active state, stale or missing heartbeat.
+        Index(None, "state", "lease_heartbeat_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    # RESTRICT: deleting an experiment must not silently erase its run history.
+    experiment_id: Mapped[str] = mapped_column(IdString(), ForeignKey("experiments.id", ondelete="RESTRICT"))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    description: Mapped[str] = mapped_column(LargeText, default="")
+    # The run keeps its own snapshot of the spec, so deleting the version only unlinks it.
+    pipeline_version_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("pipeline_versions.id", ondelete="SET NULL"), default=None
+    )
+    pipeline_spec: Mapped[JsonObject] = mapped_column(JsonDocument)
+    platform_spec: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    # {"parameters": {...}, "pipeline_root": "..."} as in KFP's RuntimeConfig.
+    runtime_config: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    state: Mapped[RuntimeState] = mapped_column(StrEnumColumn(RuntimeState), default=RuntimeState.PENDING)
+    storage_state: Mapped[StorageState] = mapped_column(
+        StrEnumColumn(StorageState), default=StorageState.AVAILABLE
+    )
+    created_at: Mapped[datetime] = _created_at_column()
+    scheduled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    error: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    recurring_run_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("recurring_runs.id", ondelete="SET NULL"), default=None
+    )
+    service_account: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    cache_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Engine lease: which engine process drives the run, and when it last said it is alive.
+    lease_owner: Mapped[str | None] = mapped_column(String(NAME_LENGTH), default=None)
+    lease_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+    experiment: Mapped[Experiment] = relationship()
+    pipeline_version: Mapped[PipelineVersion | None] = relationship()
+    tasks: Mapped[list[Task]] = relationship(
+        back_populates="run", cascade="all, delete-orphan", passive_deletes=True, foreign_keys="Task.run_id"
+    )
+    state_history: Mapped[list[RunStateHistory]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="RunStateHistory.id"
+    )
+
+
+class RunStateHistory(Base):
+    __tablename__ = "run_state_history"
+    __table_args__ = (Index(None, "run_id", "id"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(IdString(), ForeignKey("runs.id", ondelete="CASCADE"))
+    state: Mapped[RuntimeState] = mapped_column(StrEnumColumn(RuntimeState))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    error: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Tasks
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("run_id", "path"),
+        Index(None, "parent_task_id"),
+        Index(None, "cache_fingerprint", "state"),
+        Index(None, "cached_from_task_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    run_id: Mapped[str] = mapped_column(IdString(), ForeignKey("runs.id", ondelete="CASCADE"))
+    # The DAG, loop or condition task this one runs inside; None for the run's root DAG.
+    parent_task_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("tasks.id", ondelete="CASCADE"), default=None
+    )
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    # Where the task sits in the run, e.g. "root/for-loop-2/3/train": unique within the run.
+    path: Mapped[str] = mapped_column(String(TASK_PATH_LENGTH))
+    iteration_index: Mapped[int | None] = mapped_column(Integer, default=None)
+    kind: Mapped[TaskKind] = mapped_column(StrEnumColumn(TaskKind))
+    state: Mapped[RuntimeState] = mapped_column(StrEnumColumn(RuntimeState), default=RuntimeState.PENDING)
+    created_at: Mapped[datetime] = _created_at_column()
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    cache_fingerprint: Mapped[str | None] = mapped_column(String(128), default=None)
+    cached_from_task_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("tasks.id", ondelete="SET NULL"), default=None
+    )
+    inputs: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    outputs: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    error: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    executor_input: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    pid: Mapped[int | None] = mapped_column(Integer, default=None)
+    log_uri: Mapped[str | None] = mapped_column(String(URL_LENGTH), default=None)
+
+    run: Mapped[Run] = relationship(back_populates="tasks", foreign_keys=[run_id])
+    state_history: Mapped[list[TaskStateHistory]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="TaskStateHistory.id"
+    )
+
+
+class TaskStateHistory(Base):
+    __tablename__ = "task_state_history"
+    __table_args__ = (Index(None, "task_id", "id"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(IdString(), ForeignKey("tasks.id", ondelete="CASCADE"))
+    state: Mapped[RuntimeState] = mapped_column(StrEnumColumn(RuntimeState))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    message: Mapped[str | None] = mapped_column(LargeText, default=None)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Metadata, shaped like ML Metadata (MLMD): artifacts, executions, the events linking them, and contexts.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Artifact(Base):
+    __tablename__ = "artifacts"
+    __table_args__ = (
+        Index(None, "uri", mysql_length={"uri": 255}),
+        Index(None, "schema_title"),
+        Index(None, "created_at"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    uri: Mapped[str] = mapped_column(String(URL_LENGTH))
+    schema_title: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    schema_version: Mapped[str] = mapped_column(String(32), default="0.0.1")
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    # The artifact's own metadata (KFP `artifact.metadata`, e.g. metric values, framework).
+    metadata_: Mapped[JsonObject] = mapped_column("metadata", JsonDocument, default=dict)
+    state: Mapped[ArtifactState] = mapped_column(StrEnumColumn(ArtifactState), default=ArtifactState.LIVE)
+    created_at: Mapped[datetime] = _created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Execution(Base):
+    __tablename__ = "executions"
+    __table_args__ = (Index(None, "run_id"), Index(None, "task_id"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    run_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("runs.id", ondelete="CASCADE"), default=None
+    )
+    task_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("tasks.id", ondelete="CASCADE"), default=None
+    )
+    # MLMD execution type, e.g. "system.ContainerExecution", "system.DAGExecution", "system.ImporterExecution".
+    type: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    state: Mapped[ExecutionState] = mapped_column(StrEnumColumn(ExecutionState), default=ExecutionState.NEW)
+    properties: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = _created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    __table_args__ = (
+        Index(None, "artifact_id", "type"),
+        Index(None, "execution_id", "type"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    execution_id: Mapped[str] = mapped_column(IdString(), ForeignKey("executions.id", ondelete="CASCADE"))
+    artifact_id: Mapped[str] = mapped_column(IdString(), ForeignKey("artifacts.id", ondelete="CASCADE"))
+    type: Mapped[EventType] = mapped_column(StrEnumColumn(EventType))
+    # MLMD's event path: the input/output name, and the position within a list of artifacts.
+    key: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    list_index: Mapped[int | None] = mapped_column(Integer, default=None)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class Context(Base):
+    __tablename__ = "contexts"
+    __table_args__ = (UniqueConstraint("type", "name"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    # e.g. "system.PipelineRun" (name: the run id) or "system.Pipeline" (name: the pipeline name).
+    type: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    properties: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = _created_at_column()
+
+
+class Association(Base):
+    """An execution belongs to a context."""
+
+    __tablename__ = "associations"
+    __table_args__ = (Index(None, "execution_id"), MYSQL_TABLE_OPTIONS)
+
+    context_id: Mapped[str] = mapped_column(
+        IdString(), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True
+    )
+    execution_id: Mapped[str] = mapped_column(
+        IdString(), ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class Attribution(Base):
+    """An artifact belongs to a context."""
+
+    __tablename__ = "attributions"
+    __table_args__ = (Index(None, "artifact_id"), MYSQL_TABLE_OPTIONS)
+
+    context_id: Mapped[str] = mapped_column(
+        IdString(), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True
+    )
+    artifact_id: Mapped[str] = mapped_column(
+        IdString(), ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class RunMetric(Base):
+    """One scalar metric a run logged, so runs can be filtered and sorted by it."""
+
+    __tablename__ = "run_metrics"
+    __table_args__ = (
+        Index(None, "name", "value"),
+        Index(None, "run_id", "name"),
+        Index(None, "task_id"),
+        Index(None, "artifact_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(IdString(), ForeignKey("runs.id", ondelete="CASCADE"))
+    task_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("tasks.id", ondelete="CASCADE"), default=None
+    )
+    artifact_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("artifacts.id", ondelete="SET NULL"), default=None
+    )
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    # Double: MySQL's FLOAT is single precision.
+    value: Mapped[float] = mapped_column(Double)
+    created_at: Mapped[datetime] = _created_at_column()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Recurring runs
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class RecurringRun(Base):
+    __tablename__ = "recurring_runs"
+    __table_args__ = (
+        # The scheduler's question: which enabled recurring runs are due?
+        Index(None, "mode", "next_fire_at"),
+        Index(None, "next_fire_at"),
+        Index(None, "experiment_id", "created_at"),
+        Index(None, "created_at"),
+        Index(None, "pipeline_version_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    display_name: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    description: Mapped[str] = mapped_column(LargeText, default="")
+    experiment_id: Mapped[str] = mapped_column(IdString(), ForeignKey("experiments.id", ondelete="RESTRICT"))
+    # Either a pipeline version (the spec is read when firing) or an inline spec.
+    pipeline_version_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("pipeline_versions.id", ondelete="SET NULL"), default=None
+    )
+    pipeline_spec: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    platform_spec: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    runtime_config: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    # {"cron": {"expression": "0 * * * *", "time_zone": "Europe/Paris"}} or {"interval_seconds": 3600}.
+    trigger: Mapped[JsonObject] = mapped_column(JsonDocument)
+    start_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    end_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    max_concurrency: Mapped[int] = mapped_column(Integer, default=1)
+    no_catchup: Mapped[bool] = mapped_column(Boolean, default=False)
+    mode: Mapped[RecurringRunMode] = mapped_column(
+        StrEnumColumn(RecurringRunMode), default=RecurringRunMode.ENABLED
+    )
+    service_account: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    created_at: Mapped[datetime] = _created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+    next_fire_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    last_fired_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class RecurringRunFire(Base):
+    """One scheduled firing; the unique key is what stops two schedulers from firing the same slot."""
+
+    __tablename__ = "recurring_run_fires"
+    __table_args__ = (
+        UniqueConstraint("recurring_run_id", "scheduled_for"),
+        Index(None, "run_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    recurring_run_id: Mapped[str] = mapped_column(
+        IdString(), ForeignKey("recurring_runs.id", ondelete="CASCADE")
+    )
+    scheduled_for: Mapped[datetime] = mapped_column(UtcDateTime())
+    run_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("runs.id", ondelete="SET NULL"), default=None
+    )
+    fired_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,0 +1,143 @@
+"""Fixtures giving each test module a fresh, empty database on each backend.
+
+Backends: SQLite (a file in tmp_path), PostgreSQL and MariaDB/MySQL servers. The servers' admin URLs come from
+``SLUICE_TEST_POSTGRES_URL`` / ``SLUICE_TEST_MYSQL_URL`` (defaults: the local CI servers); set one to ``skip`` to
+leave that backend out. Each test session makes its own uniquely named databases on the servers (so parallel
+sessions and xdist workers never meet) and drops them when done. An unreachable server skips its backend
+locally and fails under CI (``CI`` set), where the servers are part of the contract.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from sluice.store import Store
+from sluice.store.models import Base
+
+BACKENDS = ("sqlite", "postgresql", "mysql")
+
+_ADMIN_URLS = {
+    "postgresql": os.environ.get("SLUICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "mysql": os.environ.get("SLUICE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
+}
+
+
+@dataclass
+class DatabaseServer:
+    """A PostgreSQL or MySQL server on which the session creates and drops its own databases."""
+
+    backend: str
+    admin_url: URL
+    prefix: str
+    created: list[str] = field(default_factory=list)
+
+    def _admin(self) -> Engine:
+        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
+
+    def create_database(self) -> URL:
+        name = f"{self.prefix}_{len(self.created)}"
+        engine = self._admin()
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql(f"CREATE DATABASE {name}")
+        finally:
+            engine.dispose()
+        self.created.append(name)
+        return self.admin_url.set(database=name)
+
+    def drop_database(self, name: str) -> None:
+        engine = self._admin()
+        try:
+            with engine.connect() as connection:
+                if self.backend == "postgresql":
+                    # FORCE: a test that leaked a connection must not leave the database behind.
+                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                else:
+                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        finally:
+            engine.dispose()
+
+
+def _probe(url: URL) -> str | None:
+    """None when the server answers, else why not."""
+    engine = create_engine(url, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+    except SQLAlchemyError as exc:
+        return str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip()
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_servers() -> Iterator[dict[str, DatabaseServer | str]]:
+    """Per server backend: the server, or the reason it is unavailable."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    token = f"sluice_test_{uuid.uuid4().hex[:8]}_{worker}"
+    servers: dict[str, DatabaseServer | str] = {}
+    for backend, raw_url in _ADMIN_URLS.items():
+        if raw_url == "skip":
+            servers[backend] = f"{backend} disabled by its SLUICE_TEST_*_URL"
+            continue
+        url = make_url(raw_url)
+        problem = _probe(url)
+        servers[backend] = DatabaseServer(backend, url, token) if problem is None else f"{url}: {problem}"
+    yield servers
+    for server in servers.values():
+        if isinstance(server, DatabaseServer):
+            for name in server.created:
+                server.drop_database(name)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    database_servers: dict[str, DatabaseServer | str],
+) -> Iterator[str]:
+    """A fresh, empty database for this module, on each backend in turn."""
+    backend: str = request.param
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'sluice.db'}"
+        return
+    server = database_servers[backend]
+    if isinstance(server, str):
+        if os.environ.get("CI"):
+            pytest.fail(f"{backend} server unavailable under CI: {server}")
+        pytest.skip(f"{backend} server unavailable: {server}")
+    url = server.create_database()
+    yield url.render_as_string(hide_password=False)
+    server.drop_database(url.database or "")
+
+
+@pytest.fixture(scope="module")
+def module_store(database_url: str) -> Iterator[Store]:
+    """The module's store, migrated once."""
+    store = Store.open(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def store(module_store: Store) -> Iterator[Store]:
+    """The module's store, emptied after each test so tests never see each other's rows."""
+    yield module_store
+    with module_store.session() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(delete(table))
+    module_store.default_experiment()
+
+
+@pytest.fixture
+def backend(database_url: str) -> str:
+    return make_url(database_url).get_backend_name()
