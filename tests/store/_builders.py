@@ -15,7 +15,9 @@ SPEC: dict[str, Any] = {
 }
 
 
-def make_pipeline_version(store: Store, *, pipeline_name: str = "train", version_name: str = "v1") -> PipelineVersion:
+def make_pipeline_version(
+    store: Store, *, pipeline_name: str = "train", version_name: str = "v1"
+) -> PipelineVersion:
     with store.session() as session:
         pipeline = Pipeline(name=pipeline_name, display_name=pipeline_name)
         session.add(pipeline)

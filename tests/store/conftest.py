@@ -25,7 +25,9 @@ from sluice.store.models import Base
 BACKENDS = ("sqlite", "postgresql", "mysql")
 
 _ADMIN_URLS = {
-    "postgresql": os.environ.get("SLUICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"),
+    "postgresql": os.environ.get(
+        "SLUICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    ),
     "mysql": os.environ.get("SLUICE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
 }
 

@@ -39,7 +39,9 @@ def test_database_is_at_head(store: Store) -> None:
     assert store.schema_revision() == head_revision() == "0001"
 
 
-def test_alembic_check_finds_no_difference_between_models_and_migrations(database_url: str, store: Store) -> None:
+def test_alembic_check_finds_no_difference_between_models_and_migrations(
+    database_url: str, store: Store
+) -> None:
     # `alembic check` runs autogenerate through the packaged env.py and raises on any pending change.
     command.check(alembic_config(database_url))
 
@@ -107,7 +109,9 @@ def test_the_service_filters_and_sorts_on_indexed_columns(store: Store) -> None:
         keys |= {tuple(u["column_names"]) for u in inspector.get_unique_constraints(table)}
         return {k for k in keys if None not in k}  # type: ignore[comparison-overlap]
 
-    assert {("experiment_id", "created_at"), ("state", "lease_heartbeat_at"), ("display_name",)} <= indexed("runs")
+    assert {("experiment_id", "created_at"), ("state", "lease_heartbeat_at"), ("display_name",)} <= indexed(
+        "runs"
+    )
     assert {("cache_fingerprint", "state"), ("run_id", "path")} <= indexed("tasks")
     assert ("name", "value") in indexed("run_metrics")
     assert {("next_fire_at",), ("mode", "next_fire_at")} <= indexed("recurring_runs")
