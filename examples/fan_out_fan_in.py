@@ -86,7 +86,7 @@ def worst_store_rate(rates: List[float]) -> float:
 
 @dsl.pipeline(name="regional-sales")
 def regional_sales(days: int = 30, seed: int = 11, store_count: int = 5) -> int:
-    # Item fields are read as attributes, so avoid keys that tasks' outputs already use (``name``),
+    # Fields are read as attributes of the loop item, so avoid names the item already has (``name``),
     # and give every field one type: kfp types them all like the first dict's first value.
     with dsl.ParallelFor(
         [
