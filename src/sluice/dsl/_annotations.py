@@ -7,7 +7,6 @@ standard library only.
 
 from __future__ import annotations
 
-import builtins
 import types
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar, Union, get_args, get_origin
 
@@ -125,7 +124,7 @@ def strip_optional(annotation: object) -> tuple[object, bool]:
     return annotation, False
 
 
-def _path_type(type_: object) -> str | type:
+def _path_type(type_: object) -> object:
     """What ``InputPath(type_).type`` holds: the parameter type as given, else a bundled artifact type."""
     if is_artifact_class(type_):
         artifact_class: type[Artifact] = type_  # type: ignore[assignment]
@@ -134,7 +133,7 @@ def _path_type(type_: object) -> str | type:
         named_class = artifact_class_for_type_name(type_)
         if named_class is not None:
             return f"{named_class.schema_title}@{named_class.schema_version}"
-    if parameter_type_of(type_) is not None and isinstance(type_, (str, type)):
+    if parameter_type_of(type_) is not None:
         return type_
     # Like KFP: no type, or an unknown one, means a generic artifact.
     return f"{Artifact.schema_title}@{Artifact.schema_version}"
@@ -145,7 +144,7 @@ class _PathAnnotation:
 
     def __init__(self, type: object = None) -> None:
         # ``type`` as KFP canonicalizes it: a parameter type as given, or "system.Dataset@0.0.1".
-        self.type: str | builtins.type = _path_type(type)
+        self.type: object = _path_type(type)
 
     @property
     def artifact_class(self) -> type[Artifact] | None:

@@ -36,8 +36,9 @@ def _make_dsl_alias(sluice_dsl: ModuleType, module_name: str) -> ModuleType:
     alias.__path__ = []  # a package, so that ``kfp.dsl.types`` and friends can be registered under it
 
     def resolve(name: str) -> Any:
-        # Looked up on each access, so names sluice.dsl gains later are found too.
-        if hasattr(sluice_dsl, name):
+        # Looked up on each access, so names sluice.dsl gains later are found too. Dunders (__file__,
+        # __spec__...) stay the alias's own, so tools see a module without a file, not sluice.dsl's.
+        if not name.startswith("__") and hasattr(sluice_dsl, name):
             return getattr(sluice_dsl, name)
         if name in _PASS_THROUGH_DECORATORS:
             return _pass_through_decorator
