@@ -7,9 +7,12 @@ not need a parser library. The executor itself is imported only once the flags a
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
 
 from sluice.runtime._errors import ExecutorInputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # collections.abc is not loaded at interpreter start; annotations need no import
+    from collections.abc import Sequence
 
 __all__ = ["main", "parse_arguments"]
 
