@@ -1,0 +1,58 @@
+"""The artifact store interface: where task outputs live, by URI, and where a task reads or writes them.
+
+Shaped after fsspec's file systems (a protocol, paths joined under a root, ``open``/``exists``) so an
+object store (``s3://``, ``gs://``) can implement the same interface; the engine only speaks in URIs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+__all__ = ["ArtifactStore", "UnsafePathError", "check_path_part"]
+
+
+class UnsafePathError(ValueError):
+    """A name used to build an artifact path would escape the store's root (``..``, ``/``, NUL, ...)."""
+
+
+def check_path_part(part: str, what: str = "path part") -> str:
+    """``part`` if it is one safe path segment; raises UnsafePathError naming ``what`` otherwise.
+
+    Task and output names come from the pipeline file, which a user may have written by hand: none of
+    them may climb out of the run's folder.
+    """
+    if not part or part in (".", "..") or "/" in part or "\\" in part or "\0" in part:
+        raise UnsafePathError(
+            f"{what} {part!r} is not a safe path segment (no '/', '..', NUL or empty names)"
+        )
+    return part
+
+
+class ArtifactStore(Protocol):
+    """Where artifacts live: URIs under one root, and how to reach their bytes."""
+
+    @property
+    def root_uri(self) -> str:
+        """The pipeline root, as a URI (``{{$.pipeline_root}}``)."""
+        ...
+
+    def uri_for(self, *parts: str) -> str:
+        """The URI of ``parts`` joined under the root; each part must be a safe segment."""
+        ...
+
+    def local_path(self, uri: str) -> Path:
+        """Where a task on this machine reads or writes ``uri``."""
+        ...
+
+    def exists(self, uri: str) -> bool:
+        """Whether something is stored at ``uri``."""
+        ...
+
+    def open(self, uri: str, mode: str = "rb") -> IO[Any]:
+        """Open the file at ``uri``."""
+        ...
+
+    def contains(self, uri: str) -> bool:
+        """Whether ``uri`` lies under this store's root (outputs the engine itself placed)."""
+        ...

@@ -1,0 +1,400 @@
+"""Running, resuming and terminating runs: the functions behind ``sluice.run`` and ``sluice run/runs``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sluice import _home
+from sluice.artifacts import LocalArtifactStore
+from sluice.engine._engine import EngineOptions, RunEngine, engine_owner_id, owner_is_dead
+from sluice.engine._errors import EngineError, PipelineInputError
+from sluice.engine._load import load_document
+from sluice.engine._observer import RunObserver
+from sluice.engine._result import RunResult, load_run_result
+from sluice.engine._values import coerce_value, parse_cli_value
+from sluice.ir import (
+    IRError,
+    ParameterType,
+    PipelineDocument,
+    PipelineSpec,
+    PlatformSpec,
+    check_references,
+    validate_with_protobuf,
+)
+from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
+from sluice.store.models import Run, Task
+
+__all__ = ["Workspace", "parse_arguments", "resume_run", "run_pipeline", "terminate_run"]
+
+LEASE_STALE_AFTER = timedelta(seconds=30)
+_S = RuntimeState
+
+
+@dataclass
+class Workspace:
+    """Where runs are kept: the store and the artifact root (``$SLUICE_HOME`` by default)."""
+
+    home: Path
+    database_url: str
+    pipeline_root: Path
+
+    @classmethod
+    def resolve(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        database_url: str | None = None,
+        pipeline_root: str | os.PathLike[str] | None = None,
+    ) -> Workspace:
+        if home is not None:
+            home_path = Path(home).expanduser().absolute()
+            home_path.mkdir(parents=True, exist_ok=True)
+        else:
+            home_path = _home.sluice_home()
+        return cls(
+            home=home_path,
+            database_url=database_url or _home.database_url(home_path),
+            pipeline_root=Path(pipeline_root).absolute() if pipeline_root else _home.artifact_root(home_path),
+        )
+
+    @contextlib.contextmanager
+    def store(self) -> Iterator[Store]:
+        store = Store.open(self.database_url)
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+def parse_arguments(spec: PipelineSpec, pairs: list[str]) -> dict[str, Any]:
+    """``name=value`` strings typed by the pipeline's input definitions (the CLI's ``-p``)."""
+    definitions = spec.root.input_definitions if spec.root else None
+    parameters = definitions.parameters if definitions else {}
+    arguments: dict[str, Any] = {}
+    for pair in pairs:
+        name, separator, text = pair.partition("=")
+        if not separator:
+            raise PipelineInputError(f"-p {pair!r}: expected name=value")
+        if name not in parameters:
+            known = ", ".join(sorted(parameters)) or "none"
+            raise PipelineInputError(f"-p {name}: the pipeline has no input {name!r} (inputs: {known})")
+        try:
+            arguments[name] = parse_cli_value(text, parameters[name].parameter_type)
+        except ValueError as error:
+            raise PipelineInputError(f"pipeline input {name!r}: {error}") from None
+    return arguments
+
+
+def _complete_arguments(spec: PipelineSpec, arguments: dict[str, Any]) -> dict[str, Any]:
+    """The given arguments checked and typed, plus defaults; raises PipelineInputError naming the input."""
+    definitions = spec.root.input_definitions if spec.root else None
+    parameters = definitions.parameters if definitions else {}
+    artifact_inputs = definitions.artifacts if definitions else {}
+    unknown = sorted(set(arguments) - set(parameters))
+    if unknown:
+        known = ", ".join(sorted(parameters)) or "none"
+        raise PipelineInputError(f"the pipeline has no input {unknown[0]!r} (inputs: {known})")
+    complete: dict[str, Any] = {}
+    for name, definition in parameters.items():
+        if name in arguments:
+            value = arguments[name]
+        elif definition.default_value is not None:
+            value = definition.default_value
+        elif definition.is_optional:
+            continue
+        else:
+            raise PipelineInputError(f"missing required pipeline input {name!r} ({_type_text(definition)})")
+        try:
+            complete[name] = coerce_value(value, definition.parameter_type)
+        except ValueError as error:
+            raise PipelineInputError(f"pipeline input {name!r}: {error}") from None
+    for name, artifact_definition in artifact_inputs.items():
+        if not artifact_definition.is_optional:
+            raise PipelineInputError(f"pipeline input artifact {name!r} cannot be given on one machine yet")
+    return complete
+
+
+def _type_text(definition: Any) -> str:
+    parameter_type = definition.parameter_type
+    return str(parameter_type.value).lower() if isinstance(parameter_type, ParameterType) else "any"
+
+
+def _display_name(spec: PipelineSpec | None, source: Any) -> str:
+    name = spec.pipeline_info.name if spec is not None and spec.pipeline_info else None
+    if not name:
+        name = Path(str(source)).stem if isinstance(source, str | os.PathLike) else "pipeline"
+    return f"{name}-{utcnow().strftime('%Y%m%d-%H%M%S')}"
+
+
+def _record_failed_run(
+    store: Store, spec_dict: dict[str, Any], display_name: str, message: str, arguments: dict[str, Any]
+) -> str:
+    """A run that could not start, recorded FAILED with the reason (and nothing else touched)."""
+    with store.session() as session:
+        run = store.create_run(
+            pipeline_spec=spec_dict,
+            display_name=display_name,
+            runtime_config={"parameters": _jsonable(arguments)},
+            session=session,
+        )
+        store.transition_run(run.id, _S.FAILED, error={"message": message}, session=session)
+        return run.id
+
+
+def _jsonable(arguments: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    safe: dict[str, Any] = {}
+    for name, value in arguments.items():
+        try:
+            json.dumps(value)
+            safe[name] = value
+        except (TypeError, ValueError):
+            safe[name] = repr(value)
+    return safe
+
+
+def _validated(pipeline: Any, pipeline_name: str | None) -> PipelineDocument:
+    document = load_document(pipeline, pipeline_name)
+    check_references(document.spec)
+    validate_with_protobuf(document)
+    return document
+
+
+def run_pipeline(
+    pipeline: Any,
+    arguments: dict[str, Any] | None = None,
+    *,
+    pipeline_name: str | None = None,
+    cache: bool = True,
+    parallelism: int | None = None,
+    gpus: int | None = None,
+    task_timeout: float | None = None,
+    stream_logs: bool = False,
+    home: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
+    pipeline_root: str | os.PathLike[str] | None = None,
+    observer: RunObserver | None = None,
+    use_fork_server: bool = True,
+    handle_sigint: bool = True,
+) -> RunResult:
+    """Run a pipeline on this machine to its end and return its summary.
+
+    ``pipeline``: a compiled pipeline file (``.yaml``/``.json``, from Sluice or kfp), a Python file defining
+    one pipeline, a pipeline object (``@dsl.pipeline``), or a ``PipelineSpec``. ``arguments`` are its input
+    parameters (typed; defaults fill the rest). Everything is recorded under ``home`` (``$SLUICE_HOME``,
+    default ``~/.sluice``). A pipeline that cannot start (bad file, bad arguments) still gives a FAILED run
+    whose ``error`` says why; only an unusable store raises (``StoreError``).
+
+    ``task_timeout`` (seconds) applies to tasks without their own; a task's own timeout is its executor's
+    ``activeDeadlineSeconds`` in the Kubernetes platform spec (kfp-kubernetes' ``set_timeout``).
+    """
+    workspace = Workspace.resolve(home, database_url, pipeline_root)
+    given = dict(arguments or {})
+    with workspace.store() as store:
+        document: PipelineDocument | None = None
+        try:
+            document = _validated(pipeline, pipeline_name)
+            complete = _complete_arguments(document.spec, given)
+        except (IRError, EngineError) as error:
+            spec_dict = document.spec.to_dict() if document is not None else {}
+            run_id = _record_failed_run(
+                store,
+                spec_dict,
+                _display_name(document.spec if document else None, pipeline),
+                str(error),
+                given,
+            )
+            return load_run_result(store, run_id)
+        spec = document.spec
+        run = store.create_run(
+            pipeline_spec=spec.to_dict(),
+            platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
+            display_name=_display_name(spec, pipeline),
+            runtime_config={"parameters": complete, "pipelineRoot": str(workspace.pipeline_root)},
+            cache_enabled=cache,
+        )
+        owner = engine_owner_id()
+        if not store.claim_run(run.id, owner, stale_after=LEASE_STALE_AFTER):
+            raise EngineError(f"could not claim the new run {run.id}")
+        options = EngineOptions(
+            cache=cache,
+            parallelism=parallelism,
+            gpus=gpus,
+            task_timeout=task_timeout,
+            stream_logs=stream_logs,
+            use_fork_server=use_fork_server,
+            handle_sigint=handle_sigint,
+        )
+        engine = RunEngine(
+            store=store,
+            run_id=run.id,
+            spec=spec,
+            platform_spec=document.platform_spec,
+            arguments=complete,
+            artifact_store=LocalArtifactStore(workspace.pipeline_root),
+            home=workspace.home,
+            job_name=run.display_name,
+            created_at=run.created_at,
+            options=options,
+            observer=observer,
+            owner=owner,
+        )
+        engine.run()
+        return load_run_result(store, run.id)
+
+
+def resume_run(
+    run_id: str,
+    *,
+    cache: bool | None = None,
+    parallelism: int | None = None,
+    gpus: int | None = None,
+    task_timeout: float | None = None,
+    stream_logs: bool = False,
+    home: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
+    observer: RunObserver | None = None,
+    use_fork_server: bool = True,
+    handle_sigint: bool = True,
+) -> RunResult:
+    """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
+    were running or failed run again. Refuses a run another live engine still drives."""
+    workspace = Workspace.resolve(home, database_url)
+    with workspace.store() as store:
+        with store.read_session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise EngineError(f"no run {run_id!r} in {store.url}")
+        if run.state in (_S.SUCCEEDED, _S.CANCELED, _S.SKIPPED):
+            raise EngineError(f"run {run_id} already ended {run.state}; nothing to resume")
+        if not run.pipeline_spec:
+            raise EngineError(f"run {run_id} has no pipeline to resume (it failed before starting)")
+        owner = engine_owner_id()
+        stale_after = timedelta(0) if owner_is_dead(run.lease_owner) else LEASE_STALE_AFTER
+        if not store.claim_run(run_id, owner, stale_after=stale_after):
+            raise EngineError(
+                f"run {run_id} is driven by a live engine ({run.lease_owner}); terminate it first "
+                f"(sluice runs terminate {run_id}) or wait for it"
+            )
+        document = PipelineDocument(
+            PipelineSpec.from_dict(run.pipeline_spec),
+            PlatformSpec.from_dict(run.platform_spec) if run.platform_spec else None,
+        )
+        config = run.runtime_config or {}
+        root = Path(config.get("pipelineRoot") or workspace.pipeline_root)
+        if run.state is _S.CANCELING:
+            _finish_cancel(store, run_id, "terminated on request")
+            return load_run_result(store, run_id)
+        options = EngineOptions(
+            cache=run.cache_enabled if cache is None else cache,
+            parallelism=parallelism,
+            gpus=gpus,
+            task_timeout=task_timeout,
+            stream_logs=stream_logs,
+            use_fork_server=use_fork_server,
+            handle_sigint=handle_sigint,
+        )
+        engine = RunEngine(
+            store=store,
+            run_id=run_id,
+            spec=document.spec,
+            platform_spec=document.platform_spec,
+            arguments=dict(config.get("parameters") or {}),
+            artifact_store=LocalArtifactStore(root),
+            home=workspace.home,
+            job_name=run.display_name,
+            created_at=run.created_at,
+            options=options,
+            observer=observer,
+            owner=owner,
+        )
+        engine.run(resume=True)
+        return load_run_result(store, run_id)
+
+
+def _kill_run_processes(run_id: str) -> None:
+    marker = f"SLUICE_RUN_ID={run_id}".encode()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if marker in environment.split(b"\0"):
+            with contextlib.suppress(OSError):
+                os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
+
+
+def _finish_cancel(store: Store, run_id: str, reason: str) -> None:
+    """Cancel a run no engine drives: kill what it left running, mark what did not finish CANCELED."""
+    _kill_run_processes(run_id)
+    now = utcnow()
+    with store.session() as session:
+        tasks = session.scalars(
+            select(Task).where(Task.run_id == run_id, Task.state.not_in(TERMINAL_STATES))
+        ).all()
+        for task in tasks:
+            store.transition_task(task.id, _S.CANCELED, message=reason, session=session)
+        run = session.get(Run, run_id)
+        assert run is not None
+        if run.state not in (_S.CANCELING,):
+            store.transition_run(run_id, _S.CANCELING, session=session)
+        store.transition_run(run_id, _S.CANCELED, error={"message": reason}, session=session)
+        run.lease_owner = None
+        run.lease_heartbeat_at = None
+        del now
+
+
+def terminate_run(
+    run_id: str,
+    *,
+    wait: float = 10.0,
+    home: str | os.PathLike[str] | None = None,
+    database_url: str | None = None,
+) -> RunResult:
+    """Ask the run's engine to cancel it (running tasks are killed); waits up to ``wait`` seconds for it.
+
+    A run whose engine is gone is canceled here directly.
+    """
+    import time
+
+    workspace = Workspace.resolve(home, database_url)
+    with workspace.store() as store:
+        with store.read_session() as session:
+            run = session.get(Run, run_id)
+            if run is None:
+                raise EngineError(f"no run {run_id!r} in {store.url}")
+        if run.state in TERMINAL_STATES:
+            return load_run_result(store, run_id)
+        orphaned = owner_is_dead(run.lease_owner) or (
+            run.lease_heartbeat_at is not None and utcnow() - run.lease_heartbeat_at > LEASE_STALE_AFTER
+        )
+        if orphaned:
+            _finish_cancel(store, run_id, "terminated on request")
+            return load_run_result(store, run_id)
+        if run.state is not _S.CANCELING:
+            try:
+                store.transition_run(run_id, _S.CANCELING)
+            except StoreError as error:
+                raise EngineError(f"cannot terminate run {run_id}: {error}") from error
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with store.read_session() as session:
+                state = session.scalar(select(Run.state).where(Run.id == run_id))
+            if state in TERMINAL_STATES:
+                break
+            time.sleep(0.1)
+        return load_run_result(store, run_id)

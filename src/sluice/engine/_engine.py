@@ -1,0 +1,1438 @@
+"""The engine: walks a run's DAGs, decides what runs when, and records every step in the store.
+
+One thread, one loop. Each turn: start what became ready (resolve inputs, evaluate conditions, look results
+up in the cache), launch queued tasks while slots and resources allow, commit the turn's changes, then wait
+for a task to exit, a timer (retry backoff, timeout, cancel poll, heartbeat) or Ctrl-C. Launchers only run
+what they are given; nothing here knows how a process is started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sluice.artifacts import LocalArtifactStore, UnsafePathError, check_path_part
+from sluice.engine._cel import CelError, evaluate_condition
+from sluice.engine._errors import TaskError
+from sluice.engine._graph import ArtifactValue, Node, Scope
+from sluice.engine._inputs import resolve_task_inputs
+from sluice.engine._journal import Journal
+from sluice.engine._observer import RunObserver
+from sluice.engine._outputs import read_outputs
+from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_command, resolve_string
+from sluice.engine._python_tasks import PythonFunction, recognise_python_function
+from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
+from sluice.engine._values import coerce_value
+from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied, runtime_pythonpath
+from sluice.ir import (
+    ComponentSpec,
+    ContainerSpec,
+    ImporterSpec,
+    PipelineSpec,
+    PipelineTaskSpec,
+    PlatformSpec,
+    TriggerStrategy,
+)
+from sluice.launchers import Exit, Launcher, LaunchHandle, LaunchSpec, LocalLauncher, PythonCall
+from sluice.store import EventType, ExecutionState, RuntimeState, Store, TaskKind, new_id, utcnow
+from sluice.store.models import Artifact, Run, Task
+
+__all__ = ["EngineOptions", "RunEngine", "engine_owner_id", "owner_is_dead"]
+
+_S = RuntimeState
+POLL_INTERVAL_S = 0.5
+HEARTBEAT_INTERVAL_S = 5.0
+LOG_TAIL_LINES = 20
+_SLUICE_DIR = ".sluice"
+
+
+@dataclass
+class EngineOptions:
+    """How to run: caching, concurrency, machine resources, timeouts, logs."""
+
+    cache: bool = True
+    parallelism: int | None = None  # None: the CPU count
+    gpus: int | None = None  # None: $SLUICE_GPUS, else nvidia-smi
+    task_timeout: float | None = None  # seconds, for tasks without their own
+    stream_logs: bool = False
+    cwd: str = field(default_factory=os.getcwd)
+    use_fork_server: bool = True
+    handle_sigint: bool = True
+
+
+def engine_owner_id() -> str:
+    """This engine's lease owner name: host and pid, so a dead owner on this host is recognisable."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True when ``owner`` names an engine process on this host that no longer exists."""
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@dataclass
+class _Prepared:
+    """A container task, resolved and ready to launch (or to be found in the cache)."""
+
+    node: Node
+    executor_label: str
+    executor_input: dict[str, Any]
+    task_dir: Path
+    fingerprint: str
+    cacheable: bool
+    request: Request
+    timeout: float | None
+    env: dict[str, str]
+    image: str | None
+    argv: list[str] = field(default_factory=list)
+    python: PythonFunction | None = None
+    module_path: str = ""
+    interpreter: str | None = None  # a venv's python; None: the engine's
+
+
+@dataclass
+class _Attempt:
+    prepared: _Prepared
+    handle: LaunchHandle
+    gpus: list[int]
+    deadline: float | None
+    log_path: Path
+    log_offset: int = 0
+    timed_out: bool = False
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def _duration_seconds(text: str | None, default: float) -> float:
+    """A protobuf Duration in JSON form (``"30s"``, ``"1.5s"``) in seconds."""
+    if not text:
+        return default
+    try:
+        return float(text.rstrip("s"))
+    except ValueError:
+        return default
+
+
+def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        with path.open("rb") as log:
+            log.seek(0, os.SEEK_END)
+            size = log.tell()
+            log.seek(max(0, size - 8192))
+            text = log.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.rstrip("\n").splitlines()[-lines:])
+
+
+class RunEngine:
+    """Drives one run to its end. Use :func:`sluice.engine.run_pipeline` rather than this directly."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        run_id: str,
+        spec: PipelineSpec,
+        platform_spec: PlatformSpec | None,
+        arguments: dict[str, Any],
+        artifact_store: LocalArtifactStore,
+        home: Path,
+        job_name: str,
+        created_at: datetime,
+        options: EngineOptions,
+        observer: RunObserver | None = None,
+        launcher: Launcher | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.spec = spec
+        self.platform_spec = platform_spec
+        self.arguments = arguments
+        self.artifacts = artifact_store
+        self.home = home
+        self.job_name = job_name
+        self.created_at = created_at
+        self.options = options
+        self.observer = observer or RunObserver()
+        self.launcher: Launcher = launcher or LocalLauncher(use_fork_server=options.use_fork_server)
+        self.owner = owner or engine_owner_id()
+        self.journal = Journal(store, run_id)
+        self.run_dir = Path(artifact_store.uri_for(run_id))
+        self.capacity: Capacity = detect_capacity(options.gpus)
+        self.parallelism = options.parallelism or max(1, int(self.capacity.total_cpu))
+        self.nodes: dict[str, Node] = {}
+        self.existing: dict[str, Task] = {}
+        self.root: Node | None = None
+        self.first_error: str | None = None
+        self.canceled = False
+        self.cancel_reason = ""
+        self._to_start: deque[Node] = deque()
+        self._done: deque[Node] = deque()
+        self._ready: list[Node] = []
+        self._queue: deque[_Prepared] = deque()
+        self._running: dict[str, _Attempt] = {}
+        self._retries: list[tuple[float, _Prepared]] = []
+        self._venv_builds: dict[Future[str], _Prepared] = {}
+        self._venv_pool: ThreadPoolExecutor | None = None
+        self._executor_digests: dict[str, str] = {}
+        self._python_functions: dict[str, PythonFunction | None] = {}
+        self._module_paths: dict[str, str] = {}
+        self._next_poll = 0.0
+        self._next_heartbeat = 0.0
+        self._sigint = False
+        self._kubernetes_executors = self._platform_executors()
+
+    # ==================================================================================== the loop
+
+    def run(self, resume: bool = False) -> RuntimeState:
+        """Run (or resume) to the end; returns the run's final state."""
+        previous_handler: Any = None
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        if self.options.handle_sigint and in_main_thread:
+            previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            return self._run(resume)
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+            self.launcher.close()
+            if self._venv_pool is not None:
+                self._venv_pool.shutdown(wait=False, cancel_futures=True)
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self._sigint:
+            raise KeyboardInterrupt  # a second Ctrl-C: stop waiting for kills
+        self._sigint = True
+
+    def _run(self, resume: bool) -> RuntimeState:
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        if resume:
+            self._load_existing()
+        context = self.store.ensure_context("system.PipelineRun", self.run_id)
+        self.journal.context_id = context.id
+        with self.store.read_session() as session:
+            current = session.scalar(select(Run.state).where(Run.id == self.run_id))
+        if current is not _S.RUNNING:
+            self.store.transition_run(self.run_id, _S.RUNNING, owner=self.owner)
+        self.observer.run_started(self.run_id, self._pipeline_name(), resume)
+        self._start_root()
+        while True:
+            self._settle()
+            self._dispatch()
+            self.journal.flush()
+            assert self.root is not None
+            if self.root.is_terminal and not self._running:
+                break
+            if self.canceled and not self._running:
+                self._finish_canceled()
+                self.journal.flush()
+                break
+            exits = self.launcher.wait(self._wait_timeout())
+            for ended in exits:
+                self._on_exit(ended)
+            self._on_timers()
+            self.observer.tick()
+        return self._finish_run()
+
+    def _wait_timeout(self) -> float:
+        now = time.monotonic()
+        deadline = self._next_poll
+        for when, _ in self._retries:
+            deadline = min(deadline, when)
+        for attempt in self._running.values():
+            if attempt.deadline is not None:
+                deadline = min(deadline, attempt.deadline)
+        timeout = max(0.0, deadline - now)
+        if self.options.stream_logs or self._venv_builds:
+            timeout = min(timeout, 0.1)
+        return timeout
+
+    def _on_timers(self) -> None:
+        now = time.monotonic()
+        if self._sigint and not self.canceled:
+            self._cancel("interrupted (Ctrl-C)")
+        if now >= self._next_poll:
+            self._next_poll = now + POLL_INTERVAL_S
+            self._poll_store(now)
+        for key, attempt in list(self._running.items()):
+            if attempt.deadline is not None and now >= attempt.deadline and not attempt.timed_out:
+                attempt.timed_out = True
+                self.launcher.kill(attempt.handle)
+            if self.options.stream_logs:
+                self._stream(attempt)
+            del key
+        due = [entry for entry in self._retries if entry[0] <= now]
+        if due:
+            self._retries = [entry for entry in self._retries if entry[0] > now]
+            for _, prepared in due:
+                if not self.canceled:
+                    self._queue.append(prepared)
+        for future in [future for future in self._venv_builds if future.done()]:
+            prepared = self._venv_builds.pop(future)
+            try:
+                prepared.interpreter = future.result()
+            except VenvError as error:
+                self._fail(prepared.node, f"cannot prepare its packages: {error}")
+                continue
+            self._queue.append(prepared)
+
+    def _poll_store(self, now: float) -> None:
+        with self.store.read_session() as session:
+            state = session.scalar(select(Run.state).where(Run.id == self.run_id))
+        if state is _S.CANCELING and not self.canceled:
+            self._cancel("terminated on request")
+        if now >= self._next_heartbeat:
+            self._next_heartbeat = now + HEARTBEAT_INTERVAL_S
+            if self.run_id not in self.store.heartbeat(self.owner, [self.run_id]):
+                self._cancel("another engine took the run over")
+
+    # ==================================================================================== resume
+
+    def _load_existing(self) -> None:
+        with self.store.read_session() as session:
+            rows = session.scalars(select(Task).where(Task.run_id == self.run_id)).all()
+        self.existing = {row.path: row for row in rows}
+        self._kill_leftovers([row for row in rows if row.state in (_S.RUNNING, _S.CANCELING)])
+
+    def _kill_leftovers(self, rows: list[Task]) -> None:
+        """Kill task processes a dead engine left behind (found by their SLUICE_RUN_ID), before re-running."""
+        marker = f"SLUICE_RUN_ID={self.run_id}".encode()
+        proc = Path("/proc")
+        if not proc.is_dir() or not rows:
+            return
+        for entry in proc.iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                environment = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if marker in environment.split(b"\0"):
+                with contextlib.suppress(OSError):
+                    os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
+
+    # ==================================================================================== building nodes
+
+    def _pipeline_name(self) -> str:
+        info = self.spec.pipeline_info
+        return (info.name if info else None) or "pipeline"
+
+    def _new_node(
+        self,
+        *,
+        path: str,
+        name: str,
+        display_name: str,
+        kind: TaskKind,
+        component_name: str,
+        component: ComponentSpec,
+        task_spec: PipelineTaskSpec | None,
+        parent: Scope | None,
+        iteration_index: int | None = None,
+    ) -> Node:
+        existing = self.existing.get(path)
+        node = Node(
+            id=existing.id if existing is not None else new_id(),
+            path=path,
+            name=name,
+            display_name=display_name,
+            kind=kind,
+            component_name=component_name,
+            component=component,
+            task_spec=task_spec,
+            parent=parent,
+            iteration_index=iteration_index,
+        )
+        if existing is None:
+            self.journal.create_task(
+                task_id=node.id,
+                parent_task_id=parent.owner.id if parent is not None else None,
+                name=name,
+                display_name=display_name,
+                path=path,
+                kind=kind,
+                iteration_index=iteration_index,
+                now=utcnow(),
+            )
+        elif existing.state is _S.SUCCEEDED:
+            # Done before the crash: keep its outputs, never run it again.
+            node.state = _S.SUCCEEDED
+            node.started = True
+            node.restored = True
+            node.cached_from = existing.cached_from_task_id
+            outputs = existing.outputs or {}
+            node.parameters = dict(outputs.get("parameters") or {})
+            node.artifacts = {
+                key: [ArtifactValue.from_json(item) for item in items]
+                for key, items in (outputs.get("artifacts") or {}).items()
+            }
+            node.attempts = existing.attempts
+            node.started_at = existing.started_at
+            node.finished_at = existing.finished_at
+        else:
+            # Anything else (running when the engine died, failed, skipped) is decided again.
+            node.attempts = existing.attempts
+            self.journal.update_task(
+                node.id,
+                state=_S.PENDING,
+                error=None,
+                finished_at=None,
+                message=f"resumed from {existing.state}",
+            )
+        self.nodes[path] = node
+        return node
+
+    def _kind_of(self, task_name: str, task_spec: PipelineTaskSpec, component: ComponentSpec) -> TaskKind:
+        if task_spec.parameter_iterator is not None or task_spec.artifact_iterator is not None:
+            return TaskKind.LOOP
+        if component.dag is not None:
+            if task_name.startswith("condition-") and not task_name.startswith("condition-branches-"):
+                return TaskKind.CONDITION
+            if task_name.startswith("exit-handler-"):
+                return TaskKind.EXIT_HANDLER
+            return TaskKind.DAG
+        if component.executor_label is not None:
+            executor = self.spec.executor(component.executor_label)
+            if executor.importer is not None:
+                return TaskKind.IMPORTER
+        return TaskKind.CONTAINER
+
+    def _start_root(self) -> None:
+        root_component = self.spec.root
+        assert root_component is not None
+        root = self._new_node(
+            path="root",
+            name="root",
+            display_name=self._pipeline_name(),
+            kind=TaskKind.DAG,
+            component_name="root",
+            component=root_component,
+            task_spec=None,
+            parent=None,
+        )
+        self.root = root
+        if root.is_terminal:
+            return
+        root.input_parameters = dict(self.arguments)
+        self._enter_dag(root, root.input_parameters, {})
+
+    def _open_scope(self, scope: Scope) -> None:
+        """Create the scope's child nodes and queue those with nothing to wait for."""
+        dag = scope.component.dag
+        assert dag is not None
+        base = scope.owner.path
+        for task_name, task_spec in dag.tasks.items():
+            component_name = task_spec.component_ref.name if task_spec.component_ref else ""
+            component = self.spec.component(component_name or "")
+            display = (task_spec.task_info.name if task_spec.task_info else None) or task_name
+            try:
+                check_path_part(task_name, "task name")
+            except UnsafePathError as error:
+                self._fail(scope.owner, str(error))
+                return
+            node = self._new_node(
+                path=f"{base}/{task_name}",
+                name=task_name,
+                display_name=display,
+                kind=self._kind_of(task_name, task_spec, component),
+                component_name=component_name or "",
+                component=component,
+                task_spec=task_spec,
+                parent=scope,
+            )
+            scope.children[task_name] = node
+        for node in scope.children.values():
+            assert node.task_spec is not None
+            node.upstream = _upstream_of(node.task_spec) & scope.children.keys()
+            for name in node.upstream:
+                scope.children[name].downstream.append(node)
+        cycle = _find_cycle(scope.children)
+        if cycle:
+            self._fail(scope.owner, f"its tasks depend on each other in a cycle: {' -> '.join(cycle)}")
+            return
+        scope.unfinished = 0
+        for node in scope.children.values():
+            if node.is_terminal:
+                continue
+            scope.unfinished += 1
+            node.waiting_on = sum(1 for name in node.upstream if not scope.children[name].is_terminal)
+            if node.waiting_on == 0:
+                self._to_start.append(node)
+        if scope.unfinished == 0:
+            self._complete_scope(scope)
+
+    # ==================================================================================== state changes
+
+    def _set_state(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:
+        node.state = state
+        now = utcnow()
+        if state is _S.RUNNING and node.started_at is None:
+            node.started_at = now
+            values.setdefault("started_at", now)
+        if node.is_terminal:
+            node.finished_at = now
+            values["finished_at"] = now
+        self.journal.update_task(node.id, state=state, message=message, **values)
+        self.observer.task_changed(node)
+
+    def _finish(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:
+        if node.is_terminal:
+            return
+        node.started = True
+        if state is _S.SUCCEEDED:
+            values.setdefault("outputs", node.outputs_json())
+        self._set_state(node, state, message, **values)
+        self._done.append(node)
+
+    def _fail(self, node: Node, message: str, log_tail: str = "") -> None:
+        node.error = message
+        if self.first_error is None:
+            self.first_error = f"task {node.path!r}: {message}"
+        error: dict[str, Any] = {"message": message}
+        if log_tail:
+            error["logTail"] = log_tail
+        self._finish(node, _S.FAILED, message, error=error)
+
+    def _skip(self, node: Node, reason: str) -> None:
+        node.message = reason
+        self._finish(node, _S.SKIPPED, reason, error={"reason": reason})
+
+    def _settle(self) -> None:
+        """Start what became startable and propagate what finished, until nothing moves."""
+        while self._to_start or self._done:
+            if self._done:
+                self._propagate(self._done.popleft())
+            else:
+                node = self._to_start.popleft()
+                if not node.is_terminal and not node.started and not self.canceled:
+                    self._start(node)
+
+    def _propagate(self, node: Node) -> None:
+        if node.kind is TaskKind.LOOP_ITERATION:
+            self._iteration_done(node)
+            return
+        scope = node.parent
+        if scope is None:
+            return  # the root
+        for downstream in node.downstream:
+            downstream.waiting_on -= 1
+            if downstream.waiting_on == 0 and not downstream.is_terminal:
+                self._to_start.append(downstream)
+        scope.unfinished -= 1
+        if scope.unfinished == 0:
+            self._complete_scope(scope)
+
+    # ==================================================================================== starting a node
+
+    def _final_status(self, producer: Node) -> dict[str, Any]:
+        state = producer.state.value if producer.is_terminal else "FAILED"
+        return {
+            "state": state,
+            "pipelineJobResourceName": self.job_name,
+            "pipelineTaskName": producer.display_name,
+            "error": {"code": 0 if state == "SUCCEEDED" else 2, "message": producer.error or ""},
+        }
+
+    def _placeholder_context(self, node: Node) -> PlaceholderContext:
+        created = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return PlaceholderContext(
+            job_name=self.job_name,
+            job_id=self.run_id,
+            task_name=node.display_name,
+            task_id=node.id,
+            pipeline_root=self.artifacts.root_uri,
+            create_time=created,
+            schedule_time=created,
+            workspace=str(self.run_dir / "workspace"),
+        )
+
+    def _start(self, node: Node) -> None:
+        task_spec = node.task_spec
+        scope = node.parent
+        assert task_spec is not None and scope is not None
+        node.started = True
+        policy = task_spec.trigger_policy
+        strategy = policy.strategy if policy else None
+        if strategy is not TriggerStrategy.ALL_UPSTREAM_TASKS_COMPLETED:
+            for name in sorted(node.upstream):
+                upstream = scope.children[name]
+                if not upstream.succeeded:
+                    verb = {"FAILED": "failed", "CANCELED": "was canceled", "SKIPPED": "was skipped"}
+                    self._skip(
+                        node,
+                        f"upstream task {upstream.display_name!r} {verb.get(upstream.state, upstream.state)}",
+                    )
+                    return
+        item_input = None
+        if task_spec.parameter_iterator is not None:
+            item_input = task_spec.parameter_iterator.item_input
+        elif task_spec.artifact_iterator is not None:
+            item_input = task_spec.artifact_iterator.item_input
+        try:
+            parameters, artifacts = resolve_task_inputs(
+                node.path,
+                task_spec,
+                node.component,
+                scope,
+                self._final_status,
+                self._placeholder_context(node),
+                bound_later=item_input,
+            )
+        except TaskError as error:
+            self._fail(node, error.message)
+            return
+        node.input_parameters, node.input_artifacts = parameters, artifacts
+        if policy is not None and policy.condition:
+            try:
+                holds = evaluate_condition(policy.condition, parameters)
+            except CelError as error:
+                self._fail(node, f"trigger condition: {error}")
+                return
+            if not holds:
+                self._skip(node, f"condition is false: {policy.condition}")
+                return
+        if node.kind is TaskKind.LOOP:
+            self._start_loop(node)
+        elif node.component.dag is not None:
+            self._enter_dag(node, parameters, artifacts)
+        elif node.kind is TaskKind.IMPORTER:
+            self._run_importer(node)
+        else:
+            self._ready.append(node)
+
+    def _enter_dag(
+        self, node: Node, parameters: dict[str, Any], artifacts: dict[str, list[ArtifactValue]]
+    ) -> None:
+        self._set_state(node, _S.RUNNING, inputs=_inputs_json(parameters, artifacts))
+        node.scope = Scope(node, node.component, parameters, artifacts)
+        self._open_scope(node.scope)
+
+    # ==================================================================================== loops
+
+    def _start_loop(self, node: Node) -> None:
+        task_spec = node.task_spec
+        assert task_spec is not None
+        items: list[Any]
+        item_input: str
+        if task_spec.parameter_iterator is not None:
+            iterator = task_spec.parameter_iterator
+            item_input = iterator.item_input or ""
+            raw_items: Any
+            if iterator.items is not None and iterator.items.raw is not None:
+                try:
+                    raw_items = json.loads(iterator.items.raw)
+                except ValueError:
+                    self._fail(node, f"loop items are not valid JSON: {iterator.items.raw[:80]!r}")
+                    return
+            else:
+                source = iterator.items.input_parameter if iterator.items else None
+                if source is None or source not in node.input_parameters:
+                    self._fail(node, f"loop items input {source!r} has no value")
+                    return
+                raw_items = node.input_parameters[source]
+                if isinstance(raw_items, str):
+                    with contextlib.suppress(ValueError):
+                        raw_items = json.loads(raw_items)
+            if not isinstance(raw_items, list):
+                self._fail(node, f"loop items must be a list, got {type(raw_items).__name__}")
+                return
+            items = raw_items
+        else:
+            artifact_iterator = task_spec.artifact_iterator
+            assert artifact_iterator is not None
+            item_input = artifact_iterator.item_input or ""
+            source = artifact_iterator.items.input_artifact if artifact_iterator.items else None
+            if source is None or source not in node.input_artifacts:
+                self._fail(node, f"loop items artifact {source!r} has no value")
+                return
+            items = list(node.input_artifacts[source])
+        self._set_state(node, _S.RUNNING, inputs=_inputs_json(node.input_parameters, node.input_artifacts))
+        node.item = item_input
+        for index, item in enumerate(items):
+            iteration = self._new_node(
+                path=f"{node.path}/{index}",
+                name=f"{node.name}-{index}",
+                display_name=f"{node.display_name}[{index}]",
+                kind=TaskKind.LOOP_ITERATION,
+                component_name=node.component_name or "",
+                component=node.component,
+                task_spec=None,
+                parent=node.parent,
+                iteration_index=index,
+            )
+            iteration.item = item
+            node.iterations.append(iteration)
+        node.iterations_unfinished = sum(1 for iteration in node.iterations if not iteration.is_terminal)
+        if node.iterations_unfinished == 0:
+            self._complete_loop(node)
+            return
+        self._start_iterations(node)
+
+    def _loop_limit(self, node: Node) -> int:
+        assert node.task_spec is not None
+        policy = node.task_spec.iterator_policy
+        limit = policy.parallelism_limit if policy is not None else None
+        return limit if limit and limit > 0 else len(node.iterations)
+
+    def _start_iterations(self, loop: Node) -> None:
+        limit = self._loop_limit(loop)
+        while loop.iterations_active < limit and loop.iterations_started < len(loop.iterations):
+            iteration = loop.iterations[loop.iterations_started]
+            loop.iterations_started += 1
+            if iteration.is_terminal:
+                continue
+            loop.iterations_active += 1
+            parameters = dict(loop.input_parameters)
+            artifacts = dict(loop.input_artifacts)
+            item_input = str(loop.item)
+            if isinstance(iteration.item, ArtifactValue):
+                artifacts[item_input] = [iteration.item]
+            else:
+                definitions = loop.component.input_definitions
+                definition = definitions.parameters.get(item_input) if definitions else None
+                value = iteration.item
+                if definition is not None and not isinstance(value, dict | list):
+                    with contextlib.suppress(ValueError):
+                        value = coerce_value(value, definition.parameter_type)
+                parameters[item_input] = value
+            iteration.started = True
+            iteration.input_parameters, iteration.input_artifacts = parameters, artifacts
+            self._enter_dag(iteration, parameters, artifacts)
+
+    def _iteration_done(self, iteration: Node) -> None:
+        scope = iteration.parent
+        assert scope is not None
+        loop = next(node for node in scope.children.values() if iteration in node.iterations)
+        loop.iterations_active -= 1
+        loop.iterations_unfinished -= 1
+        self.observer.task_changed(loop)
+        if loop.iterations_unfinished == 0:
+            self._complete_loop(loop)
+        elif not self.canceled:
+            self._start_iterations(loop)
+
+    def _complete_loop(self, loop: Node) -> None:
+        failed = [iteration for iteration in loop.iterations if iteration.state in (_S.FAILED, _S.CANCELED)]
+        dag = loop.component.dag
+        outputs = dag.outputs if dag else None
+        for key in outputs.parameters if outputs else {}:
+            collected: list[Any] = []
+            for iteration in loop.iterations:
+                # Nested loops give nested lists, as kfp does; artifact lists (below) are flat.
+                if iteration.succeeded and key in iteration.parameters:
+                    collected.append(iteration.parameters[key])
+            loop.parameters[key] = collected
+        for key in outputs.artifacts if outputs else {}:
+            loop.artifacts[key] = [
+                artifact
+                for iteration in loop.iterations
+                if iteration.succeeded
+                for artifact in iteration.artifacts.get(key, [])
+            ]
+        if failed:
+            first = failed[0]
+            self._fail(
+                loop, f"iteration {first.iteration_index} {first.state.lower()}: {first.error or ''}".strip()
+            )
+        else:
+            self._finish(loop, _S.SUCCEEDED)
+
+    # ==================================================================================== finishing DAGs
+
+    def _complete_scope(self, scope: Scope) -> None:
+        owner = scope.owner
+        failed = [child for child in scope.children.values() if child.state is _S.FAILED]
+        canceled = [child for child in scope.children.values() if child.state is _S.CANCELED]
+        self._collect_dag_outputs(owner, scope)
+        if failed:
+            first = failed[0]
+            owner.error = f"task {first.display_name!r} failed"
+            if owner.parent is None or owner.kind is TaskKind.LOOP_ITERATION:
+                owner.error = f"task {first.display_name!r} failed: {first.error or ''}".rstrip(": ")
+            self._finish(owner, _S.FAILED, owner.error, error={"message": owner.error})
+        elif canceled:
+            self._finish(owner, _S.CANCELED)
+        else:
+            self._finish(owner, _S.SUCCEEDED)
+
+    def _collect_dag_outputs(self, owner: Node, scope: Scope) -> None:
+        dag = scope.component.dag
+        outputs = dag.outputs if dag else None
+        if outputs is None:
+            return
+        for key, spec in outputs.parameters.items():
+            selectors = []
+            if spec.value_from_parameter is not None:
+                selectors = [spec.value_from_parameter]
+            elif spec.value_from_oneof is not None:
+                selectors = list(spec.value_from_oneof.parameter_selectors)
+            for selector in selectors:
+                producer = scope.children.get(selector.producer_subtask or "")
+                output_key = selector.output_parameter_key or ""
+                if producer is not None and producer.succeeded and output_key in producer.parameters:
+                    owner.parameters[key] = producer.parameters[output_key]
+                    break
+        for key, artifact_spec in outputs.artifacts.items():
+            for artifact_selector in artifact_spec.artifact_selectors:
+                producer = scope.children.get(artifact_selector.producer_subtask or "")
+                output_key = artifact_selector.output_artifact_key or ""
+                if producer is not None and producer.succeeded and output_key in producer.artifacts:
+                    owner.artifacts[key] = producer.artifacts[output_key]
+                    break
+
+    # ==================================================================================== importers
+
+    def _run_importer(self, node: Node) -> None:
+        label = node.component.executor_label or ""
+        importer = self.spec.executor(label).importer
+        assert importer is not None
+        try:
+            artifact = self._import(node, importer)
+        except (TaskError, PlaceholderError) as error:
+            self._fail(node, getattr(error, "message", str(error)))
+            return
+        node.artifacts["artifact"] = [artifact]
+        execution_id = self.journal.record_execution(
+            task_id=node.id,
+            type="system.ImporterExecution",
+            name=node.display_name,
+            state=ExecutionState.COMPLETE,
+            properties={"uri": artifact.uri},
+        )
+        self.journal.record_event(
+            execution_id=execution_id,
+            artifact_id=artifact.id,
+            type=EventType.OUTPUT,
+            key="artifact",
+            list_index=0,
+        )
+        self._finish(node, _S.SUCCEEDED, inputs=_inputs_json(node.input_parameters, {}))
+
+    def _import(self, node: Node, importer: ImporterSpec) -> ArtifactValue:
+        source = importer.artifact_uri
+        uri: Any = None
+        if source is not None:
+            if source.runtime_parameter is not None:
+                uri = node.input_parameters.get(source.runtime_parameter)
+            elif source.constant is not None:
+                uri = source.constant
+            elif source.constant_value is not None:
+                uri = source.constant_value.string_value
+        if not isinstance(uri, str) or not uri:
+            raise TaskError(node.path, "the importer has no artifact URI")
+        context = self._placeholder_context(node)
+        executor_input = {"inputs": {"parameterValues": node.input_parameters}}
+        metadata = _resolve_json(importer.metadata or {}, executor_input, context)
+        type_schema = importer.type_schema
+        schema_title = (type_schema.schema_title if type_schema else None) or "system.Artifact"
+        schema_version = (type_schema.schema_version if type_schema else None) or "0.0.1"
+        artifact_id = None
+        if not importer.reimport:
+            with self.store.read_session() as session:
+                artifact_id = session.scalar(
+                    select(Artifact.id)
+                    .where(Artifact.uri == uri, Artifact.schema_title == schema_title)
+                    .order_by(Artifact.created_at)
+                    .limit(1)
+                )
+        if artifact_id is None:
+            artifact_id = self.journal.record_artifact(
+                uri=uri,
+                schema_title=schema_title,
+                schema_version=schema_version,
+                name="artifact",
+                metadata=metadata,
+            )
+        return ArtifactValue(artifact_id, "artifact", uri, schema_title, schema_version, metadata)
+
+    # ==================================================================================== containers
+
+    def _task_dir(self, node: Node) -> Path:
+        parts = node.path.split("/")[1:]  # without "root"
+        for part in parts:
+            check_path_part(part, "task path part")
+        return self.run_dir.joinpath(*parts)
+
+    def _executor_digest(self, label: str, component: ComponentSpec) -> str:
+        digest = self._executor_digests.get(label)
+        if digest is None:
+            identity = {
+                "inputs": component.input_definitions.to_dict() if component.input_definitions else {},
+                "outputs": component.output_definitions.to_dict() if component.output_definitions else {},
+                "executor": self.spec.executor(label).to_dict(),
+            }
+            digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+            self._executor_digests[label] = digest
+        return digest
+
+    def _python_function(self, label: str, container: ContainerSpec) -> PythonFunction | None:
+        if label not in self._python_functions:
+            self._python_functions[label] = recognise_python_function(container, list(container.args))
+        return self._python_functions[label]
+
+    def _module_path(self, label: str, function: PythonFunction) -> str:
+        path = self._module_paths.get(label)
+        if path is None:
+            folder = self.run_dir / _SLUICE_DIR / "components" / check_path_part(label, "executor label")
+            folder.mkdir(parents=True, exist_ok=True)
+            module = folder / "ephemeral_component.py"
+            module.write_text(function.source, encoding="utf-8")
+            path = str(module)
+            self._module_paths[label] = path
+        return path
+
+    def _platform_executors(self) -> dict[str, Any]:
+        if self.platform_spec is None:
+            return {}
+        kubernetes = self.platform_spec.platforms.get("kubernetes")
+        if kubernetes is None or kubernetes.deployment_spec is None:
+            return {}
+        return dict(kubernetes.deployment_spec.executors)
+
+    def _timeout_for(self, label: str) -> float | None:
+        config = self._kubernetes_executors.get(label)
+        if isinstance(config, dict) and config.get("activeDeadlineSeconds") is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                return float(config["activeDeadlineSeconds"])
+        return self.options.task_timeout
+
+    def _prepare(self, node: Node) -> _Prepared:
+        label = node.component.executor_label or ""
+        executor = self.spec.executor(label)
+        container = executor.container
+        if container is None:
+            kind = next(
+                (name for name in ("resolver", "custom_job") if getattr(executor, name) is not None),
+                "unknown",
+            )
+            raise TaskError(
+                node.path, f"executor {label!r} is a {kind} executor, which runs on Vertex AI only"
+            )
+        task_dir = self._task_dir(node)
+        out_dir = task_dir / _SLUICE_DIR
+        out_dir.mkdir(parents=True, exist_ok=True)
+        definitions = node.component.output_definitions
+        output_parameters = {
+            name: {"outputFile": str(task_dir / check_path_part(name, "output name"))}
+            for name in (definitions.parameters if definitions else {})
+        }
+        output_artifacts = {}
+        for name, spec in (definitions.artifacts if definitions else {}).items():
+            type_schema = spec.artifact_type
+            output_artifacts[name] = {
+                "artifacts": [
+                    {
+                        "name": name,
+                        "type": {
+                            "schemaTitle": (type_schema.schema_title if type_schema else None)
+                            or "system.Artifact",
+                            "schemaVersion": (type_schema.schema_version if type_schema else None) or "0.0.1",
+                        },
+                        "uri": str(task_dir / check_path_part(name, "output name")),
+                        "metadata": {},
+                    }
+                ]
+            }
+        executor_input: dict[str, Any] = {
+            "inputs": {
+                "parameterValues": node.input_parameters,
+                "artifacts": {
+                    name: {"artifacts": [artifact.runtime_artifact() for artifact in values]}
+                    for name, values in node.input_artifacts.items()
+                },
+            },
+            "outputs": {
+                "parameters": output_parameters,
+                "artifacts": output_artifacts,
+                "outputFile": str(out_dir / "executor_output.json"),
+            },
+        }
+        context = self._placeholder_context(node)
+        env = {
+            variable.name: resolve_string(variable.value or "", executor_input, context)
+            for variable in container.env
+            if variable.name
+        }
+        env.update({"SLUICE_RUN_ID": self.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path})
+        request = request_of(container.resources)
+        if request.gpus > self.capacity.total_gpus:
+            raise TaskError(
+                node.path,
+                f"needs {request.gpus} GPU(s) ({request.accelerator_type or 'any type'}), "
+                f"this machine has {self.capacity.total_gpus} (set SLUICE_GPUS or --gpus if that is wrong)",
+            )
+        prepared = _Prepared(
+            node=node,
+            executor_label=label,
+            executor_input=executor_input,
+            task_dir=task_dir,
+            fingerprint=self._fingerprint(node, label),
+            cacheable=self._cacheable(node),
+            request=self.capacity.clamp(request),
+            timeout=self._timeout_for(label),
+            env=env,
+            image=container.image,
+        )
+        function = self._python_function(label, container)
+        if function is not None:
+            prepared.python = function
+            prepared.module_path = self._module_path(label, function)
+        else:
+            command = resolve_command(list(container.command), executor_input, context)
+            args = resolve_command(list(container.args), executor_input, context)
+            prepared.argv = command + args
+            if not prepared.argv:
+                raise TaskError(node.path, f"executor {label!r} has no command to run")
+        return prepared
+
+    def _cacheable(self, node: Node) -> bool:
+        options = node.task_spec.caching_options if node.task_spec else None
+        return bool(self.options.cache and options is not None and options.enable_cache)
+
+    def _fingerprint(self, node: Node, label: str) -> str:
+        options = node.task_spec.caching_options if node.task_spec else None
+        if options is not None and options.cache_key:
+            return hashlib.sha256(f"cacheKey:{options.cache_key}".encode()).hexdigest()
+        identity = {
+            "executor": self._executor_digest(label, node.component),
+            "parameters": node.input_parameters,
+            "artifacts": {
+                name: [[artifact.uri, artifact.schema_title] for artifact in values]
+                for name, values in node.input_artifacts.items()
+            },
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
+
+    def _dispatch(self) -> None:
+        """Prepare ready tasks, answer the cacheable ones from the cache, launch what fits."""
+        if self._ready:
+            ready, self._ready = self._ready, []
+            prepared_tasks: list[_Prepared] = []
+            for node in ready:
+                try:
+                    prepared_tasks.append(self._prepare(node))
+                except (TaskError, PlaceholderError, UnsafePathError) as error:
+                    self._fail(node, getattr(error, "message", str(error)))
+            hits = self._cache_hits([prepared for prepared in prepared_tasks if prepared.cacheable])
+            for prepared in prepared_tasks:
+                hit = hits.get(prepared.fingerprint) if prepared.cacheable else None
+                if hit is not None:
+                    self._finish_cached(prepared, hit)
+                else:
+                    self._queue.append(prepared)
+            self._settle()
+        if self.canceled:
+            return
+        waiting: deque[_Prepared] = deque()
+        while self._queue:
+            prepared = self._queue.popleft()
+            if len(self._running) >= self.parallelism or not self.capacity.fits(prepared.request):
+                waiting.append(prepared)
+                continue
+            if not self._environment_ready(prepared):
+                continue
+            self._launch(prepared)
+        self._queue = waiting
+
+    def _environment_ready(self, prepared: _Prepared) -> bool:
+        """False while the task's virtual environment is being built (it is re-queued when done)."""
+        function = prepared.python
+        if function is None or not function.requirements or prepared.interpreter is not None:
+            return True
+        if requirements_satisfied(function.requirements):
+            return True
+        if self._venv_pool is None:
+            self._venv_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sluice-venv")
+        future = self._venv_pool.submit(
+            ensure_venv,
+            self.home / "venvs",
+            function.requirements,
+            function.index_urls,
+            function.extra_index_urls,
+        )
+        self._venv_builds[future] = prepared
+        return False
+
+    def _cache_hits(self, prepared_tasks: list[_Prepared]) -> dict[str, Task]:
+        if not prepared_tasks:
+            return {}
+        fingerprints = sorted({prepared.fingerprint for prepared in prepared_tasks})
+        hits: dict[str, Task] = {}
+        with self.store.read_session() as session:
+            for start in range(0, len(fingerprints), 500):
+                chunk = fingerprints[start : start + 500]
+                rows = session.scalars(
+                    select(Task)
+                    .where(Task.cache_fingerprint.in_(chunk), Task.state == _S.SUCCEEDED)
+                    .order_by(Task.finished_at.desc())
+                ).all()
+                for row in rows:
+                    if row.cache_fingerprint in hits or row.outputs is None:
+                        continue
+                    artifacts = (row.outputs or {}).get("artifacts") or {}
+                    if all(
+                        self.artifacts.exists(item["uri"])
+                        for items in artifacts.values()
+                        for item in items
+                        if self.artifacts.contains(item["uri"])
+                    ):
+                        hits[row.cache_fingerprint or ""] = row
+        return hits
+
+    def _finish_cached(self, prepared: _Prepared, source: Task) -> None:
+        node = prepared.node
+        outputs = source.outputs or {}
+        node.parameters = dict(outputs.get("parameters") or {})
+        node.artifacts = {
+            key: [ArtifactValue.from_json(item) for item in items]
+            for key, items in (outputs.get("artifacts") or {}).items()
+        }
+        origin = source.cached_from_task_id or source.id
+        node.cached_from = origin
+        execution_id = self.journal.record_execution(
+            task_id=node.id,
+            type="system.ContainerExecution",
+            name=node.display_name,
+            state=ExecutionState.CACHED,
+            properties={"cached_from_task_id": origin},
+        )
+        self._record_events(execution_id, node.input_artifacts, EventType.INPUT)
+        self._record_events(execution_id, node.artifacts, EventType.OUTPUT)
+        now = utcnow()
+        node.started_at = now
+        self._finish(
+            node,
+            _S.SUCCEEDED,
+            f"cache hit: reused the outputs of task {source.path!r} of run {source.run_id}",
+            cached_from_task_id=origin,
+            cache_fingerprint=prepared.fingerprint,
+            inputs=_inputs_json(node.input_parameters, node.input_artifacts),
+            started_at=now,
+        )
+
+    def _record_events(
+        self, execution_id: str, artifacts: dict[str, list[ArtifactValue]], event_type: EventType
+    ) -> None:
+        for key, values in artifacts.items():
+            for index, artifact in enumerate(values):
+                if artifact.id:
+                    self.journal.record_event(
+                        execution_id=execution_id,
+                        artifact_id=artifact.id,
+                        type=event_type,
+                        key=key,
+                        list_index=index,
+                    )
+
+    def _clear_outputs(self, prepared: _Prepared) -> None:
+        """Remove what an earlier attempt wrote, so a stale file is never read as this attempt's result."""
+        outputs = prepared.executor_input["outputs"]
+        paths = [outputs["outputFile"]] + [entry["outputFile"] for entry in outputs["parameters"].values()]
+        for path in paths:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+        for entry in outputs["artifacts"].values():
+            for artifact in entry["artifacts"]:
+                target = Path(artifact["uri"])
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target, ignore_errors=True)
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        target.unlink()
+
+    def _launch(self, prepared: _Prepared) -> None:
+        node = prepared.node
+        attempt_number = node.attempts + 1
+        self._clear_outputs(prepared)
+        log_path = prepared.task_dir / _SLUICE_DIR / f"attempt-{attempt_number}.log"
+        gpus = self.capacity.take(prepared.request)
+        env = dict(prepared.env)
+        if prepared.request.gpus:
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(str(index) for index in gpus)
+        python_call = None
+        if prepared.python is not None:
+            if prepared.interpreter is not None:
+                env["PYTHONPATH"] = runtime_pythonpath(self.home)
+            python_call = PythonCall(
+                executor_input=prepared.executor_input,
+                function_name=prepared.python.function_name,
+                module_source=None,
+                module_path=prepared.module_path,
+                python=prepared.interpreter,
+            )
+        spec = LaunchSpec(
+            key=f"{node.id}:{attempt_number}",
+            name=node.path,
+            log_path=str(log_path),
+            cwd=self.options.cwd,
+            argv=prepared.argv,
+            python_call=python_call,
+            env=env,
+            image=prepared.image,
+        )
+        handle = self.launcher.launch(spec)
+        node.attempts = attempt_number
+        deadline = time.monotonic() + prepared.timeout if prepared.timeout else None
+        self._running[spec.key] = _Attempt(prepared, handle, gpus, deadline, log_path)
+        values: dict[str, Any] = {
+            "attempts": attempt_number,
+            "pid": handle.pid,
+            "log_uri": str(log_path),
+            "cache_fingerprint": prepared.fingerprint,
+        }
+        if attempt_number == 1 or node.state is not _S.PENDING:
+            values["executor_input"] = prepared.executor_input
+            values["inputs"] = _inputs_json(node.input_parameters, node.input_artifacts)
+        self._set_state(node, _S.RUNNING, f"attempt {attempt_number} started", **values)
+
+    def _on_exit(self, ended: Exit) -> None:
+        attempt = self._running.pop(ended.handle.key, None)
+        if attempt is None:
+            return
+        prepared = attempt.prepared
+        node = prepared.node
+        self.capacity.give_back(prepared.request, attempt.gpus)
+        if self.options.stream_logs:
+            self._stream(attempt)
+        if self.canceled:
+            self._finish(node, _S.CANCELED, self.cancel_reason)
+            return
+        log_tail = _log_tail(attempt.log_path)
+        if attempt.timed_out:
+            self._attempt_failed(prepared, f"timed out after {prepared.timeout:g}s", log_tail)
+            return
+        if not ended.succeeded:
+            self._attempt_failed(prepared, ended.describe(), log_tail)
+            return
+        try:
+            parameters, artifacts = read_outputs(node.path, node.component, prepared.executor_input)
+        except TaskError as error:
+            self._attempt_failed(prepared, error.message, log_tail)
+            return
+        node.parameters = parameters
+        execution_id = self.journal.record_execution(
+            task_id=node.id,
+            type="system.ContainerExecution",
+            name=node.display_name,
+            state=ExecutionState.COMPLETE,
+            properties={"attempts": node.attempts},
+        )
+        for key, entries in artifacts.items():
+            values: list[ArtifactValue] = []
+            for entry in entries:
+                artifact_id = self.journal.record_artifact(
+                    uri=entry["uri"],
+                    schema_title=entry["schemaTitle"],
+                    schema_version=entry["schemaVersion"],
+                    name=entry["name"],
+                    metadata=entry["metadata"],
+                )
+                values.append(
+                    ArtifactValue(
+                        artifact_id,
+                        entry["name"],
+                        entry["uri"],
+                        entry["schemaTitle"],
+                        entry["schemaVersion"],
+                        entry["metadata"],
+                    )
+                )
+                if entry["schemaTitle"] == "system.Metrics":
+                    for metric, value in entry["metadata"].items():
+                        if isinstance(value, int | float) and not isinstance(value, bool):
+                            self.journal.record_metric(
+                                task_id=node.id, artifact_id=artifact_id, name=metric, value=value
+                            )
+            node.artifacts[key] = values
+        self._record_events(execution_id, node.input_artifacts, EventType.INPUT)
+        self._record_events(execution_id, node.artifacts, EventType.OUTPUT)
+        self._finish(node, _S.SUCCEEDED)
+
+    def _attempt_failed(self, prepared: _Prepared, reason: str, log_tail: str) -> None:
+        node = prepared.node
+        policy = node.task_spec.retry_policy if node.task_spec else None
+        retries = policy.max_retry_count or 0 if policy else 0
+        if node.attempts <= retries:
+            assert policy is not None
+            base = _duration_seconds(policy.backoff_duration, 0.0)
+            factor = policy.backoff_factor if policy.backoff_factor is not None else 2.0
+            ceiling = _duration_seconds(policy.backoff_max_duration, 3600.0)
+            delay = min(base * factor ** (node.attempts - 1), ceiling)
+            self._set_state(
+                node,
+                _S.PENDING,
+                f"attempt {node.attempts} {reason}; retrying in {delay:g}s",
+                error={"message": reason, "logTail": log_tail},
+            )
+            self._retries.append((time.monotonic() + delay, prepared))
+            return
+        message = reason if node.attempts == 1 else f"{reason} (after {node.attempts} attempts)"
+        execution_id = self.journal.record_execution(
+            task_id=node.id,
+            type="system.ContainerExecution",
+            name=node.display_name,
+            state=ExecutionState.FAILED,
+            properties={"attempts": node.attempts, "error": message},
+        )
+        self._record_events(execution_id, node.input_artifacts, EventType.INPUT)
+        self._fail(node, message, log_tail)
+
+    def _stream(self, attempt: _Attempt) -> None:
+        try:
+            with attempt.log_path.open("rb") as log:
+                log.seek(attempt.log_offset)
+                chunk = log.read()
+        except OSError:
+            return
+        if not chunk:
+            return
+        complete = chunk.rfind(b"\n") + 1
+        if complete == 0 and attempt.handle.key in self._running:
+            return  # wait for the end of the line
+        text = chunk[:complete] if complete else chunk
+        attempt.log_offset += len(text)
+        self.observer.log_output(attempt.prepared.node, text.decode("utf-8", errors="replace"))
+
+    # ==================================================================================== ending
+
+    def _cancel(self, reason: str) -> None:
+        if self.canceled:
+            return
+        self.canceled = True
+        self.cancel_reason = reason
+        if self.first_error is None:
+            self.first_error = reason
+        for attempt in self._running.values():
+            self.launcher.kill(attempt.handle)
+        for prepared in [*self._queue, *(prepared for _, prepared in self._retries)]:
+            self._finish(prepared.node, _S.CANCELED, reason)
+        self._queue.clear()
+        self._retries.clear()
+        for prepared in self._venv_builds.values():
+            self._finish(prepared.node, _S.CANCELED, reason)
+        self._venv_builds.clear()
+
+    def _finish_canceled(self) -> None:
+        for node in self.nodes.values():
+            if not node.is_terminal:
+                self._set_state(node, _S.CANCELED, self.cancel_reason)
+
+    def _finish_run(self) -> RuntimeState:
+        root = self.root
+        assert root is not None
+        state = root.state if root.is_terminal else _S.CANCELED
+        if self.canceled:
+            state = _S.CANCELED
+        error = None
+        if state is not _S.SUCCEEDED:
+            error = {"message": self.first_error or root.error or f"the run ended {state}"}
+        with self.store.session() as session:
+            run = session.get(Run, self.run_id)
+            assert run is not None
+            current = run.state
+        if current is _S.RUNNING and state is _S.CANCELED:
+            self.store.transition_run(self.run_id, _S.CANCELING, owner=self.owner)
+        self.store.transition_run(self.run_id, state, error=error, owner=self.owner)
+        self.store.release_run(self.run_id, self.owner)
+        return state
+
+
+def _inputs_json(parameters: dict[str, Any], artifacts: dict[str, list[ArtifactValue]]) -> dict[str, Any]:
+    return {
+        "parameters": parameters,
+        "artifacts": {key: [value.to_json() for value in values] for key, values in artifacts.items()},
+    }
+
+
+def _resolve_json(value: Any, executor_input: dict[str, Any], context: PlaceholderContext) -> Any:
+    if isinstance(value, str):
+        return resolve_string(value, executor_input, context)
+    if isinstance(value, list):
+        return [_resolve_json(item, executor_input, context) for item in value]
+    if isinstance(value, dict):
+        return {
+            resolve_string(str(key), executor_input, context): _resolve_json(item, executor_input, context)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _upstream_of(task_spec: PipelineTaskSpec) -> set[str]:
+    names = set(task_spec.dependent_tasks)
+    inputs = task_spec.inputs
+    if inputs is not None:
+        for parameter in inputs.parameters.values():
+            if parameter.task_output_parameter is not None and parameter.task_output_parameter.producer_task:
+                names.add(parameter.task_output_parameter.producer_task)
+            if parameter.task_final_status is not None and parameter.task_final_status.producer_task:
+                names.add(parameter.task_final_status.producer_task)
+        for artifact in inputs.artifacts.values():
+            if artifact.task_output_artifact is not None and artifact.task_output_artifact.producer_task:
+                names.add(artifact.task_output_artifact.producer_task)
+    return names
+
+
+def _find_cycle(children: dict[str, Node]) -> list[str]:
+    """Task names forming a dependency cycle, or [] (Kahn's algorithm, then a walk to name the cycle)."""
+    remaining = {name: len(node.upstream) for name, node in children.items()}
+    ready = [name for name, count in remaining.items() if count == 0]
+    while ready:
+        name = ready.pop()
+        for downstream in children[name].downstream:
+            remaining[downstream.name] -= 1
+            if remaining[downstream.name] == 0:
+                ready.append(downstream.name)
+    stuck = {name for name, count in remaining.items() if count > 0}
+    if not stuck:
+        return []
+    start = min(stuck)
+    path = [start]
+    current = start
+    while True:
+        current = min(name for name in children[current].upstream if name in stuck)
+        if current in path:
+            return [*path[path.index(current) :], current]
+        path.append(current)
+
+
+def iter_nodes(root: Node) -> Iterator[Node]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node.scope is not None:
+            stack.extend(reversed(list(node.scope.children.values())))
+        stack.extend(reversed(node.iterations))

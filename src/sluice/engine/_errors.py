@@ -1,0 +1,22 @@
+"""Errors the engine raises: each names the task and the field at fault."""
+
+from __future__ import annotations
+
+__all__ = ["EngineError", "PipelineInputError", "TaskError"]
+
+
+class EngineError(Exception):
+    """A run cannot start or go on (bad pipeline file, unknown run, run owned by a live engine, ...)."""
+
+
+class PipelineInputError(EngineError):
+    """A pipeline argument is missing, unknown or of the wrong type."""
+
+
+class TaskError(Exception):
+    """One task cannot run or its results are unusable; ``task`` is its path in the run."""
+
+    def __init__(self, task: str, message: str) -> None:
+        super().__init__(f"task {task!r}: {message}")
+        self.task = task
+        self.message = message
