@@ -8,4 +8,17 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "run"]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sluice.engine import run_pipeline as run
+
+
+def __getattr__(name: str) -> object:
+    # Lazy: `sluice.run` pulls in the engine (SQLAlchemy, the store); task processes never pay for it.
+    if name == "run":
+        from sluice.engine import run_pipeline
+
+        return run_pipeline
+    raise AttributeError(f"module 'sluice' has no attribute {name!r}")

@@ -13,4 +13,9 @@ def main() -> None:
     """Sluice: author, compile and run Kubeflow-compatible ML pipelines."""
 
 
+from sluice.cli import _run  # noqa: E402  (registers on the group defined above)
+
+_run.register(main)
+
+
 __all__ = ["main"]

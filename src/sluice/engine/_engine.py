@@ -519,6 +519,7 @@ class RunEngine:
 
     def _fail(self, node: Node, message: str, log_tail: str = "") -> None:
         node.error = message
+        node.log_tail = log_tail
         if self.first_error is None:
             self.first_error = f"task {node.path!r}: {message}"
         error: dict[str, Any] = {"message": message}
@@ -1235,7 +1236,11 @@ class RunEngine:
             self._attempt_failed(prepared, f"timed out after {prepared.timeout:g}s", log_tail)
             return
         if not ended.succeeded:
-            self._attempt_failed(prepared, ended.describe(), log_tail)
+            reason = ended.describe()
+            last_line = log_tail.rstrip().rsplit("\n", 1)[-1].strip() if log_tail.strip() else ""
+            if last_line:
+                reason = f"{reason}: {last_line[:300]}"
+            self._attempt_failed(prepared, reason, log_tail)
             return
         try:
             parameters, artifacts = read_outputs(node.path, node.component, prepared.executor_input)

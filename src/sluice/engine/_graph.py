@@ -78,6 +78,7 @@ class Node:
     cached_from: str | None = None
     error: str | None = None
     message: str | None = None  # why it was skipped, where a cache hit came from
+    log_tail: str = ""  # the end of a failed task's log
     parameters: dict[str, Any] = field(default_factory=dict)  # outputs
     artifacts: dict[str, list[ArtifactValue]] = field(default_factory=dict)  # outputs
     # Dependencies inside the parent scope.
