@@ -1,0 +1,117 @@
+"""``Compiler().compile(pipeline, 'pipeline.yaml')``: a pipeline or component to PipelineSpec YAML."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sluice import ir
+from sluice.compiler._builder import build_component_pipeline, build_pipeline
+from sluice.compiler._interface import default_value
+from sluice.dsl._component import BaseComponent
+from sluice.dsl._errors import PipelineDefinitionError
+from sluice.dsl._pipeline import GraphComponent
+from sluice.dsl._types import ArtifactType, check_default_value
+
+__all__ = ["Compiler", "compile_to_spec"]
+
+
+def _apply_overrides(
+    spec: ir.PipelineSpec,
+    pipeline_name: str | None,
+    pipeline_display_name: str | None,
+    pipeline_parameters: Mapping[str, Any] | None,
+    component: BaseComponent,
+) -> None:
+    info = spec.pipeline_info or ir.PipelineInfo()
+    spec.pipeline_info = info
+    if pipeline_name is not None:
+        info.name = pipeline_name
+    if pipeline_display_name is not None:
+        info.display_name = pipeline_display_name
+    if not pipeline_parameters:
+        return
+    assert spec.root is not None
+    definitions = spec.root.input_definitions or ir.ComponentInputsSpec()
+    interface = component.component_spec.inputs
+    for name, value in pipeline_parameters.items():
+        if name in definitions.artifacts:
+            raise PipelineDefinitionError(
+                f"pipeline_parameters gives {name!r} a value, but it is an artifact input: artifacts have no defaults"
+            )
+        if name not in definitions.parameters:
+            known = ", ".join(sorted(definitions.parameters)) or "none"
+            raise PipelineDefinitionError(
+                f"pipeline_parameters names {name!r}, which is not a parameter of pipeline {info.name!r} "
+                f"(its parameters: {known})"
+            )
+        input_spec = interface.get(name)
+        if input_spec is not None and not isinstance(input_spec.type, ArtifactType):
+            try:
+                value = check_default_value(value, input_spec.type, f"pipeline parameter {name!r}")
+            except ValueError as error:
+                raise PipelineDefinitionError(str(error)) from None
+            value = default_value(input_spec.type.kind, value)
+        definitions.parameters[name].default_value = value
+
+
+def compile_to_spec(
+    pipeline_func: BaseComponent,
+    pipeline_name: str | None = None,
+    pipeline_parameters: Mapping[str, Any] | None = None,
+    pipeline_display_name: str | None = None,
+) -> ir.PipelineSpec:
+    """The PipelineSpec of a pipeline (``@dsl.pipeline``) or of a single component, in memory.
+
+    ``pipeline_name`` replaces the pipeline's name and ``pipeline_parameters`` its parameters' defaults.
+    Raises PipelineDefinitionError when the pipeline cannot be compiled.
+    """
+    if not isinstance(pipeline_func, BaseComponent):
+        raise PipelineDefinitionError(
+            f"cannot compile {pipeline_func!r}: expected a @dsl.pipeline function or a component "
+            "(@dsl.component, @dsl.container_component, or one loaded from YAML)"
+        )
+    if isinstance(pipeline_func, GraphComponent):
+        spec = build_pipeline(pipeline_func)
+    else:
+        spec = build_component_pipeline(pipeline_func)
+    _apply_overrides(spec, pipeline_name, pipeline_display_name, pipeline_parameters, pipeline_func)
+    return spec
+
+
+def _write_json(spec: ir.PipelineSpec, path: Path) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(json.dumps(spec.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
+
+
+class Compiler:
+    """Compiles pipelines and components to PipelineSpec YAML, as ``kfp.compiler.Compiler`` does."""
+
+    def compile(  # noqa: PLR0917 (kfp's signature, positional arguments included)
+        self,
+        pipeline_func: BaseComponent,
+        package_path: str | os.PathLike[str],
+        pipeline_name: str | None = None,
+        pipeline_parameters: Mapping[str, Any] | None = None,
+        pipeline_display_name: str | None = None,
+        type_check: bool = True,
+    ) -> None:
+        """Compile ``pipeline_func`` (a pipeline or a component) and write it to ``package_path``.
+
+        The file is written whole or not at all. ``.yaml``/``.yml`` write YAML, ``.json`` JSON.
+        ``type_check`` is accepted for compatibility with kfp; types are always checked.
+        """
+        path = Path(package_path)
+        if path.suffix not in (".yaml", ".yml", ".json"):
+            raise PipelineDefinitionError(
+                f"the output path {str(path)!r} should end with .yaml (or .yml, .json)"
+            )
+        spec = compile_to_spec(pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name)
+        if path.suffix == ".json":
+            _write_json(spec, path)
+        else:
+            ir.write_pipeline(spec, path)
