@@ -41,6 +41,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("compiled")
     names = [
         "slow_chain",
+        "gated_chain",
         "failing",
         "exit_handling",
         "retrying",

@@ -5,7 +5,6 @@ Tasks that need to be observed append a line to ``<marks>/<name>`` so tests see 
 """
 
 from pathlib import Path
-from typing import List
 
 from kfp import compiler, dsl
 from kfp.dsl import Dataset, Input, Output
@@ -27,6 +26,20 @@ def mark(marks: str, name: str, seconds: float = 0.0) -> str:
     with open(os.path.join(marks, name), "a") as handle:
         handle.write(f"{os.getpid()}\n")
     time.sleep(seconds)
+    return name
+
+
+@dsl.component(base_image=IMAGE)
+def gate(marks: str, name: str) -> str:
+    """Marks that it started, then waits (up to a minute) until the test creates <marks>/release."""
+    import os
+    import time
+
+    with open(os.path.join(marks, name), "a") as handle:
+        handle.write(f"{os.getpid()}\n")
+    deadline = time.monotonic() + 60
+    while not os.path.exists(os.path.join(marks, "release")) and time.monotonic() < deadline:
+        time.sleep(0.02)
     return name
 
 
@@ -63,7 +76,7 @@ def add(a: int, b: int) -> int:
 
 
 @dsl.component(base_image=IMAGE)
-def total(values: List[int]) -> int:
+def total(values: list[int]) -> int:
     return sum(values)
 
 
@@ -74,7 +87,7 @@ def make_dataset(text: str, data: Output[Dataset]):
 
 
 @dsl.component(base_image=IMAGE)
-def count_datasets(datasets: Input[List[Dataset]]) -> str:
+def count_datasets(datasets: Input[list[Dataset]]) -> str:
     return ",".join(open(d.path).read() for d in datasets)
 
 
@@ -106,6 +119,13 @@ def slow_chain(marks: str, seconds: float = 3.0):
     first = mark(marks=marks, name="first")
     slow = mark(marks=marks, name="slow", seconds=seconds).after(first)
     mark(marks=marks, name="last").after(slow)
+
+
+@dsl.pipeline(name="gated-chain")
+def gated_chain(marks: str):
+    first = mark(marks=marks, name="first")
+    held = gate(marks=marks, name="gate").after(first)
+    mark(marks=marks, name="last").after(held)
 
 
 @dsl.pipeline(name="failing")

@@ -51,7 +51,9 @@ def test_retries_record_attempts(compiled: dict[str, Path], home: Path, marks: P
     assert task.outputs == {"Output": 3}
 
 
-def test_cache_hits_reuse_outputs_and_can_be_disabled(compiled: dict[str, Path], home: Path, marks: Path) -> None:
+def test_cache_hits_reuse_outputs_and_can_be_disabled(
+    compiled: dict[str, Path], home: Path, marks: Path
+) -> None:
     arguments = {"marks": str(marks)}
     first = _run(compiled["cached_chain"], home, arguments=arguments)
     second = _run(compiled["cached_chain"], home, arguments=arguments)
@@ -68,7 +70,9 @@ def test_cache_hits_reuse_outputs_and_can_be_disabled(compiled: dict[str, Path],
     assert read_marks(marks, "cached-first") == 2
 
 
-def test_cache_key_overrides_the_fingerprint(compiled: dict[str, Path], home: Path, marks: Path, tmp_path: Path) -> None:
+def test_cache_key_overrides_the_fingerprint(
+    compiled: dict[str, Path], home: Path, marks: Path, tmp_path: Path
+) -> None:
     document = yaml.safe_load(compiled["cached_chain"].read_text())
     document["root"]["dag"]["tasks"]["mark"]["cachingOptions"] = {"enableCache": True, "cacheKey": "fixed"}
     keyed = tmp_path / "keyed.yaml"
@@ -87,7 +91,8 @@ def test_loop_with_parallelism_limit_collects_in_order(compiled: dict[str, Path]
     assert result.task("for-loop-2").outputs["pipelinechannel--add-Output"] == [11, 12, 13, 14, 15]
     assert result.task("total").outputs == {"Output": 65}
     iterations = sorted(
-        (task for task in result.tasks if task.kind == "loop_iteration"), key=lambda task: task.started_at or ""
+        (task for task in result.tasks if task.kind == "loop_iteration"),
+        key=lambda task: task.started_at or "",
     )
     # parallelismLimit 2: no moment with three iterations running.
     for index in range(2, len(iterations)):
@@ -118,7 +123,9 @@ def test_task_timeout_kills_the_task(compiled: dict[str, Path], home: Path, mark
     assert "timed out after 1s" in (result.task("mark-2").error or "")
 
 
-def test_platform_timeout_applies_per_executor(compiled: dict[str, Path], home: Path, marks: Path, tmp_path: Path) -> None:
+def test_platform_timeout_applies_per_executor(
+    compiled: dict[str, Path], home: Path, marks: Path, tmp_path: Path
+) -> None:
     spec = yaml.safe_load(compiled["slow_chain"].read_text())
     platform = {
         "platforms": {

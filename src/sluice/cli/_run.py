@@ -30,7 +30,7 @@ def _print_result_text(result: Any) -> None:
 
 
 @click.command("run")
-@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pipeline", type=click.Path(exists=True, dir_okay=False), required=False)
 @click.option(
     "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A pipeline input (repeatable)."
 )
@@ -47,7 +47,7 @@ def _print_result_text(result: Any) -> None:
 @click.option("--task-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a task may run.")
 @click.option("--stream-logs", is_flag=True, help="Print every task's output live, prefixed by its name.")
 def run_command(  # noqa: PLR0917  (click passes options positionally)
-    pipeline: str,
+    pipeline: str | None,
     params: tuple[str, ...],
     pipeline_name: str | None,
     as_json: bool,
@@ -58,7 +58,7 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     task_timeout: float | None,
     stream_logs: bool,
 ) -> None:
-    """Run PIPELINE (a compiled .yaml/.json, or a .py file) on this machine.
+    """Run PIPELINE (a compiled .yaml/.json, or a .py file) on this machine, or resume a run (--resume).
 
     Exits 0 when the run SUCCEEDED. Everything is kept in $SLUICE_HOME (default ~/.sluice).
     A task's own timeout is its executor's activeDeadlineSeconds (kfp-kubernetes set_timeout).
@@ -81,6 +81,9 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
         if resume_id is not None:
             result = resume_run(resume_id, cache=False if no_cache else None, **options)
         else:
+            if pipeline is None:
+                _fail("give a PIPELINE file to run, or --resume RUN_ID")
+                return
             arguments: dict[str, Any] = {}
             if params:
                 try:

@@ -1,0 +1,94 @@
+"""Kill -9 the engine mid-run, then resume: finished tasks are not rerun, the one that was running is.
+
+Runs ``sluice run`` for real in a subprocess, on SQLite, PostgreSQL and MariaDB.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import select
+
+from sluice.store import RuntimeState, Store
+from sluice.store.models import Run, Task
+from tests.engine.conftest import read_marks
+
+SLUICE = str(Path(sys.executable).parent / "sluice")
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+def test_sigkill_mid_run_then_resume(
+    compiled: dict[str, Path], home: Path, marks: Path, database_url: str
+) -> None:
+    env = {**os.environ, "SLUICE_HOME": str(home), "SLUICE_DATABASE_URL": database_url}
+    engine = subprocess.Popen(
+        [SLUICE, "run", str(compiled["gated_chain"]), "-p", f"marks={marks}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(lambda: read_marks(marks, "gate") == 1)
+    finally:
+        engine.send_signal(signal.SIGKILL)
+        engine.wait()
+    gate_pid = int((marks / "gate").read_text().split()[0])
+    # The task died with its engine: the fork server kills what it started when the engine goes away.
+    _wait_for(lambda: _gone(gate_pid), timeout=10)
+
+    store = Store.open(database_url)
+    try:
+        with store.read_session() as session:
+            run = session.scalars(select(Run)).one()
+            states = {
+                task.path: task.state for task in session.scalars(select(Task).where(Task.run_id == run.id))
+            }
+        assert run.state is RuntimeState.RUNNING
+        assert states == {
+            "root": RuntimeState.RUNNING,
+            "root/mark": RuntimeState.SUCCEEDED,
+            "root/gate": RuntimeState.RUNNING,
+            "root/mark-2": RuntimeState.PENDING,
+        }
+    finally:
+        store.close()
+
+    (marks / "release").touch()
+    resumed = subprocess.run(
+        [SLUICE, "run", "--resume", run.id, "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["state"] == "SUCCEEDED"
+    assert read_marks(marks, "first") == 1  # succeeded before the crash: not rerun
+    assert read_marks(marks, "gate") == 2  # running at the crash: retried
+    assert read_marks(marks, "last") == 1
+    gate = next(task for task in summary["tasks"] if task["path"] == "root/gate")
+    assert gate["attempts"] == 2
