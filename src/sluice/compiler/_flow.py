@@ -147,9 +147,21 @@ class DataFlow:
         loop = loop_group_of(channel)
         if loop is not None:
             assert isinstance(loop, ParallelFor)
-            below = _after(path, loop)
+            below = _after(path, loop)[:-1]
             item_view = view_of(loop.loop_argument)
-            for group in below[:-1]:
+            if isinstance(channel, LoopArgumentVariable) and not loop.items_is_channel:
+                # Like KFP, the groups from the first one that compares (or loops over) the field
+                # down to the consumer receive the field itself; the groups above it need the item.
+                reader = next(
+                    (index for index, group in enumerate(below) if _reads_directly(group, channel)),
+                    len(below),
+                )
+                for group in below[:reader]:
+                    self._add_input(group, item_view)
+                for group in below[reader:]:
+                    self._add_input(group, view_of(channel))
+                return
+            for group in below:
                 self._add_input(group, item_view)
             return
         view = self.view(consumer, channel)
@@ -243,3 +255,7 @@ def is_list(type: IOType) -> bool:
 
 def branches_of(group: TasksGroup) -> ConditionBranches | None:
     return group if isinstance(group, ConditionBranches) else None
+
+
+def _reads_directly(group: Node, channel: PipelineChannel) -> bool:
+    return isinstance(group, TasksGroup) and any(own is channel for own in _own_channels(group))
