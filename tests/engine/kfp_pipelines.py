@@ -55,7 +55,8 @@ def flaky(marks: str, succeed_on: int) -> int:
     path = os.path.join(marks, "flaky")
     with open(path, "a") as handle:
         handle.write("x\n")
-    attempts = len(open(path).read().split())
+    with open(path) as handle:
+        attempts = len(handle.read().split())
     if attempts < succeed_on:
         raise RuntimeError(f"attempt {attempts} fails on purpose")
     return attempts
@@ -88,7 +89,11 @@ def make_dataset(text: str, data: Output[Dataset]):
 
 @dsl.component(base_image=IMAGE)
 def count_datasets(datasets: Input[list[Dataset]]) -> str:
-    return ",".join(open(d.path).read() for d in datasets)
+    texts = []
+    for dataset in datasets:
+        with open(dataset.path) as handle:
+            texts.append(handle.read())
+    return ",".join(texts)
 
 
 @dsl.component(base_image=IMAGE)

@@ -1,0 +1,120 @@
+"""Bad input: a clear error naming the task and field, the run recorded FAILED with it, nothing else touched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from sluice.engine import run_pipeline
+from sluice.store import Store
+from sluice.store.models import Run, Task
+from tests.engine.conftest import FIXTURES
+
+
+def _run(pipeline: object, home: Path, arguments: dict[str, object] | None = None):
+    return run_pipeline(pipeline, arguments or {}, home=home, handle_sigint=False)
+
+
+def _counts(home: Path) -> tuple[int, int]:
+    store = Store.open(f"sqlite:///{home / 'sluice.db'}")
+    try:
+        with store.read_session() as session:
+            return (
+                session.scalar(select(func.count()).select_from(Run)) or 0,
+                session.scalar(select(func.count()).select_from(Task)) or 0,
+            )
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def hello(tmp_path: Path) -> dict:
+    return yaml.safe_load((FIXTURES / "hello_world.yaml").read_text())
+
+
+def _write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_bad_files_fail_the_run_and_touch_nothing_else(home: Path, tmp_path: Path, hello: dict) -> None:
+    good = _run(FIXTURES / "hello_world.yaml", home)
+    assert good.succeeded
+    runs_before, tasks_before = _counts(home)
+
+    full_text = (FIXTURES / "hello_world.yaml").read_text()
+    unknown_component = json.loads(json.dumps(hello))
+    unknown_component["root"]["dag"]["tasks"]["shout"]["componentRef"]["name"] = "comp-missing"
+    bad_schema = json.loads(json.dumps(hello))
+    bad_schema["root"]["dag"]["tasks"]["shout"]["bogusField"] = 1
+    cases = {
+        "malformed": (_write(tmp_path, "malformed.yaml", "components: [unclosed\n"), "not valid YAML"),
+        "truncated": (_write(tmp_path, "truncated.yaml", full_text[: len(full_text) // 3]), "hello"),
+        "schema": (_write(tmp_path, "schema.yaml", yaml.safe_dump(bad_schema)), "bogusField"),
+        "unknown component": (
+            _write(tmp_path, "unknown.yaml", yaml.safe_dump(unknown_component)),
+            "root.dag.tasks.shout.componentRef",
+        ),
+    }
+    for name, (path, expected) in cases.items():
+        result = _run(path, home)
+        assert result.state == "FAILED", name
+        assert result.error is not None, name
+        if name != "truncated":
+            assert expected in result.error, (name, result.error)
+        assert result.tasks == [], name
+
+    runs_after, tasks_after = _counts(home)
+    assert runs_after == runs_before + len(cases)
+    assert tasks_after == tasks_before  # no task rows for runs that never started
+
+
+def test_missing_argument_and_wrong_type(home: Path) -> None:
+    missing = _run(FIXTURES / "importer.yaml", home)
+    assert missing.state == "FAILED"
+    assert missing.error == "missing required pipeline input 'data_uri' (string)"
+    wrong = _run(FIXTURES / "control_flow.yaml", home, {"seed": "seven"})
+    assert wrong.state == "FAILED"
+    assert wrong.error == "pipeline input 'seed': expected an integer, got str \"seven\""
+    unknown = _run(FIXTURES / "control_flow.yaml", home, {"sead": 1})
+    assert "has no input 'sead'" in (unknown.error or "")
+
+
+def test_executor_writing_invalid_output(home: Path, tmp_path: Path, hello: dict) -> None:
+    # make-greeting's executor replaced by a shell command writing text that is not a valid output.
+    spec = json.loads(json.dumps(hello))
+    executor = spec["deploymentSpec"]["executors"]["exec-make-greeting"]["container"]
+    executor["command"] = ["sh", "-c", 'mkdir -p "$(dirname "$0")" && printf "%s" "not json" > "$0"']
+    executor["args"] = ["{{$.outputs.output_file}}"]
+    result = _run(_write(tmp_path, "invalid-output.yaml", yaml.safe_dump(spec)), home)
+    assert result.state == "FAILED"
+    task = result.task("make-greeting")
+    assert task.state == "FAILED"
+    assert "executor output" in (task.error or "") and "not valid JSON" in (task.error or "")
+    assert result.task("shout").state == "SKIPPED"
+
+    # An integer output that is not an integer.
+    typed = json.loads(json.dumps(hello))
+    typed["components"]["comp-make-greeting"]["outputDefinitions"]["parameters"]["Output"][
+        "parameterType"
+    ] = "NUMBER_INTEGER"
+    result = _run(_write(tmp_path, "mistyped.yaml", yaml.safe_dump(typed)), home)
+    assert result.state == "FAILED"
+    assert "output parameter 'Output': expected an integer, got str" in (
+        result.task("make-greeting").error or ""
+    )
+
+
+def test_unsafe_names_are_refused(home: Path, tmp_path: Path, hello: dict) -> None:
+    spec = json.loads(json.dumps(hello))
+    outputs = spec["components"]["comp-make-greeting"]["outputDefinitions"]["parameters"]
+    outputs["../../escape"] = outputs.pop("Output")
+    result = _run(_write(tmp_path, "escape.yaml", yaml.safe_dump(spec)), home)
+    assert result.state == "FAILED"
+    assert "not a safe path segment" in (result.task("make-greeting").error or "")
+    assert not (home / "artifacts" / "escape").exists()

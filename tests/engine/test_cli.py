@@ -1,0 +1,79 @@
+"""The ``sluice run`` and ``sluice runs`` commands, as a user runs them (real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.engine.conftest import FIXTURES, read_marks
+
+SLUICE = str(Path(sys.executable).parent / "sluice")
+
+
+def _sluice(*args: str, check_code: int | None = 0) -> subprocess.CompletedProcess[str]:
+    completed = subprocess.run([SLUICE, *args], capture_output=True, text=True, timeout=120, check=False)
+    if check_code is not None:
+        assert completed.returncode == check_code, completed.stderr
+    return completed
+
+
+def test_run_json_typed_params_and_runs_get(home: Path) -> None:
+    completed = _sluice(
+        "run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=3", "-p", "mode=audit", "--json"
+    )
+    summary = json.loads(completed.stdout)
+    assert summary["state"] == "SUCCEEDED"
+    assert summary["arguments"] == {"seed": 3, "mode": "audit", "retrain_threshold": 0.5}
+    drift = next(task for task in summary["tasks"] if task["name"] == "measure-drift")
+    assert isinstance(drift["outputs"]["Output"], float)
+    assert drift["started_at"] and drift["finished_at"]
+
+    listed = _sluice("runs", "list", "--json")
+    assert [run["run_id"] for run in json.loads(listed.stdout)] == [summary["run_id"]]
+    got = json.loads(_sluice("runs", "get", summary["run_id"], "--json").stdout)
+    assert got["tasks"] == summary["tasks"]
+
+
+def test_failed_run_exits_non_zero_with_log_tail(home: Path, compiled: dict[str, Path], marks: Path) -> None:
+    completed = _sluice("run", str(compiled["failing"]), "-p", f"marks={marks}", check_code=1)
+    assert "root/fail failed" in completed.stderr
+    assert "RuntimeError: boom on purpose" in completed.stderr
+    bad_param = _sluice("run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=x", check_code=2)
+    assert "pipeline input 'seed': expected an integer" in bad_param.stderr
+
+
+def test_stream_logs_prefixes_task_output(home: Path) -> None:
+    completed = _sluice("run", str(FIXTURES / "hello_world.yaml"), "--stream-logs")
+    assert "[shout] HELLO, WORLD!" in completed.stderr
+
+
+def test_terminate_cancels_a_run_in_another_process(
+    home: Path, compiled: dict[str, Path], marks: Path
+) -> None:
+    engine = subprocess.Popen(
+        [SLUICE, "run", str(compiled["gated_chain"]), "-p", f"marks={marks}", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while read_marks(marks, "gate") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    run_id = json.loads(_sluice("runs", "list", "--json").stdout)[0]["run_id"]
+    terminated = _sluice("runs", "terminate", run_id)
+    assert f"run {run_id} CANCELED" in terminated.stdout
+    stdout, _ = engine.communicate(timeout=30)
+    assert engine.returncode == 1
+    summary = json.loads(stdout)
+    states = {task["path"]: task["state"] for task in summary["tasks"]}
+    assert states == {"root/mark": "SUCCEEDED", "root/gate": "CANCELED", "root/mark-2": "CANCELED"}
+    gate_pid = int((marks / "gate").read_text().split()[0])
+    assert (
+        not os.path.exists(f"/proc/{gate_pid}")
+        or "Z" in Path(f"/proc/{gate_pid}/stat").read_text().split()[2]
+    )
+    assert read_marks(marks, "last") == 0
