@@ -405,6 +405,10 @@ class PipelineTask:
                 )
             elif task.graph is not self.graph:
                 raise self._error(f".after({task.name!r}): that task belongs to another pipeline", location)
+            elif task is self:
+                raise self._error(
+                    f".after() makes the task wait for itself, a cycle ({self.name} -> {self.name})", location
+                )
             self.dependencies.append((task, location))
         return self
 
