@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, delete, text
@@ -76,7 +77,7 @@ def _probe(url: URL) -> str | None:
             connection.execute(text("SELECT 1"))
         return None
     except SQLAlchemyError as exc:
-        return str(exc.orig if getattr(exc, "orig", None) is not None else exc).strip()
+        return str(getattr(exc, "orig", None) or exc).strip()
     finally:
         engine.dispose()
 
@@ -101,6 +102,15 @@ def database_servers() -> Iterator[dict[str, DatabaseServer | str]]:
                 server.drop_database(name)
 
 
+def _available(backend: str, database_servers: dict[str, DatabaseServer | str]) -> DatabaseServer:
+    server = database_servers[backend]
+    if isinstance(server, str):
+        if os.environ.get("CI"):
+            pytest.fail(f"{backend} server unavailable under CI: {server}")
+        pytest.skip(f"{backend} server unavailable: {server}")
+    return server
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def database_url(
     request: pytest.FixtureRequest,
@@ -112,11 +122,7 @@ def database_url(
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'sluice.db'}"
         return
-    server = database_servers[backend]
-    if isinstance(server, str):
-        if os.environ.get("CI"):
-            pytest.fail(f"{backend} server unavailable under CI: {server}")
-        pytest.skip(f"{backend} server unavailable: {server}")
+    server = _available(backend, database_servers)
     url = server.create_database()
     yield url.render_as_string(hide_password=False)
     server.drop_database(url.database or "")
@@ -143,3 +149,18 @@ def store(module_store: Store) -> Iterator[Store]:
 @pytest.fixture
 def backend(database_url: str) -> str:
     return make_url(database_url).get_backend_name()
+
+
+@pytest.fixture(params=BACKENDS)
+def blank_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_servers: dict[str, DatabaseServer | str]
+) -> Iterator[str]:
+    """A database nobody has opened yet, for tests about opening and migrating (one per test)."""
+    backend: str = request.param
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'blank.db'}"
+        return
+    server = _available(backend, database_servers)
+    url = server.create_database()
+    yield url.render_as_string(hide_password=False)
+    server.drop_database(url.database or "")

@@ -92,11 +92,15 @@ class Store:
         the driver missing or a migration fails.
         """
         parsed = parse_database_url(url)
-        shown = redact(parsed)
+        # The URL as the caller wrote it (before the driver was pinned), so they recognize it.
+        shown = redact(url)
         try:
             engine = create_store_engine(parsed)
         except (NoSuchModuleError, ImportError) as exc:
             raise StoreError(f"no database driver for {shown}: {exc}; {install_hint(parsed)}") from exc
+        except OSError as exc:
+            # Creating the SQLite file's folder failed.
+            raise StoreError(f"cannot create the database at {shown}: {exc}") from exc
         try:
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

@@ -35,7 +35,7 @@ def redact(url: str | URL) -> str:
         return url.render_as_string(hide_password=True)
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         # Not a URL SQLAlchemy understands; still hide anything between ':' and '@' after the scheme.
         scheme, sep, rest = url.partition("://")
         credentials, at, host = rest.rpartition("@")
@@ -48,7 +48,7 @@ def parse_database_url(url: str | URL) -> URL:
     """Validate ``url`` and pin the driver Sluice ships for its backend."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise StoreError(f"not a database URL: {redact(url)!r}: {exc}") from exc
     driver = _DRIVERS.get(parsed.drivername)
     if driver is None:

@@ -89,6 +89,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class _RandomId:
+    """Rows get their UUID when constructed, so related rows can refer to it before anything is flushed."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("id", new_id())
+        super().__init__(**kwargs)
+
+
 def _id_column() -> Mapped[str]:
     return mapped_column(IdString(), primary_key=True, default=new_id)
 
@@ -102,7 +110,7 @@ def _created_at_column() -> Mapped[datetime]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class Pipeline(Base):
+class Pipeline(_RandomId, Base):
     __tablename__ = "pipelines"
     __table_args__ = (
         UniqueConstraint("namespace", "name"),
@@ -123,7 +131,7 @@ class Pipeline(Base):
     )
 
 
-class PipelineVersion(Base):
+class PipelineVersion(_RandomId, Base):
     __tablename__ = "pipeline_versions"
     __table_args__ = (
         UniqueConstraint("pipeline_id", "name"),
@@ -145,7 +153,7 @@ class PipelineVersion(Base):
     pipeline: Mapped[Pipeline] = relationship(back_populates="versions")
 
 
-class Experiment(Base):
+class Experiment(_RandomId, Base):
     __tablename__ = "experiments"
     __table_args__ = (
         UniqueConstraint("namespace", "name"),
@@ -166,7 +174,7 @@ class Experiment(Base):
     last_run_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
 
-class Run(Base):
+class Run(_RandomId, Base):
     __tablename__ = "runs"
     __table_args__ = (
         Index(None, "experiment_id", "created_at"),
@@ -237,7 +245,7 @@ class RunStateHistory(Base):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class Task(Base):
+class Task(_RandomId, Base):
     __tablename__ = "tasks"
     __table_args__ = (
         UniqueConstraint("run_id", "path"),
@@ -297,7 +305,7 @@ class TaskStateHistory(Base):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class Artifact(Base):
+class Artifact(_RandomId, Base):
     __tablename__ = "artifacts"
     __table_args__ = (
         Index(None, "uri", mysql_length={"uri": 255}),
@@ -319,7 +327,7 @@ class Artifact(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class Execution(Base):
+class Execution(_RandomId, Base):
     __tablename__ = "executions"
     __table_args__ = (Index(None, "run_id"), Index(None, "task_id"), MYSQL_TABLE_OPTIONS)
 
@@ -357,7 +365,7 @@ class Event(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
-class Context(Base):
+class Context(_RandomId, Base):
     __tablename__ = "contexts"
     __table_args__ = (UniqueConstraint("type", "name"), MYSQL_TABLE_OPTIONS)
 
@@ -428,7 +436,7 @@ class RunMetric(Base):
 # ---------------------------------------------------------------------------------------------------------------
 
 
-class RecurringRun(Base):
+class RecurringRun(_RandomId, Base):
     __tablename__ = "recurring_runs"
     __table_args__ = (
         # The scheduler's question: which enabled recurring runs are due?
