@@ -127,7 +127,7 @@ class Store:
         return cls(engine)
 
     def close(self) -> None:
-        """Close every pooled connection. The store is unusable afterwards."""
+        """Close every pooled connection (call when done; a later operation would open new ones)."""
         self._engine.dispose()
 
     def __enter__(self) -> Self:
