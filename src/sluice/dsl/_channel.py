@@ -9,7 +9,6 @@ reference to the value. Comparing a channel (``task.output > 0.5``) builds a con
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sluice.dsl._graph import active_graph
@@ -37,14 +36,20 @@ def pipeline_channel_input_name(full_name: str) -> str:
     return f"pipelinechannel--{full_name}"
 
 
-@dataclass
 class ConditionOperation:
     """A comparison of a channel with a value or another channel, for ``dsl.If``."""
 
-    operator: str
-    left: Any
-    right: Any
-    negate: bool = False
+    __slots__ = ("left", "negate", "operator", "right")
+
+    def __init__(self, operator: str, left: Any, right: Any, negate: bool = False) -> None:
+        self.operator = operator
+        self.left = left
+        self.right = right
+        self.negate = negate
+
+    def __repr__(self) -> str:
+        negation = "not " if self.negate else ""
+        return f"ConditionOperation({negation}{self.left!r} {self.operator} {self.right!r})"
 
     def negated(self) -> ConditionOperation:
         return ConditionOperation(self.operator, self.left, self.right, not self.negate)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sluice.dsl._errors import PipelineDefinitionError, caller_location
@@ -25,42 +23,62 @@ __all__ = [
 ]
 
 
-@dataclass
 class ContainerImplementation:
     """Runs a container: image, command and args (placeholders already rendered), environment."""
 
-    image: str
-    command: list[Any] = field(default_factory=list)
-    args: list[Any] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self,
+        image: str,
+        command: list[Any] | None = None,
+        args: list[Any] | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.image = image
+        self.command: list[Any] = list(command or [])
+        self.args: list[Any] = list(args or [])
+        self.env: dict[str, str] = dict(env or {})
+
+    def __repr__(self) -> str:
+        return f"ContainerImplementation(image={self.image!r}, command={self.command!r}, args={self.args!r})"
 
 
-@dataclass
 class ImporterImplementation:
-    """Registers an existing artifact (``dsl.importer``)."""
+    """Registers an existing artifact (``dsl.importer``).
 
-    artifact_type: ArtifactType
-    reimport: bool = False
-    metadata: Any = None
-    """Metadata for the artifact; values may be input placeholders (``{{$.inputs.parameters['metadata']}}``)."""
+    ``metadata`` values may be input placeholders (``{{$.inputs.parameters['metadata']}}``).
+    """
+
+    def __init__(self, artifact_type: ArtifactType, reimport: bool = False, metadata: Any = None) -> None:
+        self.artifact_type = artifact_type
+        self.reimport = reimport
+        self.metadata = metadata
+
+    def __repr__(self) -> str:
+        return f"ImporterImplementation({self.artifact_type}, reimport={self.reimport})"
 
 
-@dataclass
 class GraphImplementation:
     """A pipeline (``@dsl.pipeline``): the graph its function built and what it returns."""
 
-    graph: PipelineGraph
-    outputs: dict[str, PipelineChannel]
-    pipeline_root: str | None = None
-    display_name: str | None = None
+    def __init__(
+        self,
+        graph: PipelineGraph,
+        outputs: dict[str, PipelineChannel],
+        pipeline_root: str | None = None,
+        display_name: str | None = None,
+    ) -> None:
+        self.graph = graph
+        self.outputs = outputs
+        self.pipeline_root = pipeline_root
+        self.display_name = display_name
 
 
-@dataclass
 class CompiledImplementation:
     """A pipeline loaded from compiled YAML: its ``sluice.ir`` PipelineSpec (and platform spec)."""
 
-    pipeline_spec: Any
-    platform_spec: Any = None
+    def __init__(self, pipeline_spec: Any, platform_spec: Any = None) -> None:
+        self.pipeline_spec = pipeline_spec
+        self.platform_spec = platform_spec
 
 
 Implementation = (
@@ -68,15 +86,25 @@ Implementation = (
 )
 
 
-@dataclass
 class ComponentSpec:
     """A component's name, interface and implementation."""
 
-    name: str
-    inputs: dict[str, InputSpec]
-    outputs: dict[str, OutputSpec]
-    implementation: Implementation
-    description: str | None = None
+    def __init__(
+        self,
+        name: str,
+        inputs: dict[str, InputSpec],
+        outputs: dict[str, OutputSpec],
+        implementation: Implementation,
+        description: str | None = None,
+    ) -> None:
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+        self.implementation = implementation
+        self.description = description
+
+    def __repr__(self) -> str:
+        return f"ComponentSpec({self.name!r}, inputs={list(self.inputs)}, outputs={list(self.outputs)})"
 
 
 class BaseComponent:
@@ -106,7 +134,7 @@ class BaseComponent:
         """A fresh copy of the container a task of this component runs, or None when it runs none."""
         implementation = self.component_spec.implementation
         if isinstance(implementation, ContainerImplementation):
-            return ContainerSettings(implementation.image, env=copy.deepcopy(implementation.env))
+            return ContainerSettings(implementation.image, env=implementation.env)
         return None
 
     def __repr__(self) -> str:

@@ -6,9 +6,7 @@ returns ``dsl.ContainerSpec(image, command, args)`` describing the command line.
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from sluice.dsl._annotations import describe_annotation
@@ -37,13 +35,23 @@ __all__ = ["ContainerComponent", "ContainerSpec", "container_component"]
 _INPUT_PLACEHOLDERS = ("Input",)
 
 
-@dataclass
 class ContainerSpec:
     """What a container component runs: an image, and a command line made of strings and placeholders."""
 
-    image: str
-    command: list[Any] | None = None
-    args: list[Any] | None = None
+    def __init__(self, image: str, command: list[Any] | None = None, args: list[Any] | None = None) -> None:
+        self.image = image
+        self.command = command
+        self.args = args
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ContainerSpec):
+            return NotImplemented
+        return (self.image, self.command, self.args) == (other.image, other.command, other.args)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"ContainerSpec(image={self.image!r}, command={self.command!r}, args={self.args!r})"
 
 
 class ContainerComponent(BaseComponent):
@@ -102,6 +110,8 @@ def _check_element(element: Any, spec: ComponentSpec, fail: Callable[[str], Pipe
 
 def container_component(func: Callable[..., Any]) -> ContainerComponent:
     """Make a function returning ``dsl.ContainerSpec`` a component."""
+    import inspect
+
     location = location_of_function(func)
 
     def fail(message: str) -> PipelineDefinitionError:

@@ -6,9 +6,7 @@ function's docstring; Sluice reads the same parts so that compiled pipelines car
 
 from __future__ import annotations
 
-import inspect
 import re
-from dataclasses import dataclass, field
 
 __all__ = ["Docstring", "parse_docstring"]
 
@@ -26,13 +24,13 @@ _REST_FIELD = re.compile(
 )
 
 
-@dataclass
 class Docstring:
     """What a docstring says: a description, and per-argument (and per-output) texts."""
 
-    description: str | None = None
-    arguments: dict[str, str] = field(default_factory=dict)
-    returns: dict[str, str] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.description: str | None = None
+        self.arguments: dict[str, str] = {}
+        self.returns: dict[str, str] = {}
 
 
 def _summary(lines: list[str]) -> str | None:
@@ -90,6 +88,8 @@ def _parse_rest(lines: list[str], doc: Docstring) -> bool:
 
 def parse_docstring(function: object) -> Docstring:
     """The description and argument texts of ``function``'s docstring (empty when it has none)."""
+    import inspect
+
     text = inspect.getdoc(function)
     doc = Docstring()
     if not text:

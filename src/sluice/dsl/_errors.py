@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from types import FrameType
+from typing import NamedTuple
 
 __all__ = ["PipelineDefinitionError", "SourceLocation", "caller_location", "location_of_function"]
 
@@ -13,8 +13,7 @@ __all__ = ["PipelineDefinitionError", "SourceLocation", "caller_location", "loca
 _SLUICE_DIRECTORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-@dataclass(frozen=True)
-class SourceLocation:
+class SourceLocation(NamedTuple):
     """A place in the user's source code: a file and a line."""
 
     file: str

@@ -7,7 +7,6 @@ itself a component: call it inside another pipeline like any component.
 
 from __future__ import annotations
 
-import inspect
 import re
 from collections.abc import Callable
 from typing import Any, overload
@@ -194,6 +193,8 @@ def pipeline(
         raise PipelineDefinitionError("@dsl.pipeline(pipeline_config=...) is not supported by Sluice yet")
 
     def decorate(function: Callable[..., Any]) -> GraphComponent:
+        import inspect
+
         if not inspect.isfunction(function):
             raise PipelineDefinitionError(f"@dsl.pipeline decorates functions, not {function!r}")
         return GraphComponent(function, name, description, pipeline_root, display_name)

@@ -8,7 +8,6 @@ arguments. The container-component placeholders render to the text KFP writes in
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 __all__ = [
@@ -62,6 +61,12 @@ PIPELINE_TASK_EXECUTOR_OUTPUT_PATH_PLACEHOLDER = "{{$.outputs.output_file}}"
 """Where a task writes its executor output."""
 
 
+def _json_text(value: Any) -> str:
+    import json  # only container components need it: task processes skip the import
+
+    return json.dumps(value)
+
+
 class Placeholder:
     """Something in a command line that is replaced when the task runs."""
 
@@ -72,7 +77,7 @@ class Placeholder:
     def __str__(self) -> str:
         # Lets simple placeholders be embedded in f-strings.
         rendered = self.render()
-        return rendered if isinstance(rendered, str) else json.dumps(rendered)
+        return rendered if isinstance(rendered, str) else _json_text(rendered)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.render()!r})"
@@ -175,7 +180,7 @@ def render_command_line_element(element: Any) -> Any:
     """A command-line element as the compiled pipeline holds it: a string (structured placeholders as JSON)."""
     if isinstance(element, Placeholder):
         rendered = element.render()
-        return rendered if isinstance(rendered, str) else json.dumps(rendered)
+        return rendered if isinstance(rendered, str) else _json_text(rendered)
     return element
 
 

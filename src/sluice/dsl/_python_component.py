@@ -7,10 +7,6 @@ calls the function and writes its outputs.
 
 from __future__ import annotations
 
-import ast
-import inspect
-import shlex
-import textwrap
 from collections.abc import Callable
 from typing import Any, overload
 
@@ -46,6 +42,10 @@ PIP_DISABLE_PIP_VERSION_CHECK=1 python3 -m pip install --quiet --no-warn-script-
 
 def _function_source(function: Callable[..., Any]) -> str:
     """The function's own source: dedented, decorators dropped."""
+    import ast
+    import inspect
+    import textwrap
+
     try:
         source = textwrap.dedent(inspect.getsource(function))
     except (OSError, TypeError) as error:
@@ -71,6 +71,8 @@ def embedded_source(function: Callable[..., Any]) -> str:
 
 
 def _pip_install_command(packages: list[str], index_urls: list[str] | None) -> list[str]:
+    import shlex
+
     options: list[str] = []
     if index_urls:
         options += ["--index-url", index_urls[0]]

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sluice.dsl._channel import (
     PipelineArtifactChannel,
@@ -34,32 +33,47 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([a-zA-Z]+)\s*$")
 _SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-@dataclass
 class ResourceSettings:
     """Resources a task asks for; values as given (``"500m"``, ``"2Gi"``), or channel patterns."""
 
-    cpu_request: str | None = None
-    cpu_limit: str | None = None
-    memory_request: str | None = None
-    memory_limit: str | None = None
-    accelerator_type: str | None = None
-    accelerator_count: str | None = None
+    _FIELDS = (
+        "cpu_request",
+        "cpu_limit",
+        "memory_request",
+        "memory_limit",
+        "accelerator_type",
+        "accelerator_count",
+    )
+
+    def __init__(self) -> None:
+        self.cpu_request: str | None = None
+        self.cpu_limit: str | None = None
+        self.memory_request: str | None = None
+        self.memory_limit: str | None = None
+        self.accelerator_type: str | None = None
+        self.accelerator_count: str | None = None
 
     def items(self) -> list[tuple[str, str]]:
-        return [(key, value) for key, value in vars(self).items() if value is not None]
+        """The settings that were set, in a fixed order."""
+        return [(key, value) for key in self._FIELDS if (value := getattr(self, key)) is not None]
+
+    def __repr__(self) -> str:
+        return f"ResourceSettings({dict(self.items())})"
 
 
-@dataclass
 class ContainerSettings:
     """A container task's image, resources and environment (copied from its component, then changed)."""
 
-    image: str
-    resources: ResourceSettings = field(default_factory=ResourceSettings)
-    env: dict[str, str] = field(default_factory=dict)
+    def __init__(self, image: str, env: dict[str, str] | None = None) -> None:
+        self.image = image
+        self.resources = ResourceSettings()
+        self.env: dict[str, str] = dict(env or {})
+
+    def __repr__(self) -> str:
+        return f"ContainerSettings(image={self.image!r}, resources={self.resources!r}, env={self.env!r})"
 
 
-@dataclass
-class RetrySettings:
+class RetrySettings(NamedTuple):
     max_retry_count: int
     backoff_duration: str
     backoff_factor: float

@@ -10,8 +10,7 @@ it, and a task outside a ``dsl.ParallelFor`` cannot use a value from inside it e
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sluice.dsl._channel import PipelineChannel
 from sluice.dsl._control_flow import Collected, ExitHandler, OneOfArtifact, OneOfParameter, _ConditionGroup
@@ -83,8 +82,7 @@ def effective_producer(channel: PipelineChannel) -> Node | None:
     return None
 
 
-@dataclass
-class Dependency:
+class Dependency(NamedTuple):
     """``downstream`` (a task or group) must run after ``upstream``, a sibling in the same DAG."""
 
     upstream: Node

@@ -8,13 +8,9 @@ A component's interface is a mapping of input names to :class:`InputSpec` and ou
 from __future__ import annotations
 
 import enum
-import inspect
-import json
-import math
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any, get_args, get_origin
+from typing import Any, NamedTuple, get_args, get_origin
 
 from sluice.dsl._annotations import describe_annotation, is_artifact_class, strip_optional
 from sluice.dsl._artifacts import Artifact
@@ -72,8 +68,7 @@ _KINDS_BY_CLASS: dict[type, ParameterKind] = {
 }
 
 
-@dataclass(frozen=True)
-class ParameterType:
+class ParameterType(NamedTuple):
     """A parameter type. Lists and dicts may know their items' type (``List[int]``), which types loop items."""
 
     kind: ParameterKind
@@ -101,8 +96,7 @@ class ParameterType:
         return self.value if self.value is not None else ParameterType(ParameterKind.STRING)
 
 
-@dataclass(frozen=True)
-class ArtifactType:
+class ArtifactType(NamedTuple):
     """An artifact type: a schema title (``system.Dataset``) and version."""
 
     schema_title: str
@@ -115,30 +109,52 @@ class ArtifactType:
 IOType = ParameterType | ArtifactType
 
 
-@dataclass
 class InputSpec:
-    """One input of a component."""
+    """One input of a component.
 
-    type: IOType
-    optional: bool = False
-    """The input may be left out: it has a default (``None`` included), or is a final status."""
-    default: Any = None
-    """The default value; meaningful only when ``optional``."""
-    is_artifact_list: bool = False
-    description: str | None = None
+    ``optional``: the input may be left out (it has a default, ``None`` included, or is a final status);
+    ``default`` is the default value, meaningful only when ``optional``.
+    """
+
+    __slots__ = ("default", "description", "is_artifact_list", "optional", "type")
+
+    def __init__(
+        self,
+        type: IOType,
+        optional: bool = False,
+        default: Any = None,
+        is_artifact_list: bool = False,
+        description: str | None = None,
+    ) -> None:
+        self.type = type
+        self.optional = optional
+        self.default = default
+        self.is_artifact_list = is_artifact_list
+        self.description = description
+
+    def __repr__(self) -> str:
+        return (
+            f"InputSpec(type={self.type}, optional={self.optional}, default={self.default!r}, "
+            f"is_artifact_list={self.is_artifact_list})"
+        )
 
     @property
     def is_artifact(self) -> bool:
         return isinstance(self.type, ArtifactType)
 
 
-@dataclass
 class OutputSpec:
     """One output of a component."""
 
-    type: IOType
-    is_artifact_list: bool = False
-    description: str | None = None
+    __slots__ = ("description", "is_artifact_list", "type")
+
+    def __init__(self, type: IOType, is_artifact_list: bool = False, description: str | None = None) -> None:
+        self.type = type
+        self.is_artifact_list = is_artifact_list
+        self.description = description
+
+    def __repr__(self) -> str:
+        return f"OutputSpec(type={self.type}, is_artifact_list={self.is_artifact_list})"
 
     @property
     def is_artifact(self) -> bool:
@@ -199,6 +215,9 @@ def types_are_compatible(
 
 def check_default_value(default: Any, parameter_type: ParameterType, what: str) -> Any:
     """The default in the form the PipelineSpec keeps it; a clear error if it does not fit the type."""
+    import json
+    import math
+
     try:
         json.dumps(default, allow_nan=False)
     except (TypeError, ValueError) as error:
@@ -235,8 +254,7 @@ def resolved_annotations(function: Callable[..., Any]) -> dict[str, Any]:
         ) from None
 
 
-@dataclass
-class _Signature:
+class _Signature(NamedTuple):
     inputs: dict[str, InputSpec]
     outputs: dict[str, OutputSpec]
     return_names: list[str]
@@ -267,6 +285,8 @@ def _output_spec_of_return_annotation(function: Callable[..., Any], annotation: 
 
 
 def _return_outputs(function: Callable[..., Any], annotation: Any) -> dict[str, OutputSpec]:
+    import inspect
+
     if annotation is None or annotation is type(None) or annotation is inspect.Signature.empty:
         return {}
     if isinstance(annotation, type) and issubclass(annotation, tuple) and hasattr(annotation, "_fields"):
@@ -292,6 +312,8 @@ def read_signature(
     Raises PipelineDefinitionError (naming the function, its file and line) for a missing or
     unsupported annotation and for a default that does not fit its type.
     """
+    import inspect
+
     annotations = resolved_annotations(function)
     docstring = _docstring_of(function)
     inputs: dict[str, InputSpec] = {}
