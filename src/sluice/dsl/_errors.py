@@ -7,7 +7,13 @@ import sys
 from types import FrameType
 from typing import NamedTuple
 
-__all__ = ["PipelineDefinitionError", "SourceLocation", "caller_location", "location_of_function"]
+__all__ = [
+    "PipelineDefinitionError",
+    "SourceLocation",
+    "caller_location",
+    "caller_namespace",
+    "location_of_function",
+]
 
 # Frames in these directories are Sluice's own; the first frame outside them is the user's call site.
 _SLUICE_DIRECTORY = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -48,15 +54,26 @@ def _is_sluice_frame(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_SLUICE_DIRECTORY)
 
 
-def caller_location() -> SourceLocation | None:
-    """The innermost frame on the stack that is not Sluice's own: where the user called into Sluice."""
-    frame: FrameType | None = sys._getframe(1)
+def _user_frame() -> FrameType | None:
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
         if not _is_sluice_frame(filename) and not filename.startswith("<frozen"):
-            return SourceLocation(filename, frame.f_lineno)
+            return frame
         frame = frame.f_back
     return None
+
+
+def caller_location() -> SourceLocation | None:
+    """The innermost frame on the stack that is not Sluice's own: where the user called into Sluice."""
+    frame = _user_frame()
+    return SourceLocation(frame.f_code.co_filename, frame.f_lineno) if frame is not None else None
+
+
+def caller_namespace() -> dict[str, object]:
+    """The local names where the user called into Sluice: string annotations may refer to them."""
+    frame = _user_frame()
+    return dict(frame.f_locals) if frame is not None else {}
 
 
 def location_of_function(function: object) -> SourceLocation | None:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, get_args, get_origin
 
 from sluice.dsl._annotations import describe_annotation, is_artifact_class, strip_optional
 from sluice.dsl._artifacts import Artifact
-from sluice.dsl._errors import PipelineDefinitionError, location_of_function
+from sluice.dsl._errors import PipelineDefinitionError, caller_namespace, location_of_function
 
 __all__ = [
     "SINGLE_OUTPUT_NAME",
@@ -242,9 +242,13 @@ def check_default_value(default: Any, parameter_type: ParameterType, what: str) 
 
 
 def resolved_annotations(function: Callable[..., Any]) -> dict[str, Any]:
-    """The function's annotations as objects, string annotations (``from __future__ import annotations``) resolved."""
+    """The function's annotations as objects, string annotations (``from __future__ import annotations``) resolved.
+
+    Names are looked up in the function's module, then where the user decorated it (a test or a function
+    may define the NamedTuple a component returns).
+    """
     try:
-        return typing.get_type_hints(function, include_extras=True)
+        return typing.get_type_hints(function, localns=caller_namespace(), include_extras=True)
     except Exception as error:
         name = getattr(function, "__name__", repr(function))
         raise PipelineDefinitionError(
