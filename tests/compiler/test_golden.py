@@ -17,6 +17,8 @@ import pytest
 
 from sluice import ir
 
+from .wiring import assert_wired
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -59,5 +61,6 @@ def test_golden_file_is_a_valid_pipeline(example: Path) -> None:
     document = ir.read_pipeline(regen_golden().golden_path(example))
     ir.validate_with_protobuf(document)
     ir.check_references(document.spec)
+    assert_wired(document.spec)
     text = regen_golden().golden_path(example).read_text()
     assert str(REPO) not in text, "golden files must not hold absolute paths"

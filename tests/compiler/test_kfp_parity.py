@@ -20,6 +20,8 @@ from sluice import compiler, ir
 from tests.examples.spec_compare import structural_differences
 from tests.examples.support import regen_script
 
+from .wiring import assert_wired
+
 PARITY_DIR = Path(__file__).parent / "parity"
 PARITY_FILES = sorted(path for path in PARITY_DIR.glob("*.py") if not path.name.startswith("_"))
 
@@ -58,3 +60,4 @@ def test_compiles_like_kfp(path: Path) -> None:
     document = ir.parse_pipeline(sluice_text)
     ir.validate_with_protobuf(document)
     ir.check_references(document.spec)
+    assert_wired(document.spec)

@@ -25,7 +25,7 @@ from sluice.dsl._control_flow import (
 )
 from sluice.dsl._graph import PipelineGraph, TasksGroup
 from sluice.dsl._task import PipelineTask
-from sluice.dsl._topology import Node, consumed_channels, effective_producer, node_path, uncommon_ancestors
+from sluice.dsl._topology import Node, condition_channels, effective_producer, node_path, uncommon_ancestors
 from sluice.dsl._types import ArtifactType, IOType, ParameterKind, ParameterType
 
 __all__ = ["ChannelView", "DataFlow", "OutputSource", "SurfacedOutput", "view_of"]
@@ -130,28 +130,33 @@ class DataFlow:
         for task in self.graph.tasks.values():
             if task.is_exit_task:
                 continue
-            for channel in consumed_channels(task):
-                self._propagate(task, channel)
+            for channel in task.channel_inputs:
+                self._propagate(task, channel, as_data=True)
+            for channel in condition_channels(task):
+                self._propagate(task, channel, as_data=False)
         for group in self.graph.groups():
             for channel in _own_channels(group):
-                self._propagate(group, channel)
+                self._propagate(group, channel, as_data=True)
         return self
 
     def _add_input(self, group: Node, view: ChannelView) -> None:
         if isinstance(group, TasksGroup) and group is not self.graph.root:
             self.group_inputs.setdefault(group.name, {}).setdefault(view.input_name, view)
 
-    def _propagate(self, consumer: Node, channel: PipelineChannel) -> None:
-        """Give each group between the channel's source and ``consumer`` an input for it."""
+    def _propagate(self, consumer: Node, channel: PipelineChannel, as_data: bool) -> None:
+        """Give each group between the channel's source and ``consumer`` an input for it.
+
+        ``as_data``: the consumer reads the value itself (not only because a condition around it does).
+        """
         path = node_path(consumer)
         loop = loop_group_of(channel)
         if loop is not None:
             assert isinstance(loop, ParallelFor)
             below = _after(path, loop)[:-1]
             item_view = view_of(loop.loop_argument)
-            if isinstance(channel, LoopArgumentVariable) and not loop.items_is_channel:
-                # Like KFP, the groups from the first one that compares (or loops over) the field
-                # down to the consumer receive the field itself; the groups above it need the item.
+            if isinstance(channel, LoopArgumentVariable) and not loop.items_is_channel and not as_data:
+                # A task inside a condition on a field of a literal loop's item: like KFP, the groups from
+                # that condition down receive the field itself; the groups above it need the item.
                 reader = next(
                     (index for index, group in enumerate(below) if _reads_directly(group, channel)),
                     len(below),
