@@ -279,7 +279,7 @@ def test_container_component_errors() -> None:
         def number() -> dsl.ContainerSpec:
             return dsl.ContainerSpec(image="alpine", args=[3])
 
-    with pytest.raises(ValueError, match="cannot be used in an f-string"):
+    with pytest.raises(dsl.PipelineDefinitionError, match="cannot be used in an f-string"):
         f"{dsl.ConcatPlaceholder(['a'])}"
 
 

@@ -415,7 +415,7 @@ def test_a_condition_decided_in_python() -> None:
 
 
 def test_a_python_if_on_a_pipeline_value() -> None:
-    with pytest.raises(TypeError, match="only known when the pipeline runs"):
+    with pytest.raises(PipelineDefinitionError, match="only known when the pipeline runs"):
 
         @dsl.pipeline
         def pipeline(flag: str = "y") -> None:

@@ -27,6 +27,13 @@ __all__ = [
     "pipeline_channel_input_name",
 ]
 
+
+def _definition_error(message: str) -> Exception:
+    from sluice.dsl._errors import PipelineDefinitionError, caller_location
+
+    return PipelineDefinitionError(message, location=caller_location())
+
+
 _PATTERN = re.compile(r"\{\{channel:task=([\w\s_-]*);name=([\w\s_-]+);type=([^;]*);\}\}")
 _VALID_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9\s_-]*$")
 
@@ -58,7 +65,7 @@ class ConditionOperation:
         return [operand for operand in (self.left, self.right) if isinstance(operand, PipelineChannel)]
 
     def __bool__(self) -> bool:
-        raise TypeError(
+        raise _definition_error(
             "a comparison of pipeline values is only known when the pipeline runs: use it in "
             "dsl.If(...)/dsl.Elif(...), not in a Python `if`"
         )
@@ -69,7 +76,7 @@ class PipelineChannel:
 
     def __init__(self, name: str, type: IOType, producer: PipelineTask | TasksGroup | None = None) -> None:
         if not _VALID_NAME.match(name):
-            raise ValueError(
+            raise _definition_error(
                 f"channel names hold letters, digits, spaces, '_' and '-' and begin with a letter: {name!r}"
             )
         self.name = name
@@ -115,7 +122,7 @@ class PipelineChannel:
         return id(self)
 
     def __bool__(self) -> bool:
-        raise TypeError(
+        raise _definition_error(
             f"pipeline value {self.full_name!r} is only known when the pipeline runs: it has no truth value; "
             "compare it inside dsl.If(...) instead"
         )
@@ -140,7 +147,7 @@ class PipelineChannel:
         return ConditionOperation(">=", self, other)
 
     def __iter__(self) -> Any:
-        raise TypeError(
+        raise _definition_error(
             f"pipeline value {self.full_name!r} is only known when the pipeline runs: loop over it with "
             "dsl.ParallelFor(...) rather than a Python for loop"
         )

@@ -414,7 +414,7 @@ class OneOfParameter(PipelineParameterChannel, _OneOfMixin):
         super().__init__(name, channels[0].type, branches)
 
     def __str__(self) -> str:
-        raise TypeError("dsl.OneOf cannot be used in an f-string: pass it to a component as an argument")
+        raise _error("dsl.OneOf cannot be used in an f-string: pass it to a component as an argument")
 
 
 class OneOfArtifact(PipelineArtifactChannel, _OneOfMixin):
@@ -428,7 +428,7 @@ class OneOfArtifact(PipelineArtifactChannel, _OneOfMixin):
         super().__init__(name, channels[0].type, branches, channels[0].is_artifact_list)
 
     def __str__(self) -> str:
-        raise TypeError("dsl.OneOf cannot be used in an f-string: pass it to a component as an argument")
+        raise _error("dsl.OneOf cannot be used in an f-string: pass it to a component as an argument")
 
 
 class OneOf:

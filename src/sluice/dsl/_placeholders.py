@@ -39,6 +39,13 @@ __all__ = [
     "render_command_line_element",
 ]
 
+
+def _definition_error(message: str) -> Exception:
+    from sluice.dsl._errors import PipelineDefinitionError, caller_location
+
+    return PipelineDefinitionError(message, location=caller_location())
+
+
 PIPELINE_JOB_NAME_PLACEHOLDER = "{{$.pipeline_job_name}}"
 """The run's display name."""
 PIPELINE_JOB_RESOURCE_NAME_PLACEHOLDER = "{{$.pipeline_job_resource_name}}"
@@ -187,7 +194,7 @@ def render_command_line_element(element: Any) -> Any:
 def _render_nested(element: Any) -> Any:
     """An element inside a Concat/IfPresent placeholder: structured placeholders stay objects."""
     if isinstance(element, ArtifactPlaceholders):
-        raise TypeError(
+        raise _definition_error(
             f"artifact {element.name!r} cannot be passed whole: use {element.name}.path, .uri or .metadata"
         )
     if isinstance(element, Placeholder):
@@ -206,7 +213,7 @@ class ConcatPlaceholder(Placeholder):
             if isinstance(item, IfPresentPlaceholder) and (
                 isinstance(item.then, list) or isinstance(item.else_, list)
             ):
-                raise ValueError(
+                raise _definition_error(
                     "an IfPresentPlaceholder inside a ConcatPlaceholder must have single elements "
                     "(not lists) as then and else_"
                 )
@@ -216,7 +223,9 @@ class ConcatPlaceholder(Placeholder):
         return {"Concat": [_render_nested(item) for item in self.items]}
 
     def __str__(self) -> str:
-        raise ValueError("ConcatPlaceholder cannot be used in an f-string; pass it as an argument itself")
+        raise _definition_error(
+            "ConcatPlaceholder cannot be used in an f-string; pass it as an argument itself"
+        )
 
 
 class IfPresentPlaceholder(Placeholder):
@@ -245,7 +254,9 @@ class IfPresentPlaceholder(Placeholder):
         return {"IfPresent": body}
 
     def __str__(self) -> str:
-        raise ValueError("IfPresentPlaceholder cannot be used in an f-string; pass it as an argument itself")
+        raise _definition_error(
+            "IfPresentPlaceholder cannot be used in an f-string; pass it as an argument itself"
+        )
 
     def elements(self) -> list[Any]:
         """Every element of both branches."""
