@@ -25,14 +25,13 @@ from sluice.dsl._component import (
     ImporterImplementation,
 )
 from sluice.dsl._control_flow import (
-    ConditionBranches,
     ExitHandler,
     LoopArtifactArgument,
     ParallelFor,
     _ConditionGroup,
 )
 from sluice.dsl._errors import PipelineDefinitionError
-from sluice.dsl._graph import GroupKind, TasksGroup, unique_name
+from sluice.dsl._graph import TasksGroup, unique_name
 from sluice.dsl._pipeline import GraphComponent
 from sluice.dsl._task import PipelineTask
 from sluice.dsl._topology import Node, dependencies_by_node
@@ -496,6 +495,3 @@ def build_component_pipeline(component: BaseComponent) -> ir.PipelineSpec:
             )
         )
     return pipeline
-
-
-_ = (ConditionBranches, GroupKind)

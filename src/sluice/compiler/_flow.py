@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from sluice.dsl._channel import PipelineChannel, pipeline_channel_input_name
 from sluice.dsl._control_flow import (
     Collected,
-    ConditionBranches,
     LoopArgument,
     LoopArgumentVariable,
     LoopArtifactArgument,
@@ -26,7 +25,7 @@ from sluice.dsl._control_flow import (
 from sluice.dsl._graph import PipelineGraph, TasksGroup
 from sluice.dsl._task import PipelineTask
 from sluice.dsl._topology import Node, condition_channels, effective_producer, node_path, uncommon_ancestors
-from sluice.dsl._types import ArtifactType, IOType, ParameterKind, ParameterType
+from sluice.dsl._types import ArtifactType, IOType
 
 __all__ = ["ChannelView", "DataFlow", "OutputSource", "SurfacedOutput", "view_of"]
 
@@ -248,18 +247,6 @@ def _own_channels(group: TasksGroup) -> list[PipelineChannel]:
         assert isinstance(items, PipelineChannel)
         return [items]
     return []
-
-
-def loop_item_type(loop: ParallelFor) -> IOType:
-    return loop.loop_argument.type
-
-
-def is_list(type: IOType) -> bool:
-    return isinstance(type, ParameterType) and type.kind == ParameterKind.LIST
-
-
-def branches_of(group: TasksGroup) -> ConditionBranches | None:
-    return group if isinstance(group, ConditionBranches) else None
 
 
 def _reads_directly(group: Node, channel: PipelineChannel) -> bool:

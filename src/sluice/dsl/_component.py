@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.dsl._errors import PipelineDefinitionError, caller_location
 from sluice.dsl._task import ContainerSettings, PipelineTask
-from sluice.dsl._types import ArtifactType, InputSpec, OutputSpec, ParameterKind, ParameterType
+from sluice.dsl._types import ArtifactType, InputSpec, OutputSpec
 
 if TYPE_CHECKING:
     from sluice.dsl._channel import PipelineChannel
@@ -139,12 +139,3 @@ class BaseComponent:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
-
-
-def final_status_inputs(spec: ComponentSpec) -> list[str]:
-    return [
-        name
-        for name, input_spec in spec.inputs.items()
-        if isinstance(input_spec.type, ParameterType)
-        and input_spec.type.kind == ParameterKind.TASK_FINAL_STATUS
-    ]

@@ -32,8 +32,6 @@ from sluice.dsl._types import read_signature, resolved_annotations
 
 __all__ = ["ContainerComponent", "ContainerSpec", "container_component"]
 
-_INPUT_PLACEHOLDERS = ("Input",)
-
 
 class ContainerSpec:
     """What a container component runs: an image, and a command line made of strings and placeholders."""

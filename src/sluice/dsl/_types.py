@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, NamedTuple, get_args, get_origin
 
 from sluice.dsl._annotations import describe_annotation, is_artifact_class, strip_optional
@@ -423,7 +423,3 @@ def _docstring_of(function: Callable[..., Any]) -> Any:
     from sluice.dsl._docstrings import parse_docstring
 
     return parse_docstring(function)
-
-
-def interface_text(inputs: Mapping[str, InputSpec]) -> str:
-    return ", ".join(inputs)
