@@ -265,6 +265,12 @@ def test_container_component_errors() -> None:
         def bare(data: Dataset) -> dsl.ContainerSpec:
             return dsl.ContainerSpec(image="alpine")
 
+    with pytest.raises(dsl.PipelineDefinitionError, match=r"must wrap its artifact type in Input"):
+
+        @dsl.container_component
+        def bare_list(data: list[Dataset]) -> dsl.ContainerSpec:
+            return dsl.ContainerSpec(image="alpine")
+
     with pytest.raises(dsl.PipelineDefinitionError, match=r"'nothing', which is not an input"):
 
         @dsl.container_component

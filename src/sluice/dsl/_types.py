@@ -346,14 +346,13 @@ def read_signature(
             if info.kind in ("output_artifact", "output_path"):
                 outputs[name] = OutputSpec(artifact_type, info.is_list, description)
                 continue
-            if not allow_bare_artifacts and info.kind == "input_artifact" and get_origin(annotation) is None:
-                bare = strip_optional(annotation)[0]
-                if is_artifact_class(bare) or get_origin(bare) is list:
-                    raise _fail(
-                        function,
-                        f"parameter {name!r} of container component {function.__name__!r} must wrap its "
-                        f"artifact type in Input[...] or Output[...]",
-                    )
+            wrapped = get_origin(strip_optional(annotation)[0]) is typing.Annotated
+            if not allow_bare_artifacts and info.kind == "input_artifact" and not wrapped:
+                raise _fail(
+                    function,
+                    f"parameter {name!r} of container component {function.__name__!r} must wrap its "
+                    f"artifact type in Input[...] or Output[...]",
+                )
             if has_default and parameter.default is not None:
                 raise _fail(
                     function,
