@@ -179,6 +179,17 @@ def test_a_loop_item_field_used_outside_its_loop() -> None:
     _expect(error, "field-outside-loop", "loop-item-param-1-subvar-text", "outside that loop")
 
 
+def test_loop_item_keys_that_clash_with_its_attributes() -> None:
+    with pytest.raises(PipelineDefinitionError) as error:
+
+        @dsl.pipeline
+        def pipeline() -> None:
+            with dsl.ParallelFor([{"name": "a", "size": 1}]) as item:  # clashing-keys
+                echo(text=item.name)
+
+    _expect(error, "clashing-keys", "the key(s) 'name'", "rename them")
+
+
 def test_a_pipeline_output_from_inside_a_condition() -> None:
     with pytest.raises(PipelineDefinitionError) as error:
 

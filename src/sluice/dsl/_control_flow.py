@@ -318,6 +318,15 @@ class ParallelFor(TasksGroup):
             self.loop_argument = LoopArgument(
                 f"loop-item-param-{graph.next_group_id()}", _type_of_first_item(list(items)), list(items)
             )
+            if isinstance(items[0], dict):
+                # item.<key> reads a field, unless the key is one of the item's own attributes.
+                own = set(vars(self.loop_argument)).union(*(vars(cls) for cls in LoopArgument.__mro__))
+                clashes = sorted(key for key in items[0] if key in own)
+                if clashes:
+                    raise _error(
+                        f"dsl.ParallelFor items have the key(s) {', '.join(map(repr, clashes))}, which "
+                        f"item.<key> cannot read (the loop item has attributes of that name): rename them"
+                    )
         else:
             raise _error(
                 f"dsl.ParallelFor iterates over a list or a list-typed pipeline value, not {type(items).__name__}"
