@@ -13,10 +13,11 @@ def main() -> None:
     """Sluice: author, compile and run Kubeflow-compatible ML pipelines."""
 
 
-from sluice.cli import _compile, _run  # noqa: E402  (registers on the group defined above)
+from sluice.cli import _compile, _run, _server  # noqa: E402  (registers on the group defined above)
 
 _compile.register(main)
 _run.register(main)
+_server.register(main)
 
 
 __all__ = ["main"]

@@ -1,0 +1,74 @@
+"""``sluice up``: the whole platform in one command (API, background runs, recurring-run scheduler)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+__all__ = ["register"]
+
+
+@click.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8888, show_default=True, help="Port to listen on."
+)
+@click.option(
+    "--database-url",
+    envvar="SLUICE_DATABASE_URL",
+    help="The store: postgresql://..., mysql://... (default: SQLite in $SLUICE_HOME).",
+)
+@click.option(
+    "--artifact-root",
+    envvar="SLUICE_ARTIFACT_ROOT",
+    help="Where task outputs and logs go (default: $SLUICE_HOME/artifacts).",
+)
+@click.option(
+    "--max-concurrent-runs",
+    type=click.IntRange(min=1),
+    help="Runs executed at once; more wait PENDING (default: CPU count, 2 to 8).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    default="info",
+    show_default=True,
+)
+def up_command(  # noqa: PLR0917  (click passes options positionally)
+    host: str,
+    port: int,
+    database_url: str | None,
+    artifact_root: str | None,
+    max_concurrent_runs: int | None,
+    log_level: str,
+) -> None:
+    """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
+    executed in the background, recurring runs fired on schedule. State lives in $SLUICE_HOME (~/.sluice).
+
+    Runs in flight when it stopped resume on start; Ctrl-C or SIGTERM stops running tasks and records them.
+    """
+    from sluice.server import ServerConfig, ServerConfigError, serve
+    from sluice.store import StoreError
+
+    try:
+        config = ServerConfig.resolve(
+            database_url=database_url,
+            artifact_root=artifact_root,
+            host=host,
+            port=port,
+            max_concurrent_runs=max_concurrent_runs,
+        )
+    except ServerConfigError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
+    try:
+        serve(config, log_level=log_level)
+    except StoreError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+def register(group: click.Group) -> None:
+    """Add ``up`` to the ``sluice`` command."""
+    group.add_command(up_command)

@@ -1,0 +1,135 @@
+"""The service as an ASGI application: the KFP v2beta1 API, the background executor and scheduler, the
+OpenAPI document (``/apis/v2beta1/openapi.json``, browsable at ``/docs``) and, for now, a landing page."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from sluice import __version__
+from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
+from sluice.server._config import ServerConfig
+from sluice.server._context import ServiceContext, service
+from sluice.server._errors import install_error_handlers
+from sluice.server._executor import RunExecutor
+from sluice.server._scheduler import RecurringRunScheduler
+from sluice.server._schemas import Healthz
+from sluice.store import Store
+
+__all__ = ["OPENAPI_PATH", "create_app"]
+
+OPENAPI_PATH = "/apis/v2beta1/openapi.json"
+_log = logging.getLogger("sluice.server")
+
+_LANDING_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sluice</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;line-height:1.5}</style></head>
+<body><h1>Sluice</h1>
+<p>Kubeflow Pipelines, rebuilt in Python. The web UI is on its way; meanwhile the platform is up:</p>
+<ul>
+<li><a href="/docs">API documentation</a> (the KFP v2beta1 REST API)</li>
+<li><a href="/apis/v2beta1/openapi.json">OpenAPI document</a></li>
+<li><a href="/apis/v2beta1/runs?sort_by=created_at%20desc">Latest runs</a> (JSON)</li>
+</ul>
+<p>Use it with <code>kfp.Client(host="http://HOST:PORT")</code> or <code>sluice.Client</code>.</p>
+</body></html>
+"""
+
+
+class _Housekeeping:
+    """One background thread: fires due recurring runs every second, adopts orphaned runs now and then."""
+
+    def __init__(self, config: ServerConfig, scheduler: RecurringRunScheduler, executor: RunExecutor) -> None:
+        self._config = config
+        self._scheduler = scheduler
+        self._executor = executor
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sluice-housekeeping", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _loop(self) -> None:
+        waited = 0.0
+        while not self._stop.wait(self._config.scheduler_interval_s):
+            try:
+                self._scheduler.tick()
+                waited += self._config.scheduler_interval_s
+                if waited >= self._config.orphan_sweep_interval_s:
+                    waited = 0.0
+                    self._executor.adopt_orphans()
+            except Exception:
+                _log.exception("housekeeping failed; trying again")
+
+
+def create_app(config: ServerConfig) -> FastAPI:
+    """The service; the store opens, and runs in flight resume, when the application starts."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store.open(config.database_url)
+        store.default_experiment()
+        executor = RunExecutor(
+            store,
+            home=config.home,
+            database_url=config.database_url,
+            max_concurrent_runs=config.max_concurrent_runs,
+        )
+        scheduler = RecurringRunScheduler(store, executor, config.artifact_root)
+        app.state.service = ServiceContext(
+            store=store, executor=executor, artifact_root=config.artifact_root, home=config.home
+        )
+        executor.start()
+        housekeeping = _Housekeeping(config, scheduler, executor)
+        housekeeping.start()
+        try:
+            yield
+        finally:
+            housekeeping.stop()
+            executor.shutdown()
+            store.close()
+
+    app = FastAPI(
+        title="Sluice pipelines API",
+        version=__version__,
+        description=(
+            "Kubeflow Pipelines' v2beta1 REST API, served by Sluice. Errors are KFP-style bodies "
+            "(error, code, message, details). Sluice extensions: runs filtered and sorted by logged metrics "
+            "(filter key and sort_by 'metric:NAME'), task logs, artifact downloads, cron time zones."
+        ),
+        openapi_url=OPENAPI_PATH,
+        docs_url="/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts):
+        app.include_router(module.router)
+
+    @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")
+    def healthz(context: Annotated[ServiceContext, Depends(service)]) -> JSONResponse:
+        return JSONResponse(
+            {
+                "multi_user": False,
+                "pipeline_store": "database",
+                "version": __version__,
+                "database": context.store.backend,
+                "artifact_root": str(context.artifact_root),
+            }
+        )
+
+    @app.get("/", include_in_schema=False)
+    def landing_page() -> HTMLResponse:
+        return HTMLResponse(_LANDING_PAGE)
+
+    return app

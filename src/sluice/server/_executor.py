@@ -1,0 +1,205 @@
+"""``RunExecutor``: runs that the service accepted, executed in the background by Sluice's engine.
+
+The service only ever talks to this boundary (submit, terminate, retry, resume what was in flight, shut
+down); everything about the engine lives behind it. Worker threads take run ids from a queue and drive each
+run with ``sluice.engine.resume_run``, which claims the run's lease first, so a run is never driven twice
+(not even by a ``sluice run`` process sharing the database).
+
+Shutting down stops every running task (its process group is killed), puts those tasks back to PENDING
+with a note, and releases the runs' leases: the next ``sluice up`` resumes them, keeping what succeeded.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from sluice.engine import EngineError, RunObserver, resume_run, terminate_run
+from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
+from sluice.store.models import Run, Task
+
+__all__ = ["RunExecutor"]
+
+_log = logging.getLogger("sluice.server")
+_S = RuntimeState
+# A run whose engine has not heartbeated for this long is adopted (the engine heartbeats every 5 s).
+STALE_AFTER = timedelta(seconds=30)
+# Runs created this recently may be about to be claimed by the process that made them (``sluice run``).
+_GRACE = timedelta(seconds=5)
+_SHUTDOWN_NOTE = "stopped: the server shut down; the run goes on when it starts again"
+
+
+class _ServerStopping(Exception):
+    """Raised inside the engine's loop to make it let go of its run (it kills the run's tasks on the way)."""
+
+
+class _StopWhenAsked(RunObserver):
+    def __init__(self, stopping: threading.Event) -> None:
+        self._stopping = stopping
+
+    def tick(self) -> None:
+        if self._stopping.is_set():
+            raise _ServerStopping
+
+
+class RunExecutor:
+    """Executes runs in the background, at most ``max_concurrent_runs`` at a time (others wait PENDING)."""
+
+    def __init__(self, store: Store, *, home: Path, database_url: str, max_concurrent_runs: int = 4) -> None:
+        self._store = store
+        self._home = home
+        self._database_url = database_url
+        self._workers = max(1, max_concurrent_runs)
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._known: set[str] = set()  # queued or running here
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # ------------------------------------------------------------------------------------------------ life
+
+    def start(self) -> None:
+        """Start the workers and take up every run that was in flight when the service last stopped."""
+        for index in range(self._workers):
+            thread = threading.Thread(target=self._work, name=f"sluice-run-{index}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self.adopt_orphans(stale_after=timedelta(0))
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop running tasks, record them, release the runs; returns when the workers are done."""
+        self._stopping.set()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    @property
+    def active_runs(self) -> set[str]:
+        with self._lock:
+            return set(self._known)
+
+    # ------------------------------------------------------------------------------------------------ requests
+
+    def submit(self, run_id: str) -> None:
+        """Execute this (PENDING) run when a worker is free."""
+        with self._lock:
+            if run_id in self._known or self._stopping.is_set():
+                return
+            self._known.add(run_id)
+        self._queue.put(run_id)
+
+    def terminate(self, run_id: str) -> None:
+        """Cancel a run: its engine (here or in another process) kills its tasks; a run nobody drives, or one
+        still waiting for a worker, is canceled at once."""
+        try:
+            terminate_run(run_id, wait=0, home=self._home, database_url=self._database_url)
+        except EngineError as error:
+            _log.info("terminate %s: %s", run_id, error)
+
+    def retry(self, run_id: str) -> None:
+        """Run a FAILED run again: tasks that succeeded keep their outputs, the others run again."""
+        with self._store.session() as session:
+            self._store.transition_run(run_id, _S.PENDING, session=session)
+            # Its old engine let go when it failed; a fresh claim starts clean.
+            session.execute(
+                update(Run)
+                .where(Run.id == run_id)
+                .values(lease_owner=None, lease_heartbeat_at=None)
+                .execution_options(synchronize_session=False)
+            )
+        self.submit(run_id)
+
+    def adopt_orphans(self, stale_after: timedelta = STALE_AFTER) -> list[str]:
+        """Queue runs that need an engine and have none (the service stopped, or an engine died)."""
+        if self._stopping.is_set():
+            return []
+        try:
+            orphans = self._store.find_orphaned_runs(stale_after)
+            with self._store.read_session() as session:
+                recent = set(
+                    session.scalars(
+                        select(Run.id).where(Run.id.in_(orphans), Run.created_at > utcnow() - _GRACE)
+                    )
+                )
+        except StoreError as error:
+            _log.warning("cannot look for runs to resume: %s", error)
+            return []
+        adopted = [run_id for run_id in orphans if run_id not in recent and run_id not in self.active_runs]
+        for run_id in adopted:
+            self.submit(run_id)
+        return adopted
+
+    # ------------------------------------------------------------------------------------------------ workers
+
+    def _work(self) -> None:
+        while True:
+            run_id = self._queue.get()
+            if run_id is None:
+                return
+            try:
+                if not self._stopping.is_set():
+                    self._execute(run_id)
+            finally:
+                with self._lock:
+                    self._known.discard(run_id)
+
+    def _execute(self, run_id: str) -> None:
+        try:
+            resume_run(
+                run_id,
+                home=self._home,
+                database_url=self._database_url,
+                observer=_StopWhenAsked(self._stopping),
+                handle_sigint=False,
+            )
+        except _ServerStopping:
+            self._park(run_id)
+        except EngineError as error:
+            # Canceled before it started, or driven by another live engine: nothing to do here.
+            _log.info("run %s not executed here: %s", run_id, error)
+        except Exception as error:
+            _log.exception("run %s: the engine failed", run_id)
+            self._fail(run_id, f"the engine failed: {type(error).__name__}: {error}")
+
+    def _park(self, run_id: str) -> None:
+        """After a shutdown stopped the run: its running tasks back to PENDING, its lease released."""
+        try:
+            with self._store.session() as session:
+                tasks = session.scalars(
+                    select(Task).where(Task.run_id == run_id, Task.state.in_((_S.RUNNING, _S.CANCELING)))
+                ).all()
+                for task in tasks:
+                    target = _S.PENDING if task.state is _S.RUNNING else _S.CANCELED
+                    self._store.transition_task(task.id, target, message=_SHUTDOWN_NOTE, session=session)
+                session.execute(
+                    update(Run)
+                    .where(Run.id == run_id)
+                    .values(lease_owner=None, lease_heartbeat_at=None)
+                    .execution_options(synchronize_session=False)
+                )
+        except StoreError as error:
+            _log.warning("run %s: could not record the shutdown: %s", run_id, error)
+
+    def _fail(self, run_id: str, message: str) -> None:
+        try:
+            with self._store.session() as session:
+                run = session.get(Run, run_id, with_for_update=True)
+                if run is None or run.state in TERMINAL_STATES:
+                    return
+                if run.state is _S.CANCELING:
+                    self._store.transition_run(
+                        run_id, _S.CANCELED, error={"message": message}, session=session
+                    )
+                else:
+                    self._store.transition_run(run_id, _S.FAILED, error={"message": message}, session=session)
+                run.lease_owner = None
+                run.lease_heartbeat_at = None
+        except StoreError as error:
+            _log.warning("run %s: could not record its failure: %s", run_id, error)

@@ -1,0 +1,145 @@
+"""Experiments (KFP's ExperimentService). "Default" always exists; archiving an experiment archives its runs
+and disables its recurring runs, as KFP does."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+
+from sluice.server._context import ServiceContext, service
+from sluice.server._convert import experiment_json
+from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._schemas import Experiment as ExperimentSchema
+from sluice.server._schemas import ExperimentIn, ListExperimentsResponse
+from sluice.store import RecurringRunMode, StorageState
+from sluice.store.models import Experiment, RecurringRun, Run
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/apis/v2beta1", tags=["ExperimentService"])
+Context = Annotated[ServiceContext, Depends(service)]
+
+EXPERIMENT_FIELDS = ListFields(
+    {
+        "experiment_id": FieldSpec(Experiment.id),
+        "id": FieldSpec(Experiment.id),
+        "display_name": FieldSpec(Experiment.display_name),
+        "name": FieldSpec(Experiment.name),
+        "description": FieldSpec(Experiment.description),
+        "created_at": FieldSpec(Experiment.created_at, "time"),
+        "last_run_created_at": FieldSpec(Experiment.last_run_created_at, "time"),
+        "namespace": FieldSpec(Experiment.namespace),
+        "storage_state": FieldSpec(Experiment.storage_state, "enum", StorageState),
+    }
+)
+
+
+def _get(session: Session, experiment_id: str, *, lock: bool = False) -> Experiment:
+    experiment = session.get(Experiment, experiment_id, with_for_update=lock)
+    if experiment is None:
+        raise not_found(f"experiment {experiment_id!r} does not exist")
+    return experiment
+
+
+@router.post("/experiments", response_model=ExperimentSchema, summary="Create an experiment")
+def create_experiment(body: ExperimentIn, context: Context) -> JSONResponse:
+    name = (body.display_name or "").strip()
+    if not name:
+        raise invalid_argument("the experiment needs a display_name")
+    with context.store.session() as session:
+        taken = session.scalar(
+            select(Experiment.id).where(Experiment.namespace == "", Experiment.name == name)
+        )
+        if taken is not None:
+            raise already_exists(f"an experiment named {name!r} already exists ({taken})")
+        experiment = Experiment(name=name, display_name=name, description=body.description or "")
+        session.add(experiment)
+        session.flush()
+        return JSONResponse(experiment_json(experiment))
+
+
+@router.get("/experiments", response_model=ListExperimentsResponse, summary="List experiments")
+def list_experiments(
+    *,
+    context: Context,
+    page_token: str | None = None,
+    page_size: int | None = None,
+    sort_by: str | None = None,
+    filter: str | None = None,
+    namespace: str | None = None,
+) -> JSONResponse:
+    request = parse_list_request(
+        filter_text=filter,
+        sort_by=sort_by,
+        page_size=page_size,
+        page_token=page_token,
+        fields=EXPERIMENT_FIELDS,
+    )
+    with context.store.session() as session:
+        # "Default" is there from the first look on.
+        context.store.default_experiment(session=session)
+    with context.store.read_session() as session:
+        page = fetch_page(session, Experiment, request, EXPERIMENT_FIELDS)
+        return JSONResponse(
+            {
+                "experiments": [experiment_json(row) for row in page.rows],
+                "total_size": page.total_size,
+                "next_page_token": page.next_page_token,
+            }
+        )
+
+
+@router.get("/experiments/{experiment_id}", response_model=ExperimentSchema, summary="Get an experiment")
+def get_experiment(experiment_id: str, context: Context) -> JSONResponse:
+    with context.store.read_session() as session:
+        return JSONResponse(experiment_json(_get(session, experiment_id)))
+
+
+@router.delete("/experiments/{experiment_id}", summary="Delete an experiment that has no runs")
+def delete_experiment(experiment_id: str, context: Context) -> JSONResponse:
+    with context.store.session() as session:
+        experiment = _get(session, experiment_id, lock=True)
+        has_runs = session.scalar(select(exists().where(Run.experiment_id == experiment_id)))
+        has_recurring = session.scalar(select(exists().where(RecurringRun.experiment_id == experiment_id)))
+        if has_runs or has_recurring:
+            raise failed_precondition(
+                f"experiment {experiment_id!r} still has runs or recurring runs: delete them first "
+                "(or archive the experiment)"
+            )
+        session.delete(experiment)
+    return JSONResponse({})
+
+
+@router.post("/experiments/{experiment_id}:archive", summary="Archive an experiment and its runs")
+def archive_experiment(experiment_id: str, context: Context) -> JSONResponse:
+    with context.store.session() as session:
+        experiment = _get(session, experiment_id, lock=True)
+        experiment.storage_state = StorageState.ARCHIVED
+        session.execute(
+            update(Run)
+            .where(Run.experiment_id == experiment_id)
+            .values(storage_state=StorageState.ARCHIVED)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            update(RecurringRun)
+            .where(RecurringRun.experiment_id == experiment_id)
+            .values(mode=RecurringRunMode.DISABLED)
+            .execution_options(synchronize_session=False)
+        )
+    return JSONResponse({})
+
+
+@router.post(
+    "/experiments/{experiment_id}:unarchive", summary="Unarchive an experiment (its runs stay archived)"
+)
+def unarchive_experiment(experiment_id: str, context: Context) -> JSONResponse:
+    with context.store.session() as session:
+        experiment = _get(session, experiment_id, lock=True)
+        experiment.storage_state = StorageState.AVAILABLE
+    return JSONResponse({})

@@ -1,0 +1,345 @@
+"""List requests as KFP takes them: a JSON ``filter`` (filter.proto's predicates), ``sort_by`` ("created_at
+desc"), ``page_size`` and an opaque ``page_token``, turned into SQL for one resource's columns.
+
+Each resource names the keys clients may filter and sort on (``ListFields``); anything else is a 400 that
+lists the allowed keys. Page tokens carry the offset of the next page (base64 JSON).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Generic, Literal, TypeVar
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from sluice.server._errors import invalid_argument
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "FieldSpec",
+    "ListFields",
+    "ListRequest",
+    "Page",
+    "Predicate",
+    "compare",
+    "encode_page_token",
+    "fetch_page",
+    "parse_filter",
+    "parse_list_request",
+]
+
+DEFAULT_PAGE_SIZE = 20
+_Row = TypeVar("_Row")
+MAX_PAGE_SIZE = 1000
+
+FieldKind = Literal["string", "time", "enum", "bool"]
+
+# filter.proto's Operation enum: names and numbers both arrive (protobuf JSON accepts either).
+_OPERATIONS = {
+    "EQUALS": 1,
+    "NOT_EQUALS": 2,
+    "GREATER_THAN": 3,
+    "GREATER_THAN_EQUALS": 5,
+    "LESS_THAN": 6,
+    "LESS_THAN_EQUALS": 7,
+    "IN": 8,
+    "IS_SUBSTRING": 9,
+}
+_OPERATION_NAMES = {number: name for name, number in _OPERATIONS.items()}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A key clients may filter or sort on, and how its values are typed."""
+
+    column: InstrumentedAttribute[Any]
+    kind: FieldKind = "string"
+    enum: type[StrEnum] | None = None
+    # The API's words for enum values that the store spells differently (recurring run status).
+    enum_aliases: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListFields:
+    """The filterable and sortable keys of one resource, and its default order."""
+
+    fields: Mapping[str, FieldSpec]
+    default_sort: str = "created_at"
+    # Keys like "metric:accuracy": a prefix and a function building the condition (Sluice's extension).
+    prefixed: Mapping[str, Callable[[str, str, Any], ColumnElement[bool]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Predicate:
+    key: str
+    operation: str
+    value: Any
+
+
+@dataclass
+class ListRequest:
+    conditions: list[ColumnElement[bool]]
+    sort_key: str
+    descending: bool
+    offset: int
+    limit: int
+
+
+def encode_page_token(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_page_token(token: str) -> int:
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
+        offset = payload["offset"]
+    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
+        raise invalid_argument(f"page_token {token[:80]!r} is not a token this server handed out") from None
+    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
+        raise invalid_argument(f"page_token {token[:80]!r} is not a token this server handed out")
+    return offset
+
+
+def _value_of(raw: Mapping[str, Any]) -> Any:
+    """The one value a predicate carries, whichever of filter.proto's oneof fields (snake or camel case)."""
+    for name in ("string_value", "stringValue"):
+        if name in raw:
+            return raw[name]
+    for name in ("int_value", "intValue", "long_value", "longValue", "double_value", "doubleValue"):
+        if name in raw:
+            return ("number", raw[name])
+    for name in ("timestamp_value", "timestampValue"):
+        if name in raw:
+            return ("timestamp", raw[name])
+    for name in ("string_values", "stringValues", "int_values", "intValues", "long_values", "longValues"):
+        if name in raw:
+            values = raw[name]
+            items = values.get("values") if isinstance(values, Mapping) else None
+            if not isinstance(items, list):
+                raise invalid_argument(f"filter: {name} must be an object {{'values': [...]}}")
+            return ("list", items)
+    for name in ("bool_value", "boolValue"):
+        if name in raw:
+            return ("bool", raw[name])
+    return None
+
+
+def parse_filter(text: str | None) -> list[Predicate]:
+    """The predicates of a JSON-serialized ``Filter``; 400 naming the problem when it is not one."""
+    if not text:
+        return []
+    try:
+        document = json.loads(text)
+    except ValueError as error:
+        raise invalid_argument(f"filter is not valid JSON ({error}): {text[:200]!r}") from None
+    if not isinstance(document, dict):
+        raise invalid_argument("filter must be a JSON object like {'predicates': [...]}")
+    predicates = document.get("predicates") or []
+    if not isinstance(predicates, list):
+        raise invalid_argument("filter.predicates must be a list")
+    parsed = []
+    for index, raw in enumerate(predicates):
+        if not isinstance(raw, dict):
+            raise invalid_argument(f"filter.predicates[{index}] must be an object")
+        key = raw.get("key")
+        if not isinstance(key, str) or not key:
+            raise invalid_argument(f"filter.predicates[{index}].key must be a non-empty string")
+        operation = raw.get("operation", raw.get("op"))
+        if isinstance(operation, int) and not isinstance(operation, bool):
+            operation = _OPERATION_NAMES.get(operation)
+        if operation not in _OPERATIONS:
+            allowed = ", ".join(_OPERATIONS)
+            raise invalid_argument(
+                f"filter.predicates[{index}].operation {raw.get('operation')!r} is not one of {allowed}"
+            )
+        value = _value_of(raw)
+        if value is None:
+            raise invalid_argument(
+                f"filter.predicates[{index}] ({key}) has no value: give string_value, int_value, long_value, "
+                "timestamp_value or, for IN, string_values/int_values/long_values"
+            )
+        parsed.append(Predicate(key, operation, value))
+    return parsed
+
+
+def _parse_time(value: Any, where: str) -> datetime:
+    kind, raw = value if isinstance(value, tuple) else ("string", value)
+    if kind == "number":
+        try:
+            return datetime.fromtimestamp(int(raw), UTC)
+        except (ValueError, OverflowError, OSError, TypeError):
+            raise invalid_argument(f"{where}: {raw!r} is not a time in seconds since the epoch") from None
+    if isinstance(raw, str):
+        try:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise invalid_argument(f"{where}: {raw!r} is not an RFC 3339 time") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    raise invalid_argument(f"{where}: expected a timestamp_value (RFC 3339) or seconds since the epoch")
+
+
+def _typed(spec: FieldSpec, value: Any, where: str) -> Any:
+    if spec.kind == "time":
+        return _parse_time(value, where)
+    kind, raw = value if isinstance(value, tuple) else ("string", value)
+    if spec.kind == "bool":
+        if isinstance(raw, bool):
+            return raw
+        if isinstance(raw, str) and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        raise invalid_argument(f"{where}: expected true or false, got {raw!r}")
+    if kind in ("number", "bool") or not isinstance(raw, str):
+        raw = str(raw)
+    if spec.enum is not None:
+        name = spec.enum_aliases.get(raw, raw)
+        allowed = [member.value for member in spec.enum]
+        if name not in allowed:
+            shown = ", ".join([*spec.enum_aliases] or allowed)
+            raise invalid_argument(f"{where}: {raw!r} is not one of {shown}")
+        return spec.enum(name)
+    return raw
+
+
+def _condition(spec: FieldSpec, predicate: Predicate, where: str) -> ColumnElement[bool]:
+    column = spec.column
+    operation = predicate.operation
+    if operation == "IN":
+        if not (isinstance(predicate.value, tuple) and predicate.value[0] == "list"):
+            raise invalid_argument(f"{where}: IN takes string_values/int_values/long_values")
+        values = [_typed(spec, item, where) for item in predicate.value[1]]
+        return column.in_(values)
+    if isinstance(predicate.value, tuple) and predicate.value[0] == "list":
+        raise invalid_argument(f"{where}: only IN takes a list of values")
+    value = _typed(spec, predicate.value, where)
+    if operation == "IS_SUBSTRING":
+        if spec.kind != "string" or spec.enum is not None:
+            raise invalid_argument(f"{where}: IS_SUBSTRING applies to text keys only")
+        return column.contains(str(value), autoescape=True)
+    return compare(column, operation, value)
+
+
+def compare(column: Any, operation: str, value: Any) -> ColumnElement[bool]:
+    """``column <operation> value`` for the comparison operations."""
+    if operation == "EQUALS":
+        return column == value  # type: ignore[no-any-return]
+    if operation == "NOT_EQUALS":
+        # SQL's NULL <> x is unknown; KFP's NOT_EQUALS keeps rows with no value.
+        return or_(column != value, column.is_(None))
+    if operation == "GREATER_THAN":
+        return column > value  # type: ignore[no-any-return]
+    if operation == "GREATER_THAN_EQUALS":
+        return column >= value  # type: ignore[no-any-return]
+    if operation == "LESS_THAN":
+        return column < value  # type: ignore[no-any-return]
+    if operation == "LESS_THAN_EQUALS":
+        return column <= value  # type: ignore[no-any-return]
+    raise invalid_argument(f"operation {operation} does not compare values")
+
+
+def _sort(sort_by: str | None, fields: ListFields) -> tuple[str, bool]:
+    if not sort_by or not sort_by.strip():
+        return fields.default_sort, fields.default_sort == "created_at"
+    words = sort_by.split()
+    if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
+        raise invalid_argument(f"sort_by {sort_by!r}: expected 'FIELD' or 'FIELD asc|desc'")
+    key = words[0]
+    descending = len(words) == 2 and words[1].lower() == "desc"
+    if key not in fields.fields and not any(key.startswith(prefix) for prefix in fields.prefixed):
+        allowed = ", ".join([*fields.fields, *(f"{prefix}NAME" for prefix in fields.prefixed)])
+        raise invalid_argument(f"sort_by: cannot sort by {key!r}; sortable keys: {allowed}")
+    return key, descending
+
+
+def parse_list_request(
+    *,
+    filter_text: str | None,
+    sort_by: str | None,
+    page_size: int | None,
+    page_token: str | None,
+    fields: ListFields,
+) -> ListRequest:
+    """Validate a list request's parameters and turn its filter into SQL conditions."""
+    if page_size is None or page_size == 0:
+        page_size = DEFAULT_PAGE_SIZE
+    if page_size < 0:
+        raise invalid_argument(f"page_size must not be negative, got {page_size}")
+    page_size = min(page_size, MAX_PAGE_SIZE)
+    offset = _decode_page_token(page_token) if page_token else 0
+    conditions: list[ColumnElement[bool]] = []
+    for index, predicate in enumerate(parse_filter(filter_text)):
+        where = f"filter.predicates[{index}] ({predicate.key})"
+        spec = fields.fields.get(predicate.key)
+        if spec is not None:
+            conditions.append(_condition(spec, predicate, where))
+            continue
+        for prefix, build in fields.prefixed.items():
+            if predicate.key.startswith(prefix):
+                name = predicate.key[len(prefix) :]
+                if not name:
+                    raise invalid_argument(f"{where}: name the metric after {prefix!r}")
+                conditions.append(build(name, predicate.operation, predicate.value))
+                break
+        else:
+            allowed = ", ".join([*fields.fields, *(f"{prefix}NAME" for prefix in fields.prefixed)])
+            raise invalid_argument(f"{where}: cannot filter on {predicate.key!r}; filterable keys: {allowed}")
+    sort_key, descending = _sort(sort_by, fields)
+    return ListRequest(conditions, sort_key, descending, offset, page_size)
+
+
+@dataclass
+class Page(Generic[_Row]):
+    rows: list[_Row]
+    total_size: int
+    next_page_token: str
+
+
+def fetch_page(
+    session: Session,
+    model: type[_Row],
+    request: ListRequest,
+    fields: ListFields,
+    *,
+    scope: list[ColumnElement[bool]] | None = None,
+    order_column: Any = None,
+    joined: Any = None,
+    options: list[Any] | None = None,
+) -> Page[_Row]:
+    """One page of ``model`` rows matching the request (and ``scope``), in a stable order, with the total.
+
+    ``order_column`` overrides the sort column (a metric's value); ``joined`` is a selectable to join for it.
+    """
+    conditions = [*(scope or []), *request.conditions]
+    id_column = model.id  # type: ignore[attr-defined]
+    column = order_column if order_column is not None else fields.fields[request.sort_key].column
+    query = select(model)
+    if options:
+        query = query.options(*options)
+    if joined is not None:
+        query = query.join(joined[0], joined[1])
+    if conditions:
+        query = query.where(*conditions)
+    # The id breaks ties, so pages never overlap or skip rows with equal sort values.
+    if request.descending:
+        query = query.order_by(column.desc(), id_column.desc())
+    else:
+        query = query.order_by(column.asc(), id_column.asc())
+    rows = list(session.scalars(query.offset(request.offset).limit(request.limit + 1)))
+    more = len(rows) > request.limit
+    rows = rows[: request.limit]
+    count = select(func.count()).select_from(model)
+    if joined is not None:
+        count = count.join(joined[0], joined[1])
+    if conditions:
+        count = count.where(*conditions)
+    total = int(session.scalar(count) or 0)
+    token = encode_page_token(request.offset + request.limit) if more else ""
+    return Page(rows, total, token)

@@ -1,0 +1,350 @@
+"""Runs (KFP's RunService): create, list, get with task details, terminate, retry, archive, delete.
+
+Sluice's extension: runs can be filtered and sorted by a scalar metric they logged. The filter key
+``metric:NAME`` compares the metric's value (``int_value``, ``long_value``, ``double_value``, or a number in
+``string_value``); ``sort_by=metric:NAME desc`` orders by it and lists only runs that logged it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session, defer
+
+from sluice.server._context import ServiceContext, service
+from sluice.server._convert import run_json, task_json
+from sluice.server._errors import failed_precondition, invalid_argument, not_found
+from sluice.server._listing import FieldSpec, ListFields, compare, fetch_page, parse_list_request
+from sluice.server._run_creation import (
+    insert_run,
+    resolve_experiment,
+    resolve_pipeline,
+    resolve_pipeline_root,
+)
+from sluice.server._schemas import ListRunsResponse, RunIn
+from sluice.server._schemas import Run as RunSchema
+from sluice.store import ACTIVE_STATES, EventType, RuntimeState, StorageState
+from sluice.store.models import (
+    Context as MetadataContext,
+)
+from sluice.store.models import (
+    Event,
+    Execution,
+    PipelineVersion,
+    Run,
+    RunMetric,
+    RunStateHistory,
+    Task,
+    TaskStateHistory,
+)
+
+__all__ = ["METRIC_PREFIX", "RUN_FIELDS", "router"]
+
+router = APIRouter(prefix="/apis/v2beta1", tags=["RunService"])
+Context = Annotated[ServiceContext, Depends(service)]
+
+METRIC_PREFIX = "metric:"
+
+
+def _metric_number(value: Any, where: str) -> float:
+    raw = value[1] if isinstance(value, tuple) else value
+    try:
+        number = float(raw)
+    except (TypeError, ValueError):
+        raise invalid_argument(f"{where}: {raw!r} is not a number") from None
+    if not math.isfinite(number):
+        raise invalid_argument(f"{where}: {raw!r} is not a finite number")
+    return number
+
+
+def _metric_condition(name: str, operation: str, value: Any) -> ColumnElement[bool]:
+    where = f"filter on {METRIC_PREFIX}{name}"
+    matching = select(RunMetric.id).where(RunMetric.run_id == Run.id, RunMetric.name == name)
+    if operation == "IN":
+        if not (isinstance(value, tuple) and value[0] == "list"):
+            raise invalid_argument(f"{where}: IN takes int_values/long_values/string_values")
+        numbers = [_metric_number(item, where) for item in value[1]]
+        return exists(matching.where(RunMetric.value.in_(numbers)))
+    if operation == "IS_SUBSTRING":
+        raise invalid_argument(f"{where}: IS_SUBSTRING does not apply to metric values")
+    if isinstance(value, tuple) and value[0] == "list":
+        raise invalid_argument(f"{where}: only IN takes a list of values")
+    return exists(matching.where(compare(RunMetric.value, operation, _metric_number(value, where))))
+
+
+RUN_FIELDS = ListFields(
+    {
+        "run_id": FieldSpec(Run.id),
+        "id": FieldSpec(Run.id),
+        "display_name": FieldSpec(Run.display_name),
+        "name": FieldSpec(Run.display_name),
+        "description": FieldSpec(Run.description),
+        "created_at": FieldSpec(Run.created_at, "time"),
+        "scheduled_at": FieldSpec(Run.scheduled_at, "time"),
+        "finished_at": FieldSpec(Run.finished_at, "time"),
+        "state": FieldSpec(Run.state, "enum", RuntimeState),
+        "storage_state": FieldSpec(Run.storage_state, "enum", StorageState),
+        "experiment_id": FieldSpec(Run.experiment_id),
+        "pipeline_version_id": FieldSpec(Run.pipeline_version_id),
+        "recurring_run_id": FieldSpec(Run.recurring_run_id),
+        "service_account": FieldSpec(Run.service_account),
+    },
+    prefixed={METRIC_PREFIX: _metric_condition},
+)
+
+
+def get_run_row(session: Session, run_id: str, *, lock: bool = False) -> Run:
+    run = session.get(Run, run_id, with_for_update=lock)
+    if run is None:
+        raise not_found(f"run {run_id!r} does not exist")
+    return run
+
+
+def _pipeline_ids(session: Session, version_ids: set[str]) -> dict[str, str]:
+    if not version_ids:
+        return {}
+    rows = session.execute(
+        select(PipelineVersion.id, PipelineVersion.pipeline_id).where(PipelineVersion.id.in_(version_ids))
+    )
+    return {str(version_id): str(pipeline_id) for version_id, pipeline_id in rows}
+
+
+def _metrics(session: Session, run_ids: list[str]) -> dict[str, dict[str, float]]:
+    metrics: dict[str, dict[str, float]] = defaultdict(dict)
+    if run_ids:
+        rows = session.execute(
+            select(RunMetric.run_id, RunMetric.name, RunMetric.value)
+            .where(RunMetric.run_id.in_(run_ids))
+            .order_by(RunMetric.id)
+        )
+        for run_id, name, value in rows:
+            metrics[run_id][name] = value
+    return metrics
+
+
+def run_details_json(session: Session, run: Run) -> dict[str, Any]:
+    """A run with everything KFP's GetRun returns: history, task details (with states, times, artifacts)."""
+    history = session.scalars(
+        select(RunStateHistory).where(RunStateHistory.run_id == run.id).order_by(RunStateHistory.id)
+    ).all()
+    tasks = session.scalars(
+        select(Task).where(Task.run_id == run.id).order_by(Task.created_at, Task.path)
+    ).all()
+    task_history: dict[str, list[TaskStateHistory]] = defaultdict(list)
+    for row in session.scalars(
+        select(TaskStateHistory)
+        .join(Task, Task.id == TaskStateHistory.task_id)
+        .where(Task.run_id == run.id)
+        .order_by(TaskStateHistory.id)
+    ):
+        task_history[row.task_id].append(row)
+    executions: dict[str, str] = {}
+    for task_id, execution_id in session.execute(
+        select(Execution.task_id, Execution.id)
+        .where(Execution.run_id == run.id)
+        .order_by(Execution.created_at)
+    ):
+        if task_id is not None:
+            executions[task_id] = execution_id
+    inputs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    outputs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for task_id, event_type, key, artifact_id in session.execute(
+        select(Execution.task_id, Event.type, Event.key, Event.artifact_id)
+        .join(Execution, Execution.id == Event.execution_id)
+        .where(Execution.run_id == run.id)
+        .order_by(Event.id)
+    ):
+        if task_id is None:
+            continue
+        if event_type is EventType.INPUT:
+            inputs[task_id].append((key, artifact_id))
+        elif event_type is EventType.OUTPUT:
+            outputs[task_id].append((key, artifact_id))
+    children: dict[str, list[str]] = defaultdict(list)
+    for task in tasks:
+        if task.parent_task_id is not None:
+            children[task.parent_task_id].append(task.id)
+    context_id = session.scalar(
+        select(MetadataContext.id).where(
+            MetadataContext.type == "system.PipelineRun", MetadataContext.name == run.id
+        )
+    )
+    details = [
+        task_json(
+            task,
+            history=task_history.get(task.id, []),
+            children=children.get(task.id, []),
+            execution_id=executions.get(task.id),
+            input_events=inputs.get(task.id, []),
+            output_events=outputs.get(task.id, []),
+        )
+        for task in tasks
+    ]
+    pipeline_ids = _pipeline_ids(session, {run.pipeline_version_id} if run.pipeline_version_id else set())
+    return run_json(
+        run,
+        pipeline_id=pipeline_ids.get(run.pipeline_version_id or ""),
+        history=history,
+        task_details=details,
+        context_id=context_id,
+        metrics=_metrics(session, [run.id]).get(run.id),
+    )
+
+
+@router.post("/runs", response_model=RunSchema, summary="Create a run; it starts in the background")
+def create_run(
+    *,
+    body: RunIn,
+    context: Context,
+    experiment_id: Annotated[
+        str | None, Query(description="Deprecated: use the run's experiment_id.")
+    ] = None,
+) -> JSONResponse:
+    reference = body.pipeline_version_reference
+    config = body.runtime_config
+    pipeline_root = resolve_pipeline_root(config.pipeline_root if config else None, context.artifact_root)
+    with context.store.session() as session:
+        pipeline = resolve_pipeline(
+            session,
+            pipeline_spec=body.pipeline_spec,
+            pipeline_id=reference.pipeline_id if reference else None,
+            pipeline_version_id=(reference.pipeline_version_id if reference else None)
+            or body.pipeline_version_id,
+        )
+        experiment = resolve_experiment(context.store, session, body.experiment_id or experiment_id)
+        run = insert_run(
+            context.store,
+            session,
+            pipeline=pipeline,
+            experiment=experiment,
+            display_name=(body.display_name or "").strip(),
+            description=body.description or "",
+            parameters=config.parameters if config else None,
+            pipeline_root=pipeline_root,
+            service_account=body.service_account or "",
+        )
+        document = run_json(run, pipeline_id=pipeline.pipeline_id)
+    context.executor.submit(run.id)
+    return JSONResponse(document)
+
+
+@router.get("/runs", response_model=ListRunsResponse, summary="List runs (filter, sort, pages)")
+def list_runs(
+    *,
+    context: Context,
+    namespace: str | None = None,
+    experiment_id: str | None = None,
+    page_token: str | None = None,
+    page_size: int | None = None,
+    sort_by: Annotated[
+        str | None,
+        Query(description="'FIELD [asc|desc]'; Sluice: 'metric:NAME desc' sorts by a logged metric."),
+    ] = None,
+    filter: Annotated[
+        str | None,
+        Query(description="A JSON Filter; Sluice: the key 'metric:NAME' compares a logged metric."),
+    ] = None,
+) -> JSONResponse:
+    request = parse_list_request(
+        filter_text=filter, sort_by=sort_by, page_size=page_size, page_token=page_token, fields=RUN_FIELDS
+    )
+    scope = [Run.experiment_id == experiment_id] if experiment_id else []
+    order_column = None
+    joined = None
+    if request.sort_key.startswith(METRIC_PREFIX):
+        name = request.sort_key[len(METRIC_PREFIX) :]
+        if not name:
+            raise invalid_argument(f"sort_by: name the metric after {METRIC_PREFIX!r}")
+        per_run = (
+            select(RunMetric.run_id.label("run_id"), func.max(RunMetric.value).label("value"))
+            .where(RunMetric.name == name)
+            .group_by(RunMetric.run_id)
+            .subquery()
+        )
+        order_column = per_run.c.value
+        joined = (per_run, per_run.c.run_id == Run.id)
+    with context.store.read_session() as session:
+        page = fetch_page(
+            session,
+            Run,
+            request,
+            RUN_FIELDS,
+            scope=scope,
+            order_column=order_column,
+            joined=joined,
+            options=[defer(Run.pipeline_spec), defer(Run.platform_spec)],
+        )
+        pipeline_ids = _pipeline_ids(
+            session, {run.pipeline_version_id for run in page.rows if run.pipeline_version_id}
+        )
+        metrics = _metrics(session, [run.id for run in page.rows])
+        runs = [
+            run_json(
+                run,
+                pipeline_id=pipeline_ids.get(run.pipeline_version_id or ""),
+                include_spec=False,
+                metrics=metrics.get(run.id),
+            )
+            for run in page.rows
+        ]
+    return JSONResponse(
+        {"runs": runs, "total_size": page.total_size, "next_page_token": page.next_page_token}
+    )
+
+
+@router.get("/runs/{run_id}", response_model=RunSchema, summary="Get a run with its task details")
+def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+    with context.store.read_session() as session:
+        return JSONResponse(run_details_json(session, get_run_row(session, run_id)))
+
+
+@router.delete("/runs/{run_id}", summary="Delete a run that is not running")
+def delete_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+    with context.store.session() as session:
+        run = get_run_row(session, run_id, lock=True)
+        if run.state in ACTIVE_STATES:
+            raise failed_precondition(f"run {run_id!r} is {run.state}: terminate it before deleting it")
+        session.delete(run)
+    return JSONResponse({})
+
+
+@router.post("/runs/{run_id}:terminate", summary="Terminate a run: its running tasks are stopped")
+def terminate_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+    with context.store.read_session() as session:
+        get_run_row(session, run_id)
+    context.executor.terminate(run_id)
+    return JSONResponse({})
+
+
+@router.post("/runs/{run_id}:retry", summary="Retry a failed run: failed tasks run again, others are reused")
+def retry_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+    with context.store.read_session() as session:
+        run = get_run_row(session, run_id)
+        if run.state is not RuntimeState.FAILED:
+            raise failed_precondition(f"run {run_id!r} is {run.state}: only FAILED runs can be retried")
+        if not run.pipeline_spec:
+            raise failed_precondition(f"run {run_id!r} failed before it started: create a new run instead")
+    context.executor.retry(run_id)
+    return JSONResponse({})
+
+
+def _set_storage(context: ServiceContext, run_id: str, state: StorageState) -> JSONResponse:
+    with context.store.session() as session:
+        run = get_run_row(session, run_id, lock=True)
+        run.storage_state = state
+    return JSONResponse({})
+
+
+@router.post("/runs/{run_id}:archive", summary="Archive a run")
+def archive_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+    return _set_storage(context, run_id, StorageState.ARCHIVED)
+
+
+@router.post("/runs/{run_id}:unarchive", summary="Unarchive a run")
+def unarchive_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+    return _set_storage(context, run_id, StorageState.AVAILABLE)
