@@ -29,10 +29,10 @@ PARITY_FILES = sorted(path for path in PARITY_DIR.glob("*.py") if not path.name.
 def _compile_with_sluice(path: Path) -> tuple[str, Any]:
     regen = regen_script()
     source = path.read_text()
-    module = regen.load_module(path, source, f"_sluice_parity_{path.stem}")
-    pipeline = getattr(module, regen.root_pipeline_name(source, str(path)))
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)  # dsl.Condition, on purpose
+        module = regen.load_module(path, source, f"_sluice_parity_{path.stem}")
+        pipeline = getattr(module, regen.root_pipeline_name(source, str(path)))
         target = Path(tmp) / "pipeline.yaml"
         compiler.Compiler().compile(
             pipeline, target, pipeline_parameters=getattr(module, "PIPELINE_PARAMETERS", None)
