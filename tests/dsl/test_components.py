@@ -331,3 +331,23 @@ def test_the_dsl_has_kfps_public_names() -> None:
     }
     missing = set(kfp.dsl.__all__) - set(dsl.__all__) - not_supported
     assert not missing, sorted(missing)
+
+
+def test_caching_is_on_unless_kfps_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.dsl.components import echo
+
+    @dsl.pipeline
+    def cached() -> None:
+        echo(text="x")
+
+    assert cached.graph.tasks["echo"].enable_caching
+    monkeypatch.setenv("KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT", "true")
+
+    @dsl.pipeline
+    def uncached() -> None:
+        echo(text="x").set_debug_pause(before=True)
+
+    task = uncached.graph.tasks["echo"]
+    assert not task.enable_caching
+    assert task.container is not None
+    assert task.container.env == {"ARGO_DEBUG_PAUSE_BEFORE": "true", "ARGO_DEBUG_PAUSE_AFTER": "true"}

@@ -33,6 +33,14 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([a-zA-Z]+)\s*$")
 _SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+def _caching_default() -> bool:
+    """Tasks cache unless KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT says otherwise (as with kfp)."""
+    import os
+
+    flag = os.environ.get("KFP_DISABLE_EXECUTION_CACHING_BY_DEFAULT", "")
+    return flag.strip().lower() not in {"1", "true", "t", "yes", "y", "on"}
+
+
 class ResourceSettings:
     """Resources a task asks for; values as given (``"500m"``, ``"2Gi"``), or channel patterns."""
 
@@ -126,7 +134,7 @@ class PipelineTask:
         self._check_loop_scope(self.channel_inputs)
 
         self.display_name: str | None = None
-        self.enable_caching = True
+        self.enable_caching = _caching_default()
         self.cache_key: str | None = None
         self.retry: RetrySettings | None = None
         self.dependencies: list[tuple[PipelineTask | TasksGroup, SourceLocation | None]] = []
@@ -364,6 +372,22 @@ class PipelineTask:
         for channel in channels_in(name):
             self._use_channel(channel)
         settings.image = name.pattern if isinstance(name, PipelineChannel) else name
+        return self
+
+    def set_debug_pause(
+        self, before: bool = False, after: bool = True, on_error: bool = False
+    ) -> PipelineTask:
+        """Keep the task's container alive to inspect it (Argo's debug pause): before it runs, after, or on error."""
+        if on_error and not after:
+            raise self._error(".set_debug_pause(after=False, on_error=True): on_error needs after=True")
+        if not before and not after:
+            raise self._error(".set_debug_pause(before=False, after=False): nothing to pause on")
+        if before:
+            self.set_env_variable("ARGO_DEBUG_PAUSE_BEFORE", "true")
+        if after:
+            self.set_env_variable(
+                "ARGO_DEBUG_PAUSE_ON_ERROR" if on_error else "ARGO_DEBUG_PAUSE_AFTER", "true"
+            )
         return self
 
     def set_display_name(self, name: str) -> PipelineTask:
