@@ -175,8 +175,9 @@ def list_recurring_runs(
     with context.store.read_session() as session:
         page = fetch_page(session, RecurringRun, request, RECURRING_RUN_FIELDS, scope=scope)
         items = [recurring_run_json(row, pipeline_id=_pipeline_id(session, row)) for row in page.rows]
+    # "recurringRuns": KFP's proto names this one field in camel case, and kfp.Client reads it so.
     return JSONResponse(
-        {"recurring_runs": items, "total_size": page.total_size, "next_page_token": page.next_page_token}
+        {"recurringRuns": items, "total_size": page.total_size, "next_page_token": page.next_page_token}
     )
 
 

@@ -283,7 +283,8 @@ class RecurringRun(RecurringRunIn):
 
 
 class ListRecurringRunsResponse(BaseModel):
-    recurring_runs: list[RecurringRun] = []
+    # Camel case in KFP's proto itself (the only such field); kfp.Client reads it so.
+    recurringRuns: list[RecurringRun] = []
     total_size: int = 0
     next_page_token: str = ""
 
