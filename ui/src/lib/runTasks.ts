@@ -84,11 +84,21 @@ export function runPathOf(
   let specPrefix = parts[0]!;
   let runPath = specPrefix;
   for (const part of parts.slice(1)) {
-    if (loopKeys.has(specPrefix)) runPath += `/${selection.get(specPrefix) ?? defaultIteration(index.iterations.get(runPath))}`;
+    if (loopKeys.has(specPrefix)) runPath += `/${shownIteration(specPrefix, runPath, selection, index)}`;
     specPrefix += `/${part}`;
     runPath += `/${part}`;
   }
   return runPath;
+}
+
+/** The iteration shown for a loop: the one chosen, else the default. */
+export function shownIteration(
+  loopKey: string,
+  loopRunPath: string,
+  selection: IterationSelection,
+  index: RunIndex,
+): number {
+  return selection.get(loopKey) ?? defaultIteration(index.iterations.get(loopRunPath));
 }
 
 /** The iteration worth looking at first: a failed one, else a running one, else the first. */

@@ -1,0 +1,158 @@
+// One artifact: what it is, a preview fitting its type, and a download link.
+
+import { marked } from "marked";
+import { useMemo } from "preact/hooks";
+import { type ArtifactInfo, artifactContentUrl, getArtifact, readArtifactText } from "../api/artifacts";
+import { useLoad } from "../hooks";
+import { parseCsv } from "../lib/csv";
+import { formatValue } from "../lib/format";
+import { classificationMetrics, scalarMetrics } from "../lib/metrics";
+import { ConfusionMatrixView, RocChart } from "./Charts";
+import { Empty, ErrorBox, Loading } from "./Messages";
+
+const PREVIEW_BYTES = 256 * 1024;
+const CSV_ROWS = 200;
+const IMAGE_EXTENSIONS = /\.(png|jpe?g|gif|svg|webp|bmp)$/i;
+
+export function ArtifactView({ artifactId, outputName }: { artifactId: string; outputName: string }) {
+  const artifact = useLoad(() => getArtifact(artifactId), artifactId);
+  if (artifact.error) return <ErrorBox message={artifact.error} onRetry={artifact.reload} />;
+  if (!artifact.data) return <Loading what="Loading the artifact" />;
+  const info = artifact.data;
+  const type = info.schema_title ?? "system.Artifact";
+  return (
+    <article class="artifact" aria-label={`Artifact ${outputName}`}>
+      <header class="artifact-header">
+        <div>
+          <strong>{outputName}</strong> <span class="type-tag">{type.replace(/^system\./, "")}</span>
+          {info.uri ? (
+            <div class="muted uri" title={info.uri}>
+              {info.uri}
+            </div>
+          ) : null}
+        </div>
+        <a class="button" href={artifactContentUrl(artifactId, true)} download>
+          Download
+        </a>
+      </header>
+      <ArtifactPreview info={info} />
+    </article>
+  );
+}
+
+function ArtifactPreview({ info }: { info: ArtifactInfo }) {
+  const type = (info.schema_title ?? "").replace(/@.*$/, "");
+  if (type === "system.Metrics") return <MetricsTable metadata={info.metadata} />;
+  if (type === "system.ClassificationMetrics") return <ClassificationPreview metadata={info.metadata} />;
+  if (info.uri && IMAGE_EXTENSIONS.test(info.uri)) {
+    return <img class="artifact-image" src={artifactContentUrl(info.artifact_id)} alt={`Artifact ${info.name ?? ""}`} />;
+  }
+  return <ContentPreview info={info} type={type} />;
+}
+
+function MetricsTable({ metadata }: { metadata: Record<string, unknown> | undefined }) {
+  const entries = Object.entries(scalarMetrics(metadata));
+  if (!entries.length) return <Empty>No metrics were logged.</Empty>;
+  return (
+    <table class="table compact metrics-table">
+      <thead>
+        <tr>
+          <th>Metric</th>
+          <th class="numeric">Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {entries.map(([name, value]) => (
+          <tr key={name}>
+            <th scope="row">{name}</th>
+            <td class="numeric">{formatValue(value)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ClassificationPreview({ metadata }: { metadata: Record<string, unknown> | undefined }) {
+  const metrics = classificationMetrics(metadata);
+  if (!metrics.roc.length && !metrics.confusionMatrix) return <Empty>No ROC curve or confusion matrix was logged.</Empty>;
+  return (
+    <div class="charts">
+      {metrics.confusionMatrix ? <ConfusionMatrixView matrix={metrics.confusionMatrix} caption="Confusion matrix" /> : null}
+      {metrics.roc.length ? <RocChart series={[{ label: "ROC", points: metrics.roc }]} /> : null}
+    </div>
+  );
+}
+
+function ContentPreview({ info, type }: { info: ArtifactInfo; type: string }) {
+  const content = useLoad(() => readArtifactText(info.artifact_id, PREVIEW_BYTES), info.artifact_id);
+  if (content.error) return <ErrorBox message={`Cannot preview this artifact: ${content.error}`} />;
+  if (!content.data) return <Loading what="Loading a preview" />;
+  const { text, truncated } = content.data;
+  const note = truncated ? <p class="muted">Showing the first {PREVIEW_BYTES / 1024} KiB; download it for the rest.</p> : null;
+  if (type === "system.HTML") return <SandboxedDocument html={text} title="HTML artifact" />;
+  if (type === "system.Markdown") return <MarkdownDocument markdown={text} />;
+  if (/\.csv$/i.test(info.uri ?? "") || looksLikeCsv(text)) {
+    return (
+      <>
+        <CsvTable text={text} />
+        {note}
+      </>
+    );
+  }
+  if (text.includes("\u0000")) return <p class="muted">A binary file: download it to look inside.</p>;
+  return (
+    <>
+      <pre class="code artifact-text" tabIndex={0}>
+        {text || "(empty)"}
+      </pre>
+      {note}
+    </>
+  );
+}
+
+function looksLikeCsv(text: string): boolean {
+  const lines = text.split("\n", 6).filter((line) => line.trim() !== "");
+  if (lines.length < 2) return false;
+  const columns = lines[0]!.split(",").length;
+  return columns > 1 && lines.every((line) => line.split(",").length === columns);
+}
+
+function CsvTable({ text }: { text: string }) {
+  const rows = useMemo(() => parseCsv(text, CSV_ROWS + 1), [text]);
+  const [header = [], ...body] = rows;
+  return (
+    <div class="table-scroll csv-preview">
+      <table class="table compact">
+        <thead>
+          <tr>
+            {header.map((cell, index) => (
+              <th key={index}>{cell}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {body.slice(0, CSV_ROWS).map((row, rowIndex) => (
+            <tr key={rowIndex}>
+              {row.map((cell, index) => (
+                <td key={index}>{cell}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {body.length > CSV_ROWS ? <p class="muted">First {CSV_ROWS} rows.</p> : null}
+    </div>
+  );
+}
+
+/** Untrusted HTML in an iframe with every sandbox restriction on: no scripts, forms or same-origin access. */
+function SandboxedDocument({ html, title }: { html: string; title: string }) {
+  return <iframe class="sandboxed" sandbox="" srcDoc={html} title={title} />;
+}
+
+function MarkdownDocument({ markdown }: { markdown: string }) {
+  const html = useMemo(() => marked.parse(markdown, { async: false }), [markdown]);
+  const styled = `<style>body{font:14px/1.5 system-ui,sans-serif;margin:12px;color:#1f2937}pre,code{background:#f3f4f6}table{border-collapse:collapse}td,th{border:1px solid #d1d5db;padding:2px 6px}</style>${html}`;
+  return <SandboxedDocument html={styled} title="Markdown artifact" />;
+}

@@ -1,0 +1,26 @@
+import type { ComponentChildren } from "preact";
+
+export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () => void }) {
+  return (
+    <div class="error-box" role="alert">
+      <strong>Something went wrong.</strong> {message}
+      {onRetry ? (
+        <button type="button" class="link-button" onClick={onRetry}>
+          Try again
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <div class="empty">{children}</div>;
+}
+
+export function Loading({ what = "Loading" }: { what?: string }) {
+  return (
+    <div class="loading" role="status">
+      <span class="spinner" aria-hidden="true" /> {what}…
+    </div>
+  );
+}

@@ -1,0 +1,276 @@
+import { useMemo, useState } from "preact/hooks";
+import { getRun, type RunAction, runAction } from "../api/client";
+import type { Run } from "../api/types";
+import { Dag, type RunOverlay } from "../components/Dag";
+import { Empty, ErrorBox, Loading } from "../components/Messages";
+import { PageHeader } from "../components/PageHeader";
+import { ACTIVE_STATES, StateBadge, stateLabel } from "../components/State";
+import { Tabs } from "../components/Tabs";
+import { TaskPanel } from "../components/TaskPanel";
+import { Yaml } from "../components/Yaml";
+import { errorText, useLoad } from "../hooks";
+import { formatDate, formatDuration, formatValue } from "../lib/format";
+import { allNodes, buildSpecGraph, type SpecNode } from "../lib/graph";
+import { countStates, indexRunTasks, runPathOf, shownIteration } from "../lib/runTasks";
+import { pipelineSpecOf } from "../lib/spec";
+import { useNames } from "../names";
+import { Link, navigate, withQuery } from "../router";
+
+const POLL_MS = 1500;
+type Tab = "graph" | "details" | "yaml";
+
+export function RunDetailsPage({ runId, query }: { runId: string; query: URLSearchParams }) {
+  const run = useLoad(() => getRun(runId), runId, { pollMs: POLL_MS, poll: (data) => ACTIVE_STATES.has(data.state) });
+  const tab = (query.get("tab") as Tab | null) ?? "graph";
+  const setTab = (name: Tab) => navigate(withQuery(`/runs/${runId}`, { tab: name === "graph" ? undefined : name }), { replace: true });
+
+  if (run.error && !run.data) return <ErrorBox message={run.error} onRetry={run.reload} />;
+  if (!run.data) return <Loading what="Loading the run" />;
+  const data = run.data;
+  return (
+    <section class="run-page">
+      <PageHeader
+        title={data.display_name || runId}
+        crumbs={[
+          { href: "/runs", label: "Runs" },
+          ...(data.experiment_id ? [{ href: `/experiments/${data.experiment_id}`, label: "Experiment" }] : []),
+        ]}
+      >
+        <RunActions run={data} onDone={run.reload} />
+      </PageHeader>
+      <RunSummary run={data} />
+      {run.error ? <ErrorBox message={`Lost touch with the server: ${run.error}`} /> : null}
+      <Tabs
+        label="Run views"
+        current={tab}
+        onChange={setTab}
+        tabs={[
+          { name: "graph", label: "Graph" },
+          { name: "details", label: "Details" },
+          { name: "yaml", label: "Pipeline YAML" },
+        ]}
+      />
+      {tab === "graph" ? <RunGraph run={data} /> : null}
+      {tab === "details" ? <RunInfo run={data} /> : null}
+      {tab === "yaml" ? <Yaml value={pipelineSpecOf(data.pipeline_spec)} /> : null}
+    </section>
+  );
+}
+
+function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
+  const [busy, setBusy] = useState<RunAction>();
+  const [error, setError] = useState<string>();
+  const act = async (action: RunAction) => {
+    if (action === "terminate" && !window.confirm("Terminate this run? Its running tasks are stopped.")) return;
+    setBusy(action);
+    setError(undefined);
+    try {
+      await runAction(run.run_id, action);
+      onDone();
+    } catch (failure) {
+      setError(errorText(failure));
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const active = ACTIVE_STATES.has(run.state);
+  const archived = run.storage_state === "ARCHIVED";
+  return (
+    <>
+      {error ? (
+        <span class="inline-error" role="alert">
+          {error}
+        </span>
+      ) : null}
+      {active ? (
+        <button type="button" class="danger" disabled={Boolean(busy) || run.state === "CANCELING"} onClick={() => act("terminate")}>
+          Terminate
+        </button>
+      ) : null}
+      {run.state === "FAILED" || run.state === "CANCELED" ? (
+        <button type="button" disabled={Boolean(busy)} onClick={() => act("retry")}>
+          Retry
+        </button>
+      ) : null}
+      <button type="button" onClick={() => navigate(`/runs/new?clone=${run.run_id}`)}>
+        Clone
+      </button>
+      <button type="button" disabled={Boolean(busy) || active} onClick={() => act(archived ? "unarchive" : "archive")}>
+        {archived ? "Restore" : "Archive"}
+      </button>
+    </>
+  );
+}
+
+function RunSummary({ run }: { run: Run }) {
+  const pipelineId = run.pipeline_version_reference?.pipeline_id;
+  const pipelines = useNames("pipeline", [pipelineId]);
+  const experiments = useNames("experiment", [run.experiment_id]);
+  const spec = pipelineSpecOf(run.pipeline_spec);
+  return (
+    <div class="summary">
+      <StateBadge state={run.state} />
+      <span>
+        <span class="muted">Pipeline</span>{" "}
+        {pipelineId ? (
+          <Link href={withQuery(`/pipelines/${pipelineId}`, { version: run.pipeline_version_reference?.pipeline_version_id })}>
+            {pipelines[pipelineId] ?? "…"}
+          </Link>
+        ) : (
+          spec?.pipelineInfo?.name ?? "inline spec"
+        )}
+      </span>
+      {run.experiment_id ? (
+        <span>
+          <span class="muted">Experiment</span>{" "}
+          <Link href={`/experiments/${run.experiment_id}`}>{experiments[run.experiment_id] ?? "…"}</Link>
+        </span>
+      ) : null}
+      <span>
+        <span class="muted">Started</span> {formatDate(run.created_at)}
+      </span>
+      <span>
+        <span class="muted">Duration</span> {formatDuration(run.created_at, run.finished_at)}
+      </span>
+    </div>
+  );
+}
+
+function RunGraph({ run }: { run: Run }) {
+  const spec = pipelineSpecOf(run.pipeline_spec);
+  // The spec of a run never changes: build its graph once, not on every poll.
+  const graph = useMemo(() => (spec ? buildSpecGraph(spec) : undefined), [run.run_id, Boolean(spec)]);
+  const loopKeys = useMemo(
+    () => new Set(graph ? [...allNodes(graph)].filter((node) => node.kind === "loop").map((node) => node.key) : []),
+    [graph],
+  );
+  const details = run.run_details?.task_details ?? [];
+  const index = useMemo(() => indexRunTasks(details), [details]);
+  const [selection, setSelection] = useState<ReadonlyMap<string, number>>(new Map());
+  const [selectedNode, setSelectedNode] = useState<SpecNode>();
+  const overlay: RunOverlay = useMemo(() => {
+    const pathOf = (node: SpecNode) => runPathOf(node.key, loopKeys, selection, index);
+    return {
+      taskFor: (node) => index.byPath.get(pathOf(node)),
+      iterationsFor: (node) => index.iterations.get(pathOf(node)) ?? [],
+      selectedIteration: (node) => shownIteration(node.key, pathOf(node), selection, index),
+      selectIteration: (node, iteration) => setSelection((current) => new Map(current).set(node.key, iteration)),
+      version: index.byId.size,
+    };
+  }, [index, loopKeys, selection]);
+
+  if (!spec || !graph) return <Empty>This run has no pipeline spec to draw.</Empty>;
+  const counts = countStates([...index.byId.values()].filter((task) => task.kind === "container" || task.kind === "importer"));
+  return (
+    <>
+      <p class="task-counts" aria-label="Task states">
+        {Object.entries(counts).map(([state, count]) => (
+          <span key={state} class="count">
+            <StateBadge state={state as keyof typeof counts} /> {count}
+          </span>
+        ))}
+      </p>
+      <div class="split">
+        <Dag graph={graph} run={overlay} selectedKey={selectedNode?.key} onSelect={setSelectedNode} />
+        {selectedNode ? (
+          <TaskPanel
+            key={selectedNode.key}
+            runId={run.run_id}
+            spec={spec}
+            node={selectedNode}
+            task={overlay.taskFor(selectedNode)}
+            onClose={() => setSelectedNode(undefined)}
+          />
+        ) : (
+          <aside class="side-panel muted">
+            <p>Select a task to see its inputs, outputs, artifacts, command and log.</p>
+            {run.error?.message ? (
+              <div class="error-box" role="alert">
+                <strong>{stateLabel(run.state)}:</strong> {run.error.message}
+              </div>
+            ) : null}
+          </aside>
+        )}
+      </div>
+    </>
+  );
+}
+
+function RunInfo({ run }: { run: Run }) {
+  const parameters = Object.entries(run.runtime_config?.parameters ?? {});
+  return (
+    <div class="info-grid">
+      <dl class="facts">
+        <dt>Run id</dt>
+        <dd class="mono">{run.run_id}</dd>
+        <dt>State</dt>
+        <dd>{stateLabel(run.state)}</dd>
+        <dt>Created</dt>
+        <dd>{formatDate(run.created_at)}</dd>
+        <dt>Finished</dt>
+        <dd>{formatDate(run.finished_at)}</dd>
+        <dt>Pipeline root</dt>
+        <dd class="mono">{run.runtime_config?.pipeline_root ?? "–"}</dd>
+        {run.recurring_run_id ? (
+          <>
+            <dt>Recurring run</dt>
+            <dd>
+              <Link href={`/recurring/${run.recurring_run_id}`}>{run.recurring_run_id}</Link>
+            </dd>
+          </>
+        ) : null}
+        {run.description ? (
+          <>
+            <dt>Description</dt>
+            <dd>{run.description}</dd>
+          </>
+        ) : null}
+      </dl>
+      <div>
+        <h3>Parameters</h3>
+        {parameters.length ? (
+          <table class="table compact">
+            <tbody>
+              {parameters.map(([name, value]) => (
+                <tr key={name}>
+                  <th scope="row">{name}</th>
+                  <td class="mono wrap">{formatValue(value)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p class="muted">No parameters.</p>
+        )}
+        {run.metrics && Object.keys(run.metrics).length ? (
+          <>
+            <h3>Metrics</h3>
+            <table class="table compact">
+              <tbody>
+                {Object.entries(run.metrics).map(([name, value]) => (
+                  <tr key={name}>
+                    <th scope="row">{name}</th>
+                    <td class="numeric">{formatValue(value)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </>
+        ) : null}
+        {run.state_history?.length ? (
+          <>
+            <h3>History</h3>
+            <ol class="history">
+              {run.state_history.map((entry, position) => (
+                <li key={position}>
+                  <span class="mono">{formatDate(entry.update_time)}</span> {stateLabel(entry.state)}
+                  {entry.error?.message ? <span class="muted"> — {entry.error.message}</span> : null}
+                </li>
+              ))}
+            </ol>
+          </>
+        ) : null}
+      </div>
+    </div>
+  );
+}
