@@ -1,5 +1,8 @@
 """Loops over artifact lists from a nested pipeline, OneOf of artifacts and parameters, nested branches."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: B006, F841, UP006, UP035
+
 from typing import List
 
 from sluice import dsl

@@ -1,5 +1,8 @@
 """Fan-in from nested loops and from a loop inside a condition-free group; Collected as a pipeline output."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: B006, F841, UP006, UP035
+
 from typing import List
 
 from sluice import dsl

@@ -1,5 +1,8 @@
 """Conditions on every operand type, Condition nested in loops, type promotion, If/Elif without Else."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: B006, E712, SIM117
+
 from sluice import dsl
 
 

@@ -1,5 +1,8 @@
 """Container components with every placeholder; importers with constant and channel URIs and metadata."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: UP006, UP035, UP045
+
 from typing import List, Optional
 
 from sluice import dsl

@@ -1,5 +1,8 @@
 """Loops over literal dicts (item fields), nested literal loops, conditions on loop items, parallelism."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: SIM117, UP006, UP035
+
 from typing import List
 
 from sluice import dsl

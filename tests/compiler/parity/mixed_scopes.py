@@ -1,6 +1,9 @@
 """Values crossing scopes: fan-in consumed inside a condition, OneOf consumed in a loop, an importer in a
 loop, a pipeline as the exit task, after() on a loop task, and a loop over a pipeline's list output."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: B006, F841, UP006, UP035
+
 from typing import List
 
 from sluice import dsl

@@ -5,6 +5,9 @@ Names inside the sub-pipelines avoid chains of clashes (``comp-a`` and ``comp-a-
 sub-pipeline): kfp renames those in protobuf map order, which changes from run to run.
 """
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: UP014
+
 from typing import NamedTuple
 
 from sluice import dsl

@@ -1,6 +1,9 @@
 """Constants of every type, f-strings of pipeline values, lists holding channels, placeholders, resources
 from pipeline parameters, image from a parameter, optional inputs, retry defaults, cache keys."""
 
+# kfp-style pipeline code on purpose: typing generics, list defaults, tasks kept in variables.
+# ruff: noqa: B006, UP006, UP035, UP045
+
 from typing import Dict, List, Optional
 
 from sluice import dsl
