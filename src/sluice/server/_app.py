@@ -1,5 +1,5 @@
 """The service as an ASGI application: the KFP v2beta1 API, the background executor and scheduler, the
-OpenAPI document (``/apis/v2beta1/openapi.json``, browsable at ``/docs``) and, for now, a landing page."""
+OpenAPI document (``/apis/v2beta1/openapi.json``, browsable at ``/docs``) and the web UI at ``/``."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
-from sluice import __version__
+from sluice import __version__, ui
 from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
@@ -26,20 +26,6 @@ __all__ = ["OPENAPI_PATH", "create_app"]
 
 OPENAPI_PATH = "/apis/v2beta1/openapi.json"
 _log = logging.getLogger("sluice.server")
-
-_LANDING_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sluice</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;line-height:1.5}</style></head>
-<body><h1>Sluice</h1>
-<p>Kubeflow Pipelines, rebuilt in Python. The web UI is on its way; meanwhile the platform is up:</p>
-<ul>
-<li><a href="/docs">API documentation</a> (the KFP v2beta1 REST API)</li>
-<li><a href="/apis/v2beta1/openapi.json">OpenAPI document</a></li>
-<li><a href="/apis/v2beta1/runs?sort_by=created_at%20desc">Latest runs</a> (JSON)</li>
-</ul>
-<p>Use it with <code>kfp.Client(host="http://HOST:PORT")</code> or <code>sluice.Client</code>.</p>
-</body></html>
-"""
 
 
 class _Housekeeping:
@@ -128,8 +114,6 @@ def create_app(config: ServerConfig) -> FastAPI:
             }
         )
 
-    @app.get("/", include_in_schema=False)
-    def landing_page() -> HTMLResponse:
-        return HTMLResponse(_LANDING_PAGE)
-
+    # Last: the UI answers every path the API does not.
+    ui.mount(app)
     return app

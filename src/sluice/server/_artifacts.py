@@ -108,6 +108,19 @@ def _artifact(context: ServiceContext, artifact_id: str) -> Artifact:
     return artifact
 
 
+# Before the plain get: '{artifact_id}' would otherwise swallow ':download'.
+@router.get(
+    "/artifacts/{artifact_id}:download",
+    summary="Download an artifact's content (a file under the artifact root)",
+    response_class=Response,
+)
+def download_artifact(artifact_id: str, context: Context) -> Response:
+    artifact = _artifact(context, artifact_id)
+    what = f"artifact {artifact_id!r}"
+    data = _read_file(confined_path(artifact.uri, context.artifact_root, what), what)
+    return Response(data, media_type="application/octet-stream")
+
+
 @router.get("/artifacts/{artifact_id}", summary="Get an artifact's metadata")
 def get_artifact(artifact_id: str, context: Context) -> JSONResponse:
     artifact = _artifact(context, artifact_id)
@@ -133,18 +146,6 @@ def get_artifact(artifact_id: str, context: Context) -> JSONResponse:
             "download_url": f"/apis/v2beta1/artifacts/{artifact.id}:download",
         }
     )
-
-
-@router.get(
-    "/artifacts/{artifact_id}:download",
-    summary="Download an artifact's content (a file under the artifact root)",
-    response_class=Response,
-)
-def download_artifact(artifact_id: str, context: Context) -> Response:
-    artifact = _artifact(context, artifact_id)
-    what = f"artifact {artifact_id!r}"
-    data = _read_file(confined_path(artifact.uri, context.artifact_root, what), what)
-    return Response(data, media_type="application/octet-stream")
 
 
 async def _follow(context: ServiceContext, task_id: str, path: Path, follow: bool) -> AsyncIterator[bytes]:
