@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { allNodes, buildSpecGraph, type SpecScope } from "../src/lib/graph";
-import { layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "../src/lib/layout";
+import { GROUP_PADDING, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "../src/lib/layout";
 import type { PipelineSpec } from "../src/lib/spec";
 import { goldenSpec } from "./golden";
 
@@ -43,7 +43,7 @@ describe("buildSpecGraph", () => {
     const flow = buildSpecGraph(goldenSpec("control_flow"));
     const kinds = Object.fromEntries([...allNodes(flow)].map((node) => [node.key, node.kind]));
     expect(kinds["root/condition-6"]).toBe("condition");
-    expect(kinds["root/condition-branches-1"]).toBe("dag");
+    expect(kinds["root/condition-branches-1"]).toBe("branches");
     expect(kinds["root/condition-branches-1/condition-3/condition-2"]).toBe("condition");
     const condition = [...allNodes(flow)].find((node) => node.key === "root/condition-6")!;
     expect(condition.detail).toContain("== 'audit'");
@@ -73,7 +73,7 @@ describe("buildSpecGraph", () => {
 });
 
 describe("layoutGraph", () => {
-  const expandAll = { isExpanded: () => true, groupHeader: () => 30 };
+  const expandAll = { isExpanded: () => true, groupMinWidth: () => 0, groupHeader: () => 30 };
 
   it("places every node without overlaps, and expanded groups around their children", () => {
     const graph = buildSpecGraph(goldenSpec("nested_loops"));
@@ -82,13 +82,18 @@ describe("layoutGraph", () => {
     expect(outer.inner).toBeDefined();
     expect(outer.width).toBeGreaterThanOrEqual(outer.inner!.width);
     expect(outer.height).toBeGreaterThanOrEqual(outer.inner!.height + outer.header);
+    const wide = layoutGraph(graph, { ...expandAll, groupMinWidth: (node) => (node.kind === "loop" ? 700 : 0) });
+    const wideOuter = wide.nodes.find((node) => node.node.taskName === "for-loop-1")!;
+    const wideInner = wideOuter.inner!.nodes.find((node) => node.node.taskName === "for-loop-2")!;
+    expect(wideInner.width).toBe(700);
+    expect(wideOuter.width).toBe(700 + 2 * GROUP_PADDING);
     const pick = laid.nodes.find((node) => node.node.taskName === "pick-learning-rate")!;
     expect(pick.y).toBeGreaterThanOrEqual(outer.y + outer.height);
     expect(laid.edges).toHaveLength(1);
   });
 
   it("draws collapsed groups as plain nodes", () => {
-    const laid = layoutGraph(buildSpecGraph(goldenSpec("nested_loops")), { isExpanded: () => false, groupHeader: () => 0 });
+    const laid = layoutGraph(buildSpecGraph(goldenSpec("nested_loops")), { isExpanded: () => false, groupMinWidth: () => 0, groupHeader: () => 0 });
     expect(laid.nodes.every((node) => node.width === NODE_WIDTH && node.height === NODE_HEIGHT && !node.inner)).toBe(true);
   });
 

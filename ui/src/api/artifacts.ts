@@ -1,41 +1,63 @@
-// Artifacts and task logs: Sluice's extensions beside KFP's ReadArtifact.
+// Artifacts by id and task logs: Sluice's extensions beside KFP's ReadArtifact.
 
-import { API, request } from "./client";
+import { API, ApiError, request } from "./client";
 
 export interface ArtifactInfo {
   artifact_id: string;
   name?: string;
   display_name?: string;
   uri?: string;
-  schema_title?: string;
+  /** The schema title, e.g. "system.Metrics". */
+  artifact_type?: string;
   metadata?: Record<string, unknown>;
+  /** Bytes, as a string (int64); absent for folders and remote URIs. */
+  artifact_size?: string;
   created_at?: string;
+  download_url?: string;
 }
 
 export const getArtifact = (artifactId: string) =>
   request<ArtifactInfo>(`${API}/artifacts/${encodeURIComponent(artifactId)}`);
 
-/** Where the artifact's bytes are served (as a download, or inline for previews). */
-export function artifactContentUrl(artifactId: string, download = false): string {
-  return `${API}/artifacts/${encodeURIComponent(artifactId)}:content${download ? "?download=true" : ""}`;
+export function artifactDownloadUrl(artifact: ArtifactInfo): string {
+  return artifact.download_url ?? `${API}/artifacts/${encodeURIComponent(artifact.artifact_id)}:download`;
 }
 
-/** Up to `limit` bytes of the artifact, as text; `truncated` when there was more. */
-export async function readArtifactText(artifactId: string, limit: number): Promise<{ text: string; truncated: boolean }> {
-  const response = await fetch(artifactContentUrl(artifactId), { headers: { Range: `bytes=0-${limit}` } });
-  if (!response.ok && response.status !== 206) throw new Error(`${response.status} ${response.statusText}`);
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const truncated = bytes.length > limit;
-  return { text: new TextDecoder().decode(bytes.subarray(0, limit)), truncated };
-}
-
-/** The part of a task's log from byte `offset` on, and where the next read should start. */
-export async function readLog(runId: string, taskId: string, offset: number): Promise<{ text: string; next: number }> {
-  const response = await fetch(
-    `${API}/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}/logs?offset=${offset}`,
-  );
-  if (response.status === 404) return { text: "", next: offset };
-  if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+/** The artifact's content as text, the first `limit` characters; `truncated` when there was more. */
+export async function readArtifactText(artifact: ArtifactInfo, limit: number): Promise<{ text: string; truncated: boolean }> {
+  const response = await fetch(artifactDownloadUrl(artifact));
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { message?: string };
+    throw new ApiError(body.message ?? `${response.status} ${response.statusText}`, response.status);
+  }
   const text = await response.text();
-  return { text, next: offset + new TextEncoder().encode(text).length };
+  return { text: text.slice(0, limit), truncated: text.length > limit };
+}
+
+/**
+ * Streams a task's log into `onText`, chunk by chunk; with `follow` the server keeps the response open until
+ * the task ends. Resolves when the log is complete; `signal` stops it early.
+ */
+export async function streamLog(
+  runId: string,
+  taskId: string,
+  follow: boolean,
+  onText: (text: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
+  const url = `${API}/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}/log?follow=${follow}`;
+  const response = await fetch(url, { signal });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { message?: string };
+    throw new ApiError(body.message ?? `${response.status} ${response.statusText}`, response.status);
+  }
+  if (!response.body) return onText(await response.text());
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    onText(decoder.decode(value, { stream: true }));
+  }
+  onText(decoder.decode());
 }

@@ -171,8 +171,9 @@ export async function readArtifact(runId: string, taskId: string, outputName: st
 
 // --------------------------------------------------------------------------------------------- recurring runs
 
+// KFP's proto names this list field `recurringRuns` in JSON.
 export const listRecurringRuns = (query: ListQuery) =>
-  list<RecurringRun>(`${API}/recurringruns`, "recurring_runs", query);
+  list<RecurringRun>(`${API}/recurringruns`, "recurringRuns", query);
 export const getRecurringRun = (id: string) => request<RecurringRun>(`${API}/recurringruns/${encodeURIComponent(id)}`);
 export const createRecurringRun = (recurring: Partial<RecurringRun>) => post<RecurringRun>(`${API}/recurringruns`, recurring);
 export const enableRecurringRun = (id: string, enable: boolean) =>

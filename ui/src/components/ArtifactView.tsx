@@ -1,25 +1,42 @@
 // One artifact: what it is, a preview fitting its type, and a download link.
 
 import { marked } from "marked";
-import { useMemo } from "preact/hooks";
-import { type ArtifactInfo, artifactContentUrl, getArtifact, readArtifactText } from "../api/artifacts";
+import { useMemo, useState } from "preact/hooks";
+import { type ArtifactInfo, artifactDownloadUrl, getArtifact, readArtifactText } from "../api/artifacts";
 import { useLoad } from "../hooks";
 import { parseCsv } from "../lib/csv";
-import { formatValue } from "../lib/format";
+import { formatBytes, formatValue } from "../lib/format";
 import { classificationMetrics, scalarMetrics } from "../lib/metrics";
 import { ConfusionMatrixView, RocChart } from "./Charts";
 import { Empty, ErrorBox, Loading } from "./Messages";
 
-const PREVIEW_BYTES = 256 * 1024;
+const PREVIEW_CHARACTERS = 256 * 1024;
+// Larger files are previewed only on request: the preview downloads the whole file.
+const AUTO_PREVIEW_BYTES = 4 * 1024 * 1024;
 const CSV_ROWS = 200;
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|gif|svg|webp|bmp)$/i;
 
-export function ArtifactView({ artifactId, outputName }: { artifactId: string; outputName: string }) {
+/** An artifact with its preview; `folded` shows only a summary line until the user opens it. */
+export function ArtifactView({ artifactId, outputName, folded = false }: { artifactId: string; outputName: string; folded?: boolean }) {
+  const [open, setOpen] = useState(!folded);
+  if (!open) {
+    return (
+      <details class="artifact folded" onToggle={(event) => setOpen((event.currentTarget as HTMLDetailsElement).open)}>
+        <summary>
+          <strong>{outputName}</strong> <span class="muted">(show)</span>
+        </summary>
+      </details>
+    );
+  }
+  return <LoadedArtifact artifactId={artifactId} outputName={outputName} />;
+}
+
+function LoadedArtifact({ artifactId, outputName }: { artifactId: string; outputName: string }) {
   const artifact = useLoad(() => getArtifact(artifactId), artifactId);
   if (artifact.error) return <ErrorBox message={artifact.error} onRetry={artifact.reload} />;
   if (!artifact.data) return <Loading what="Loading the artifact" />;
   const info = artifact.data;
-  const type = info.schema_title ?? "system.Artifact";
+  const type = info.artifact_type ?? "system.Artifact";
   return (
     <article class="artifact" aria-label={`Artifact ${outputName}`}>
       <header class="artifact-header">
@@ -31,7 +48,7 @@ export function ArtifactView({ artifactId, outputName }: { artifactId: string; o
             </div>
           ) : null}
         </div>
-        <a class="button" href={artifactContentUrl(artifactId, true)} download>
+        <a class="button" href={artifactDownloadUrl(info)} download={fileName(info)}>
           Download
         </a>
       </header>
@@ -40,12 +57,19 @@ export function ArtifactView({ artifactId, outputName }: { artifactId: string; o
   );
 }
 
+function fileName(info: ArtifactInfo): string {
+  return (info.uri ?? "").split("/").pop() || info.name || "artifact";
+}
+
 function ArtifactPreview({ info }: { info: ArtifactInfo }) {
-  const type = (info.schema_title ?? "").replace(/@.*$/, "");
+  const type = (info.artifact_type ?? "").replace(/@.*$/, "");
   if (type === "system.Metrics") return <MetricsTable metadata={info.metadata} />;
   if (type === "system.ClassificationMetrics") return <ClassificationPreview metadata={info.metadata} />;
   if (info.uri && IMAGE_EXTENSIONS.test(info.uri)) {
-    return <img class="artifact-image" src={artifactContentUrl(info.artifact_id)} alt={`Artifact ${info.name ?? ""}`} />;
+    return <img class="artifact-image" src={artifactDownloadUrl(info)} alt={`Artifact ${info.name ?? ""}`} />;
+  }
+  if (info.artifact_size === undefined) {
+    return <p class="muted">No file to preview here (a folder, or stored outside this server's artifact root).</p>;
   }
   return <ContentPreview info={info} type={type} />;
 }
@@ -85,11 +109,27 @@ function ClassificationPreview({ metadata }: { metadata: Record<string, unknown>
 }
 
 function ContentPreview({ info, type }: { info: ArtifactInfo; type: string }) {
-  const content = useLoad(() => readArtifactText(info.artifact_id, PREVIEW_BYTES), info.artifact_id);
+  const size = Number(info.artifact_size);
+  const [wanted, setWanted] = useState(size <= AUTO_PREVIEW_BYTES);
+  if (!wanted) {
+    return (
+      <p class="muted">
+        {formatBytes(size)}.{" "}
+        <button type="button" class="link-button" onClick={() => setWanted(true)}>
+          Preview it anyway
+        </button>
+      </p>
+    );
+  }
+  return <LoadedPreview info={info} type={type} />;
+}
+
+function LoadedPreview({ info, type }: { info: ArtifactInfo; type: string }) {
+  const content = useLoad(() => readArtifactText(info, PREVIEW_CHARACTERS), info.artifact_id);
   if (content.error) return <ErrorBox message={`Cannot preview this artifact: ${content.error}`} />;
   if (!content.data) return <Loading what="Loading a preview" />;
   const { text, truncated } = content.data;
-  const note = truncated ? <p class="muted">Showing the first {PREVIEW_BYTES / 1024} KiB; download it for the rest.</p> : null;
+  const note = truncated ? <p class="muted">Showing the beginning only; download it for the rest.</p> : null;
   if (type === "system.HTML") return <SandboxedDocument html={text} title="HTML artifact" />;
   if (type === "system.Markdown") return <MarkdownDocument markdown={text} />;
   if (/\.csv$/i.test(info.uri ?? "") || looksLikeCsv(text)) {

@@ -21,9 +21,12 @@ export interface RunOverlay {
 
 const HEADER = 30;
 const ITERATION_BAR = 24;
+const ITERATION_BAR_WIDTH = 220;
 const CELL = 10;
 const CELL_STEP = 12;
 const LABEL_CHARACTERS = 22;
+// A loop's iteration cells fill rows of at most this many, so a big loop is drawn wide rather than tall.
+const MAX_CELLS_PER_ROW = 50;
 // Groups holding more than this many tasks start collapsed.
 const EXPAND_LIMIT = 60;
 
@@ -33,13 +36,22 @@ const KIND_LABELS: Record<SpecNode["kind"], string> = {
   dag: "pipeline",
   loop: "ParallelFor",
   condition: "If",
+  branches: "If/Elif/Else",
   exit_handler: "Exit handler",
 };
 
-function iterationRows(count: number, width: number): number {
-  if (count === 0) return 0;
-  const perRow = Math.max(1, Math.floor((width - 2 * GROUP_PADDING) / CELL_STEP));
-  return Math.ceil(count / perRow);
+function cellsPerRow(groupWidth: number): number {
+  return Math.max(1, Math.floor((groupWidth - 2 * GROUP_PADDING) / CELL_STEP));
+}
+
+function iterationRows(count: number, groupWidth: number): number {
+  return Math.ceil(count / cellsPerRow(groupWidth));
+}
+
+/** The component's name when it says more than the task's own. */
+function componentLabel(node: SpecNode): string {
+  const component = node.componentName.replace(/^comp-/, "");
+  return component === node.label ? "" : component;
 }
 
 function truncate(text: string, length = LABEL_CHARACTERS): string {
@@ -77,6 +89,11 @@ export function Dag({
     () =>
       layoutGraph(graph, {
         isExpanded: (node) => !collapsed.has(node.key),
+        groupMinWidth: (node) => {
+          const count = run && node.kind === "loop" ? run.iterationsFor(node).length : 0;
+          const perRow = Math.min(MAX_CELLS_PER_ROW, Math.ceil(Math.sqrt(count * 4)));
+          return Math.max(ITERATION_BAR_WIDTH, perRow * CELL_STEP) + 2 * GROUP_PADDING;
+        },
         groupHeader: (node, width) => {
           const count = run && node.kind === "loop" ? run.iterationsFor(node).length : 0;
           return HEADER + (count ? ITERATION_BAR + iterationRows(count, width) * CELL_STEP + 4 : 0);
@@ -189,14 +206,14 @@ function Node({ laid, context }: { laid: LaidNode; context: DrawContext }) {
   const kind = KIND_LABELS[node.kind];
   const subtitle = task
     ? `${stateLabel(state)}${task.detail.start_time ? ` · ${formatDuration(task.detail.start_time, task.detail.end_time)}` : ""}`
-    : kind || node.componentName.replace(/^comp-/, "");
+    : kind || componentLabel(node);
   const classes = ["node", group ? "node-group" : "", context.run ? stateClass(state ?? "PENDING") : "", selected ? "selected" : ""];
   return (
     <g
       transform={`translate(${laid.x},${laid.y})`}
       class={classes.join(" ")}
       role="button"
-      tabIndex={0}
+      tabindex={0}
       aria-label={`${node.label}${context.run ? `, ${stateLabel(state ?? "PENDING")}` : ""}${task?.cached ? ", cached" : ""}`}
       aria-pressed={selected}
       data-key={node.key}
@@ -206,16 +223,18 @@ function Node({ laid, context }: { laid: LaidNode; context: DrawContext }) {
       <title>{`${node.label}${node.detail ? `\n${node.detail}` : ""}`}</title>
       <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={6} />
       {context.run ? (
-        <text x={10} y={18} class="node-icon" aria-hidden="true">
+        <text x={10} y={subtitle ? 18 : 27} class="node-icon" aria-hidden="true">
           {stateIcon(state ?? "PENDING")}
         </text>
       ) : null}
-      <text x={context.run ? 26 : 10} y={18} class="node-label">
+      <text x={context.run ? 26 : 10} y={subtitle ? 18 : 27} class="node-label">
         {truncate(group && kind ? `${kind}: ${node.label}` : node.label, context.run ? LABEL_CHARACTERS - 2 : LABEL_CHARACTERS)}
       </text>
-      <text x={context.run ? 26 : 10} y={34} class="node-subtitle">
-        {truncate(subtitle, 26)}
-      </text>
+      {subtitle ? (
+        <text x={context.run ? 26 : 10} y={34} class="node-subtitle">
+          {truncate(subtitle, 26)}
+        </text>
+      ) : null}
       {task?.cached ? (
         <text x={NODE_WIDTH - 8} y={34} class="cached-tag" text-anchor="end">
           cached
@@ -232,7 +251,7 @@ function Toggle({ x, y, expanded, node, context }: { x: number; y: number; expan
       class="toggle"
       transform={`translate(${x},${y})`}
       role="button"
-      tabIndex={0}
+      tabindex={0}
       aria-label={`${expanded ? "Collapse" : "Expand"} ${node.label}`}
       aria-expanded={expanded}
       {...activate(() => context.toggle(node))}
@@ -259,7 +278,7 @@ function Group({ laid, context }: { laid: LaidNode; context: DrawContext }) {
       <g
         class="group-title"
         role="button"
-        tabIndex={0}
+        tabindex={0}
         aria-label={`${title}${task ? `, ${stateLabel(task.state)}` : ""}`}
         aria-pressed={selected}
         {...activate(() => context.onSelect?.(node))}
@@ -291,35 +310,28 @@ function Iterations({ laid, run }: { laid: LaidNode; run: RunOverlay }) {
     const target = iterations[Math.min(iterations.length - 1, Math.max(0, position + delta))];
     if (target?.iterationIndex !== undefined) run.selectIteration(node, target.iterationIndex);
   };
-  const perRow = Math.max(1, Math.floor((laid.width - 2 * GROUP_PADDING) / CELL_STEP));
+  const perRow = cellsPerRow(laid.width);
   const onCellClick = (event: MouseEvent) => {
     const index = (event.target as Element).getAttribute("data-iteration");
     if (index !== null) run.selectIteration(node, Number(index));
   };
   return (
     <g class="iterations" transform={`translate(${GROUP_PADDING},${HEADER})`}>
-      <g class="iteration-step" role="button" tabIndex={0} aria-label="Previous iteration" {...activate(() => step(-1))}>
+      <g class="iteration-step" role="button" tabindex={0} aria-label="Previous iteration" {...activate(() => step(-1))}>
         <rect width={18} height={18} rx={3} />
         <text x={9} y={13} text-anchor="middle">
           ‹
         </text>
       </g>
-      <text x={26} y={13} class="iteration-label">
-        iteration {selected} ({position + 1} of {iterations.length})
-      </text>
-      <g
-        class="iteration-step"
-        role="button"
-        tabIndex={0}
-        aria-label="Next iteration"
-        transform={`translate(${Math.min(laid.width - 2 * GROUP_PADDING - 18, 200)},0)`}
-        {...activate(() => step(1))}
-      >
+      <g class="iteration-step" role="button" tabindex={0} aria-label="Next iteration" transform="translate(22,0)" {...activate(() => step(1))}>
         <rect width={18} height={18} rx={3} />
         <text x={9} y={13} text-anchor="middle">
           ›
         </text>
       </g>
+      <text x={48} y={13} class="iteration-label">
+        iteration {selected} ({position + 1} of {iterations.length})
+      </text>
       <g transform={`translate(0,${ITERATION_BAR})`} onClick={onCellClick} class="iteration-cells">
         {iterations.map((task, index) => (
           <rect

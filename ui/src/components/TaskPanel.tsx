@@ -32,7 +32,7 @@ export function TaskPanel({
   const runsCode = node.kind === "container" || node.kind === "importer";
   const tabs: Array<{ name: Tab; label: string }> = [
     { name: "overview", label: "Overview" },
-    { name: "io", label: "Inputs & outputs" },
+    { name: "io", label: "Input/Output" },
   ];
   if (runsCode) tabs.push({ name: "command", label: "Command" }, { name: "log", label: "Log" });
   const shown = tabs.some((item) => item.name === tab) ? tab : "overview";
@@ -120,9 +120,13 @@ function InputsOutputs({ detail }: { detail: TaskDetail | undefined }) {
   return (
     <>
       <ParameterTable title="Input parameters" values={detail.input_parameters} />
-      <ArtifactLists title="Input artifacts" lists={detail.inputs} />
+      {/* Inputs are some other task's outputs, previewed there: folded here to keep the outputs in view. */}
+      <ArtifactLists title="Input artifacts" lists={detail.inputs} folded />
       <ParameterTable title="Output parameters" values={detail.output_parameters} />
       <ArtifactLists title="Output artifacts" lists={detail.outputs} />
+      {!detail.input_parameters && !detail.inputs && !detail.output_parameters && !detail.outputs ? (
+        <Empty>No inputs or outputs.</Empty>
+      ) : null}
     </>
   );
 }
@@ -147,7 +151,7 @@ function ParameterTable({ title, values }: { title: string; values: Record<strin
   );
 }
 
-function ArtifactLists({ title, lists }: { title: string; lists: TaskDetail["outputs"] }) {
+function ArtifactLists({ title, lists, folded = false }: { title: string; lists: TaskDetail["outputs"]; folded?: boolean }) {
   const entries = Object.entries(lists ?? {}).flatMap(([name, list]) =>
     (list.artifact_ids ?? []).map((artifactId) => [name, artifactId] as const),
   );
@@ -156,7 +160,7 @@ function ArtifactLists({ title, lists }: { title: string; lists: TaskDetail["out
     <>
       <h3>{title}</h3>
       {entries.map(([name, artifactId]) => (
-        <ArtifactView key={artifactId} artifactId={artifactId} outputName={name} />
+        <ArtifactView key={artifactId} artifactId={artifactId} outputName={name} folded={folded} />
       ))}
     </>
   );

@@ -2,7 +2,7 @@
 
 import { componentOf, executorOf, type PipelineSpec, type TaskSpec } from "./spec";
 
-export type NodeKind = "container" | "importer" | "dag" | "loop" | "condition" | "exit_handler";
+export type NodeKind = "container" | "importer" | "dag" | "loop" | "condition" | "branches" | "exit_handler";
 
 export interface SpecNode {
   /** Where the task sits in the spec, e.g. "root/for-loop-2/train"; unique in the pipeline. */
@@ -78,7 +78,9 @@ function kindOf(spec: PipelineSpec, taskName: string, task: TaskSpec): NodeKind 
   if (task.parameterIterator || task.artifactIterator) return "loop";
   const component = componentOf(spec, task);
   if (component?.dag) {
-    if (taskName.startsWith("condition-") && !taskName.startsWith("condition-branches-")) return "condition";
+    // kfp names the group of an If/Elif/Else chain "condition-branches-N", and each branch "condition-N".
+    if (taskName.startsWith("condition-branches-")) return "branches";
+    if (taskName.startsWith("condition-")) return "condition";
     if (taskName.startsWith("exit-handler-")) return "exit_handler";
     return "dag";
   }

@@ -44,6 +44,8 @@ export interface LaidScope {
 
 export interface LayoutOptions {
   isExpanded(node: SpecNode): boolean;
+  /** The narrowest an expanded group may be drawn (room for its header). */
+  groupMinWidth(node: SpecNode): number;
   /** Height of an expanded group's header (title, iteration strip) for a given group width. */
   groupHeader(node: SpecNode, width: number): number;
 }
@@ -60,7 +62,7 @@ function sizeNode(node: SpecNode, options: LayoutOptions): LaidNode {
     return { node, x: 0, y: 0, width: NODE_WIDTH, height: NODE_HEIGHT, header: 0 };
   }
   const inner = layoutGraph(node.children, options);
-  const width = Math.max(inner.width, NODE_WIDTH) + 2 * GROUP_PADDING;
+  const width = Math.max(inner.width + 2 * GROUP_PADDING, NODE_WIDTH + 2 * GROUP_PADDING, options.groupMinWidth(node));
   const header = options.groupHeader(node, width);
   return { node, x: 0, y: 0, width, height: header + inner.height + GROUP_PADDING, inner, header };
 }
@@ -138,8 +140,20 @@ function layeredLayout(
   return withBounds(nodes, laidEdges);
 }
 
+/** Moves everything so the drawing starts at (0, 0) (dagre may route edges left of the first node). */
 function withBounds(nodes: LaidNode[], edges: LaidEdge[]): LaidScope {
-  const width = Math.max(0, ...nodes.map((laid) => laid.x + laid.width));
-  const height = Math.max(0, ...nodes.map((laid) => laid.y + laid.height));
+  const points = edges.flatMap((edge) => edge.points);
+  const left = Math.min(0, ...nodes.map((laid) => laid.x), ...points.map((point) => point.x));
+  const top = Math.min(0, ...nodes.map((laid) => laid.y), ...points.map((point) => point.y));
+  for (const laid of nodes) {
+    laid.x -= left;
+    laid.y -= top;
+  }
+  for (const point of points) {
+    point.x -= left;
+    point.y -= top;
+  }
+  const width = Math.max(0, ...nodes.map((laid) => laid.x + laid.width), ...points.map((point) => point.x));
+  const height = Math.max(0, ...nodes.map((laid) => laid.y + laid.height), ...points.map((point) => point.y));
   return { nodes, edges, width, height };
 }

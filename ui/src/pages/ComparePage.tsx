@@ -30,7 +30,7 @@ async function loadRun(runId: string): Promise<ComparedRun> {
   );
   const classification = artifacts
     .filter((item): item is typeof item & { info: ArtifactInfo } =>
-      Boolean(item.info?.schema_title?.startsWith("system.ClassificationMetrics")),
+      Boolean(item.info?.artifact_type?.startsWith("system.ClassificationMetrics")),
     )
     .map((item) => ({ label: item.label, metrics: classificationMetrics(item.info.metadata) }));
   return { run, name: run.display_name || run.run_id, classification };

@@ -1,5 +1,5 @@
 import { useMemo, useState } from "preact/hooks";
-import { getRun, type RunAction, runAction } from "../api/client";
+import { getRun, getVersion, type RunAction, runAction } from "../api/client";
 import type { Run } from "../api/types";
 import { Dag, type RunOverlay } from "../components/Dag";
 import { Empty, ErrorBox, Loading } from "../components/Messages";
@@ -12,7 +12,7 @@ import { errorText, useLoad } from "../hooks";
 import { formatDate, formatDuration, formatValue } from "../lib/format";
 import { allNodes, buildSpecGraph, type SpecNode } from "../lib/graph";
 import { countStates, indexRunTasks, runPathOf, shownIteration } from "../lib/runTasks";
-import { pipelineSpecOf } from "../lib/spec";
+import { type PipelineSpec, pipelineSpecOf } from "../lib/spec";
 import { useNames } from "../names";
 import { Link, navigate, withQuery } from "../router";
 
@@ -21,6 +21,8 @@ type Tab = "graph" | "details" | "yaml";
 
 export function RunDetailsPage({ runId, query }: { runId: string; query: URLSearchParams }) {
   const run = useLoad(() => getRun(runId), runId, { pollMs: POLL_MS, poll: (data) => ACTIVE_STATES.has(data.state) });
+  const spec = useRunSpec(run.data);
+  const experiments = useNames("experiment", [run.data?.experiment_id]);
   const tab = (query.get("tab") as Tab | null) ?? "graph";
   const setTab = (name: Tab) => navigate(withQuery(`/runs/${runId}`, { tab: name === "graph" ? undefined : name }), { replace: true });
 
@@ -33,7 +35,9 @@ export function RunDetailsPage({ runId, query }: { runId: string; query: URLSear
         title={data.display_name || runId}
         crumbs={[
           { href: "/runs", label: "Runs" },
-          ...(data.experiment_id ? [{ href: `/experiments/${data.experiment_id}`, label: "Experiment" }] : []),
+          ...(data.experiment_id
+            ? [{ href: `/experiments/${data.experiment_id}`, label: experiments[data.experiment_id] ?? "Experiment" }]
+            : []),
         ]}
       >
         <RunActions run={data} onDone={run.reload} />
@@ -50,10 +54,27 @@ export function RunDetailsPage({ runId, query }: { runId: string; query: URLSear
           { name: "yaml", label: "Pipeline YAML" },
         ]}
       />
-      {tab === "graph" ? <RunGraph run={data} /> : null}
+      {spec.error ? <ErrorBox message={`Cannot load the pipeline spec: ${spec.error}`} onRetry={spec.reload} /> : null}
+      {tab === "graph" && spec.data ? <RunGraph run={data} spec={spec.data} /> : null}
+      {tab === "graph" && spec.data === undefined && !spec.error ? <Loading what="Loading the pipeline" /> : null}
+      {tab === "graph" && spec.data === null ? <Empty>This run has no pipeline spec to draw.</Empty> : null}
       {tab === "details" ? <RunInfo run={data} /> : null}
-      {tab === "yaml" ? <Yaml value={pipelineSpecOf(data.pipeline_spec)} /> : null}
+      {tab === "yaml" && spec.data ? <Yaml value={spec.data} /> : null}
     </section>
+  );
+}
+
+/** The run's pipeline spec: inline in the run, or (KFP leaves it out then) its pipeline version's. */
+function useRunSpec(run: Run | undefined) {
+  const reference = run?.pipeline_version_reference;
+  const inline = pipelineSpecOf(run?.pipeline_spec);
+  return useLoad(
+    async (): Promise<PipelineSpec | null> => {
+      if (inline || !reference?.pipeline_id || !reference.pipeline_version_id) return inline ?? null;
+      return pipelineSpecOf((await getVersion(reference.pipeline_id, reference.pipeline_version_id)).pipeline_spec) ?? null;
+    },
+    // The spec of a run never changes: load it once, not on every poll.
+    run ? run.run_id : "",
   );
 }
 
@@ -136,12 +157,10 @@ function RunSummary({ run }: { run: Run }) {
   );
 }
 
-function RunGraph({ run }: { run: Run }) {
-  const spec = pipelineSpecOf(run.pipeline_spec);
-  // The spec of a run never changes: build its graph once, not on every poll.
-  const graph = useMemo(() => (spec ? buildSpecGraph(spec) : undefined), [run.run_id, Boolean(spec)]);
+function RunGraph({ run, spec }: { run: Run; spec: PipelineSpec }) {
+  const graph = useMemo(() => buildSpecGraph(spec), [spec]);
   const loopKeys = useMemo(
-    () => new Set(graph ? [...allNodes(graph)].filter((node) => node.kind === "loop").map((node) => node.key) : []),
+    () => new Set([...allNodes(graph)].filter((node) => node.kind === "loop").map((node) => node.key)),
     [graph],
   );
   const details = run.run_details?.task_details ?? [];
@@ -159,7 +178,6 @@ function RunGraph({ run }: { run: Run }) {
     };
   }, [index, loopKeys, selection]);
 
-  if (!spec || !graph) return <Empty>This run has no pipeline spec to draw.</Empty>;
   const counts = countStates([...index.byId.values()].filter((task) => task.kind === "container" || task.kind === "importer"));
   return (
     <>
