@@ -1,0 +1,27 @@
+"""Pipelines the browser tests run, written with Sluice's DSL."""
+
+from __future__ import annotations
+
+from sluice import dsl
+
+
+@dsl.container_component
+def chatter(lines: int):
+    return dsl.ContainerSpec(
+        image="alpine",
+        command=["sh", "-c", 'i=0; while [ "$i" -lt "$0" ]; do echo "line $i"; i=$((i+1)); sleep 0.3; done'],
+        args=[lines],
+    )
+
+
+@dsl.component
+def square(x: int) -> int:
+    print(f"squaring {x}")
+    return x * x
+
+
+@dsl.pipeline(name="chatty-loop", description="Talks for a while, squaring numbers in a loop meanwhile.")
+def chatty_loop(lines: int = 12):
+    chatter(lines=lines).set_caching_options(False)
+    with dsl.ParallelFor([1, 2, 3, 4, 5, 6]) as x:
+        square(x=x).set_caching_options(False)

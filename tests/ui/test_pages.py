@@ -1,0 +1,280 @@
+"""What a user does in the web UI, in a real browser against a real ``sluice up`` with real runs."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+
+from sluice import _home
+from sluice.compiler import Compiler
+from tests.server.conftest import API, ServerProcess, wait_for_run, wait_for_task
+from tests.ui.conftest import GOLDEN, SCREENSHOTS, shoot, start_run, upload
+from tests.ui.pipelines import chatty_loop
+from tests.ui.thousand import ITERATIONS, insert_thousand_task_run
+
+
+@pytest.fixture(scope="module")
+def training(api: httpx.Client) -> tuple[str, str]:
+    return upload(api, "training", "training")
+
+
+@pytest.fixture(scope="module")
+def finished_runs(api: httpx.Client, training: tuple[str, str]) -> list[str]:
+    """Two training runs that differ in learning rate and seed, both finished."""
+    runs = [
+        start_run(api, training, "slow learner", {"learning_rate": 0.05, "seed": 1}),
+        start_run(api, training, "fast learner", {"learning_rate": 0.9, "seed": 2}),
+    ]
+    for run_id in runs:
+        assert wait_for_run(api, run_id)["state"] == "SUCCEEDED"
+    return runs
+
+
+def test_upload_a_pipeline_and_explore_its_graph(page: Any, tmp_path: Path) -> None:
+    page.goto("/pipelines")
+    page.get_by_role("button", name="Upload pipeline").click()
+    page.locator("dialog input[type=file]").set_input_files(str(GOLDEN / "control_flow.yaml"))
+    page.get_by_label("Name", exact=True).fill("control flow")
+    shoot(page, "pipelines-upload-dialog")
+    page.locator("dialog").get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_url(re.compile(r"/pipelines/[0-9a-f-]{36}$"))
+
+    graph = page.locator("svg[aria-label='Pipeline graph']")
+    branches = graph.locator("[data-key='root/condition-branches-1']")
+    assert branches.get_attribute("class").startswith("group")
+    assert graph.locator("[data-key='root/condition-branches-1/condition-3/retrain']").count() == 1
+    shoot(page, "pipeline-graph")
+
+    # Groups fold into one node and open again.
+    page.get_by_role("button", name="Collapse condition-branches-1").click()
+    assert graph.locator("[data-key='root/condition-branches-1/condition-3/retrain']").count() == 0
+    assert "node-group" in (branches.get_attribute("class") or "")
+    page.get_by_role("button", name="Expand condition-branches-1").click()
+    assert graph.locator("[data-key='root/condition-branches-1/condition-3/retrain']").count() == 1
+
+    # A task's interface and command, from the keyboard.
+    graph.locator("[data-key='root/measure-drift']").focus()
+    page.keyboard.press("Enter")
+    panel = page.get_by_role("complementary", name="Task measure-drift")
+    assert "Outputs" in panel.inner_text()
+    assert "Command" in panel.inner_text()
+
+    page.get_by_role("tab", name="YAML").click()
+    assert "pipelineInfo" in page.locator("pre.yaml").inner_text()
+    shoot(page, "pipeline-yaml")
+
+    page.goto("/pipelines")
+    page.get_by_role("link", name="control flow").wait_for()
+    page.get_by_role("searchbox").fill("no such pipeline")
+    page.get_by_text("No pipeline's name contains").wait_for()
+    shoot(page, "pipelines-empty-search")
+
+
+def test_create_a_run_from_the_form_and_follow_it(page: Any, training: tuple[str, str]) -> None:
+    page.goto(f"/pipelines/{training[0]}")
+    page.get_by_role("button", name="Create run").click()
+    page.wait_for_url(re.compile(r"/runs/new\?"))
+    epochs = page.locator("#parameter-epochs")
+    assert epochs.input_value() == "50"  # the default, filled in
+    assert page.locator("#parameter-learning_rate").input_value() == "0.5"
+
+    # Types are checked before anything is sent.
+    epochs.fill("many")
+    epochs.blur()
+    assert page.locator("#parameter-epochs-error").inner_text() == "must be a whole number"
+    page.get_by_role("button", name="Start run").click()
+    page.get_by_text("Some parameters are not valid").wait_for()
+    shoot(page, "create-run-invalid")
+
+    epochs.fill("20")
+    page.get_by_label("Name", exact=True).fill("from the form")
+    page.get_by_role("button", name="Start run").click()
+    page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}$"))
+    page.evaluate("window.notReloaded = true")
+
+    # States arrive by polling: the page is never reloaded.
+    evaluate = page.locator("[data-key='root/evaluate-model']")
+    page.locator(".summary [data-state='SUCCEEDED']").wait_for(timeout=60_000)
+    page.locator("[data-key='root/evaluate-model'][data-state='SUCCEEDED']").wait_for()
+    assert page.evaluate("window.notReloaded") is True
+    shoot(page, "run-succeeded")
+
+    evaluate.click()
+    panel = page.get_by_role("complementary", name="Task evaluate-model")
+    panel.get_by_role("tab", name="Input/Output").click()
+    metrics = panel.locator(".metrics-table")
+    metrics.wait_for()
+    assert "accuracy" in metrics.inner_text()
+    assert panel.locator(".confusion-matrix").count() == 1
+    assert panel.locator("polyline.roc-line").count() == 1
+    shoot(page, "run-task-metrics", full_page=True)
+
+    page.locator("[data-key='root/write-report']").click()
+    panel = page.get_by_role("complementary", name="Task write-report")
+    panel.get_by_role("tab", name="Input/Output").click()
+    html = panel.locator("iframe[title='HTML artifact']")
+    html.wait_for()
+    assert html.get_attribute("sandbox") == ""
+    assert panel.locator("iframe[title='Markdown artifact']").count() == 1
+    shoot(page, "run-task-reports", full_page=True)
+
+    page.get_by_role("tab", name="Details").click()
+    assert "learning_rate" in page.locator(".info-grid").inner_text()
+    shoot(page, "run-details")
+
+
+def test_live_log_and_loop_iterations(page: Any, api: httpx.Client, tmp_path: Path) -> None:
+    package = tmp_path / "chatty.yaml"
+    Compiler().compile(chatty_loop, str(package))
+    spec = yaml.safe_load(package.read_text())
+    response = api.post(f"{API}/runs", json={"display_name": "chatty", "pipeline_spec": spec})
+    assert response.status_code == 200, response.text
+    run_id = response.json()["run_id"]
+    wait_for_task(api, run_id, "chatter", "RUNNING")
+
+    page.goto(f"/runs/{run_id}")
+    chatter = page.locator("[data-key='root/chatter']")
+    chatter.click()
+    panel = page.get_by_role("complementary", name="Task chatter")
+    panel.get_by_role("tab", name="Log").click()
+    log = panel.locator(".log-text")
+    page.wait_for_function("document.querySelector('.log-text').textContent.includes('line 2')")
+    assert page.locator("[data-key='root/chatter'][data-state='RUNNING']").count() == 1
+    assert panel.locator(".live-dot").is_visible()
+    shoot(page, "run-live-log")
+    page.wait_for_function(
+        "document.querySelector('.log-text').textContent.includes('line 11')", timeout=30_000
+    )
+    assert "line 0" in log.inner_text()
+
+    # The loop's iterations: one cell each, and the one shown can be changed.
+    loop = page.locator("g.group-loop")
+    cells = loop.locator("rect.cell")
+    assert cells.count() == 6
+    page.locator(".summary [data-state='SUCCEEDED']").wait_for(timeout=60_000)
+    cells.nth(3).click()
+    assert "iteration 3" in loop.locator(".iteration-label").text_content()
+    loop.get_by_role("button", name="Next iteration").click()
+    assert "iteration 4" in loop.locator(".iteration-label").text_content()
+    page.locator("[data-key$='/square']").click()
+    panel = page.get_by_role("complementary", name=re.compile("Task square"))
+    panel.get_by_role("tab", name="Input/Output").click()
+    assert "25" in panel.inner_text()  # iteration 4 squares 5
+    shoot(page, "run-loop-iterations")
+
+
+def test_compare_two_runs(page: Any, finished_runs: list[str]) -> None:
+    page.goto("/runs")
+    for name in ("slow learner", "fast learner"):
+        page.get_by_label(f"Select {name}").check()
+    shoot(page, "runs-selected")
+    page.get_by_role("button", name="Compare (2)").click()
+    page.wait_for_url(re.compile(r"/compare\?runs="))
+    page.get_by_role("heading", name="Parameters").wait_for()
+    differing = page.locator("tr.differs th").all_inner_texts()
+    assert any("learning_rate" in text for text in differing)
+    assert not any("epochs" in text for text in differing)
+    assert "accuracy" in page.locator("table.compare-table").nth(2).inner_text()
+    page.locator("polyline.roc-line").nth(1).wait_for()
+    assert page.locator("polyline.roc-line").count() == 2
+    assert page.locator("table.confusion-matrix").count() == 2
+    shoot(page, "compare", full_page=True)
+
+
+def test_runs_list_sorts_and_filters_by_a_metric(
+    page: Any, api: httpx.Client, finished_runs: list[str]
+) -> None:
+    runs = {run_id: api.get(f"{API}/runs/{run_id}").json() for run_id in finished_runs}
+    losses = {run["display_name"]: run["metrics"]["log_loss"] for run in runs.values()}
+    page.goto("/runs")
+    header = page.get_by_role("button", name=re.compile("^log_loss"))
+    header.click()  # descending first
+    page.wait_for_function("document.querySelector('th[aria-sort=descending]') !== null")
+    page.wait_for_timeout(300)
+    names = [name for name in page.locator("tbody tr td:nth-child(2)").all_inner_texts() if name in losses]
+    assert names == sorted(losses, key=losses.__getitem__, reverse=True)
+    shoot(page, "runs-sorted-by-metric")
+
+    smallest = min(losses.values())
+    page.get_by_label("Metric name").fill("log_loss")
+    page.get_by_label("Comparison").select_option("LESS_THAN_EQUALS")
+    page.get_by_label("Metric value").fill(str(smallest))
+    page.wait_for_function("document.querySelectorAll('tbody tr[data-run-id]').length === 1", timeout=10_000)
+    shoot(page, "runs-filtered-by-metric")
+
+    page.get_by_label("Select " + min(losses, key=losses.__getitem__)).check()
+    page.get_by_role("button", name="Archive").click()
+    page.get_by_text("No run matches these filters.").wait_for()
+
+
+def test_thousand_task_run_renders_under_a_second(page: Any, ui_server: ServerProcess) -> None:
+    run_id = insert_thousand_task_run(_home.database_url(ui_server.home))
+    page.goto("/runs")  # loads the scripts once, as a user arriving at the run from the list would have
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        page.goto(f"/runs/{run_id}")
+        page.locator("g.group-loop rect.cell").nth(ITERATIONS - 1).wait_for(state="attached")
+        page.locator("[data-key='root/for-loop-1/work'][data-state]").wait_for()
+        timings.append((time.perf_counter() - started) * 1000)
+    shoot(page, "run-thousand-tasks")
+    best = min(timings)
+    (SCREENSHOTS / "thousand-task-run.txt").write_text(
+        f"run page of a 1,000-task run, navigation to graph with states: {', '.join(f'{t:.0f}' for t in timings)} ms\n"
+    )
+    print(f"\n1,000-task run page rendered in {best:.0f} ms (of {', '.join(f'{t:.0f}' for t in timings)} ms)")
+    assert page.locator("g.group-loop rect.cell.state-failed").count() == len(range(50, ITERATIONS, 97))
+    # The failed iteration is the one shown at first.
+    assert "iteration 50" in page.locator(".iteration-label").text_content()
+    assert best < 1000, timings
+
+
+def test_experiments_and_recurring_runs(page: Any, training: tuple[str, str]) -> None:
+    page.goto("/experiments")
+    page.get_by_role("button", name="Create experiment").click()
+    page.locator("dialog").get_by_label("Name", exact=True).fill("nightly")
+    page.locator("dialog").get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r"/experiments/[0-9a-f-]{36}$"))
+    page.get_by_text("No recurring runs in this experiment").wait_for()
+    shoot(page, "experiment-empty")
+
+    page.get_by_role("button", name="Create recurring run").click()
+    page.get_by_role("combobox", name=re.compile("^Pipeline")).select_option(training[0])
+    page.locator("#parameter-epochs").wait_for()
+    page.get_by_label("Name", exact=True).fill("hourly training")
+    page.get_by_label("Repeat every").fill("2")
+    page.get_by_label("Unit").select_option(label="hours")
+    shoot(page, "create-recurring-run")
+    page.get_by_role("button", name="Create recurring run").click()
+    page.wait_for_url(re.compile(r"/recurring/[0-9a-f-]{36}$"))
+    assert "every 2 hours" in page.locator(".facts").inner_text()
+    switch = page.get_by_role("switch")
+    assert switch.is_checked()
+    switch.click()
+    page.get_by_text("Disabled").wait_for()
+    shoot(page, "recurring-run")
+
+    page.goto("/recurring")
+    page.get_by_role("link", name="hourly training").wait_for()
+    assert not page.get_by_role("switch").is_checked()
+    shoot(page, "recurring-runs")
+    page.goto("/experiments")
+    page.get_by_role("link", name="nightly").wait_for()
+    shoot(page, "experiments")
+
+
+def test_error_states(page: Any) -> None:
+    page.goto("/runs/no-such-run")
+    alert = page.get_by_role("alert")
+    assert "no-such-run" in alert.inner_text()
+    shoot(page, "run-not-found")
+    page.goto("/nowhere")
+    page.get_by_role("heading", name="Page not found").wait_for()
+    page.goto("/compare?runs=only-one")
+    page.get_by_text("Select two or more runs").wait_for()
