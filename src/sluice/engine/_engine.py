@@ -695,6 +695,7 @@ class RunEngine:
                 iteration_index=index,
             )
             iteration.item = item
+            iteration.loop = node
             node.iterations.append(iteration)
         node.iterations_unfinished = sum(1 for iteration in node.iterations if not iteration.is_terminal)
         if node.iterations_unfinished == 0:
@@ -734,9 +735,8 @@ class RunEngine:
             self._enter_dag(iteration, parameters, artifacts)
 
     def _iteration_done(self, iteration: Node) -> None:
-        scope = iteration.parent
-        assert scope is not None
-        loop = next(node for node in scope.children.values() if iteration in node.iterations)
+        loop = iteration.loop
+        assert loop is not None
         loop.iterations_active -= 1
         loop.iterations_unfinished -= 1
         self.observer.task_changed(loop)

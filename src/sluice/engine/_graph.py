@@ -88,6 +88,7 @@ class Node:
     # DAG-like nodes: the scope they run; loops: their iterations.
     scope: Scope | None = None
     iterations: list[Node] = field(default_factory=list)
+    loop: Node | None = None  # an iteration's loop
     iterations_started: int = 0
     iterations_active: int = 0
     iterations_unfinished: int = 0

@@ -83,16 +83,22 @@ class _ForkServer:
         self.requests.write(json.dumps(request).encode() + b"\n")
         self.requests.flush()
 
+    def buffered_replies(self) -> list[dict[str, object]]:
+        """Complete replies already read (a launch may have read past its own "started" line)."""
+        if b"\n" not in self.buffer:
+            return []
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()]
+
     def read_replies(self) -> list[dict[str, object]]:
         try:
             chunk = os.read(self.replies_fd, 1 << 20)
         except BlockingIOError:
-            return []
+            return self.buffered_replies()
         if not chunk:
             raise RuntimeError("the fork server stopped unexpectedly")
         self.buffer += chunk
-        *lines, self.buffer = self.buffer.split(b"\n")
-        return [json.loads(line) for line in lines if line.strip()]
+        return self.buffered_replies()
 
     def read_reply_blocking(self) -> dict[str, object]:
         """The next reply, waiting for it (used right after a launch, to learn the pid)."""
@@ -229,6 +235,10 @@ class LocalLauncher:
 
     def wait(self, timeout: float | None) -> list[Exit]:
         exits, self._early_exits = self._early_exits, []
+        if self._fork_server is not None:
+            # Lines read ahead while waiting for a launch's pid would never wake the selector.
+            for reply in self._fork_server.buffered_replies():
+                exits.extend(self._exit_from_reply(reply))
         if exits:
             timeout = 0
         polled = [pid for pid, process in self._subprocesses.items() if process.pidfd is None]
