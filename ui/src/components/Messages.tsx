@@ -1,9 +1,17 @@
 import type { ComponentChildren } from "preact";
 
-export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () => void }) {
+export function ErrorBox({
+  message,
+  onRetry,
+  title = "Something went wrong.",
+}: {
+  message: string;
+  onRetry?: () => void;
+  title?: string;
+}) {
   return (
     <div class="error-box" role="alert">
-      <strong>Something went wrong.</strong> {message}
+      <strong>{title}</strong> {message}
       {onRetry ? (
         <button type="button" class="link-button" onClick={onRetry}>
           Try again

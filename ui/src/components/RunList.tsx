@@ -1,5 +1,6 @@
 // The runs table: live states, durations, logged metrics as columns, server-side sort, filter and paging.
 
+import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { type Operation, type Predicate, listRuns, runAction } from "../api/client";
 import type { Run, RuntimeState } from "../api/types";
@@ -30,7 +31,16 @@ interface MetricFilter {
   value: string;
 }
 
-export function RunList({ experimentId, recurringRunId }: { experimentId?: string; recurringRunId?: string }) {
+export function RunList({
+  experimentId,
+  recurringRunId,
+  empty,
+}: {
+  experimentId?: string;
+  recurringRunId?: string;
+  /** What to say when there are no runs at all (no filter set). */
+  empty?: ComponentChildren;
+}) {
   const [search, setSearch] = useState("");
   const [state, setState] = useState<RuntimeState | "">("");
   const [archived, setArchived] = useState(false);
@@ -103,6 +113,7 @@ export function RunList({ experimentId, recurringRunId }: { experimentId?: strin
             type="text"
             aria-label="Metric name"
             placeholder="metric, e.g. accuracy"
+            class="metric-name"
             list="metric-names"
             value={metricFilter.name}
             onInput={(event) => setMetricFilter({ ...metricFilter, name: event.currentTarget.value })}
@@ -154,14 +165,14 @@ export function RunList({ experimentId, recurringRunId }: { experimentId?: strin
       {!list.data && !list.error ? <Loading what="Loading runs" /> : null}
       {list.data && runs.length === 0 ? (
         <Empty>
-          {filtering || archived ? (
-            "No run matches these filters."
-          ) : (
-            <>
-              No runs yet. <Link href="/runs/new">Create a run</Link> from an uploaded pipeline, or submit one with{" "}
-              <code>kfp.Client</code> or <code>sluice runs submit</code>.
-            </>
-          )}
+          {filtering || archived
+            ? "No run matches these filters."
+            : (empty ?? (
+                <>
+                  No runs yet. <Link href="/runs/new">Create a run</Link> from an uploaded pipeline, or submit one with{" "}
+                  <code>kfp.Client</code> or <code>sluice runs submit</code>.
+                </>
+              ))}
         </Empty>
       ) : null}
       {runs.length > 0 ? (
@@ -174,7 +185,7 @@ export function RunList({ experimentId, recurringRunId }: { experimentId?: strin
                 </th>
                 <SortHeader label="Run" sortKey="display_name" sortBy={list.sortBy} onSort={list.setSortBy} />
                 <th>State</th>
-                <th>Duration</th>
+                <th class="numeric">Duration</th>
                 <th>Pipeline</th>
                 {experimentId ? null : <th>Experiment</th>}
                 <SortHeader label="Started" sortKey="created_at" sortBy={list.sortBy} onSort={list.setSortBy} />
@@ -199,7 +210,7 @@ export function RunList({ experimentId, recurringRunId }: { experimentId?: strin
           </table>
         </div>
       ) : null}
-      {list.data ? <Pager list={list} /> : null}
+      {list.data?.totalSize ? <Pager list={list} /> : null}
     </div>
   );
 }
@@ -243,7 +254,7 @@ function RunRow({
       {experimentName === undefined ? null : (
         <td>{run.experiment_id ? <Link href={`/experiments/${run.experiment_id}`}>{experimentName}</Link> : null}</td>
       )}
-      <td>{formatDate(run.created_at)}</td>
+      <td class="nowrap">{formatDate(run.created_at)}</td>
       {metricNames.map((metric) => (
         <td key={metric} class="numeric">
           {formatValue(run.metrics?.[metric])}

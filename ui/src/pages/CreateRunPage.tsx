@@ -93,7 +93,11 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
     event.preventDefault();
     setTouched(new Set(fields.map((field) => field.name)));
     const { values, errors } = parseParameters(fields, texts);
-    if (Object.keys(errors).length) return setSubmitError("Some parameters are not valid: see the fields marked in red.");
+    const invalid = Object.keys(errors);
+    if (invalid.length) {
+      document.getElementById(`parameter-${invalid[0]}`)?.focus();
+      return setSubmitError("Some parameters are not valid: see the fields marked in red.");
+    }
     if (!spec) return setSubmitError("Choose a pipeline and a version first.");
     const displayName = name.trim() || `${pipelineName ?? spec.pipelineInfo?.name ?? "run"} ${new Date().toLocaleString()}`;
     const common = {
@@ -215,7 +219,7 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
             />
           ))}
         </fieldset>
-        {submitError ? <ErrorBox message={submitError} /> : null}
+        {submitError ? <ErrorBox title="Not started." message={submitError} /> : null}
         <div class="form-actions">
           <button type="button" onClick={() => history.back()}>
             Cancel

@@ -5,7 +5,7 @@ import { RecurringRunList } from "../components/RecurringRunList";
 import { RunList } from "../components/RunList";
 import { useLoad } from "../hooks";
 import { formatDate } from "../lib/format";
-import { navigate, withQuery } from "../router";
+import { Link, navigate, withQuery } from "../router";
 
 export function ExperimentDetailsPage({ experimentId }: { experimentId: string }) {
   const experiment = useLoad(() => getExperiment(experimentId), experimentId);
@@ -29,7 +29,15 @@ export function ExperimentDetailsPage({ experimentId }: { experimentId: string }
       <h2>Recurring runs</h2>
       <RecurringRunList experimentId={experimentId} compact />
       <h2>Runs</h2>
-      <RunList experimentId={experimentId} />
+      <RunList
+        experimentId={experimentId}
+        empty={
+          <>
+            No runs in this experiment yet.{" "}
+            <Link href={withQuery("/runs/new", { experiment: experimentId })}>Create a run</Link> in it.
+          </>
+        }
+      />
     </section>
   );
 }

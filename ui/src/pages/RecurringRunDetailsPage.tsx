@@ -58,7 +58,7 @@ export function RecurringRunDetailsPage({ recurringRunId }: { recurringRunId: st
         </div>
       </div>
       <h2>Runs it started</h2>
-      <RunList recurringRunId={recurringRunId} />
+      <RunList recurringRunId={recurringRunId} empty="No runs started yet: they start on schedule while it is enabled." />
     </section>
   );
 }
