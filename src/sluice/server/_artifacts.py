@@ -130,22 +130,21 @@ def get_artifact(artifact_id: str, context: Context) -> JSONResponse:
         size = path.stat().st_size if path.is_file() else None
     except (ApiError, OSError):
         pass
-    return JSONResponse(
-        {
-            "artifact_id": artifact.id,
-            "uri": artifact.uri,
-            "name": artifact.name,
-            "display_name": artifact.display_name or artifact.name,
-            "artifact_type": artifact.schema_title,
-            "schema_version": artifact.schema_version,
-            "metadata": artifact.metadata_,
-            "state": str(artifact.state),
-            "artifact_size": str(size) if size is not None else None,
-            "created_at": timestamp(artifact.created_at),
-            "last_updated_at": timestamp(artifact.updated_at),
-            "download_url": f"/apis/v2beta1/artifacts/{artifact.id}:download",
-        }
-    )
+    document = {
+        "artifact_id": artifact.id,
+        "uri": artifact.uri,
+        "name": artifact.name,
+        "display_name": artifact.display_name or artifact.name,
+        "artifact_type": artifact.schema_title,
+        "schema_version": artifact.schema_version,
+        "metadata": artifact.metadata_,
+        "state": str(artifact.state),
+        "artifact_size": str(size) if size is not None else None,
+        "created_at": timestamp(artifact.created_at),
+        "last_updated_at": timestamp(artifact.updated_at),
+        "download_url": f"/apis/v2beta1/artifacts/{artifact.id}:download",
+    }
+    return JSONResponse({key: value for key, value in document.items() if value is not None})
 
 
 async def _follow(context: ServiceContext, task_id: str, path: Path, follow: bool) -> AsyncIterator[bytes]:

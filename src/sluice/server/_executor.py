@@ -123,9 +123,15 @@ class RunExecutor:
         try:
             orphans = self._store.find_orphaned_runs(stale_after)
             with self._store.read_session() as session:
+                # A fresh PENDING run nobody claimed may be a `sluice run` process's, about to claim it.
                 recent = set(
                     session.scalars(
-                        select(Run.id).where(Run.id.in_(orphans), Run.created_at > utcnow() - _GRACE)
+                        select(Run.id).where(
+                            Run.id.in_(orphans),
+                            Run.state == _S.PENDING,
+                            Run.lease_owner.is_(None),
+                            Run.created_at > utcnow() - _GRACE,
+                        )
                     )
                 )
         except StoreError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from sluice.server._app import create_app
@@ -36,4 +37,12 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
         access_log=False,
         timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_S,
     )
+    # Uvicorn shuts down on SIGINT/SIGTERM, then re-raises the signal to whatever handler was there before:
+    # once it has shut down cleanly, that is a normal exit.
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, _exit_cleanly)
     uvicorn.Server(uvicorn_config).run()
+
+
+def _exit_cleanly(signal_number: int, frame: object) -> None:
+    raise SystemExit(0)

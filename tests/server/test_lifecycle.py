@@ -1,0 +1,108 @@
+"""``sluice up`` stops cleanly and picks up where it stopped, on SQLite, PostgreSQL and MariaDB.
+
+SIGTERM stops running tasks, records them (back to PENDING, with a note) and releases the runs; the next
+start resumes them. After a SIGKILL the next start adopts the runs the dead server left behind.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from sluice.store import Store
+from sluice.store.models import Run, Task, TaskStateHistory
+from tests.server.conftest import (
+    API,
+    ServerProcess,
+    create_run,
+    database_url_for,
+    wait_for_run,
+    wait_for_task,
+)
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
+def fresh_server(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    database_servers: Any,
+) -> ServerProcess:
+    url = database_url_for(request.param, tmp_path_factory, database_servers)
+    return ServerProcess(tmp_path / "home", url)
+
+
+def _store(server: ServerProcess) -> Store:
+    return Store.open(server.database_url or f"sqlite:///{server.home / 'sluice.db'}")
+
+
+def _processes_of(run_id: str) -> list[int]:
+    marker = f"SLUICE_RUN_ID={run_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_sigterm_records_running_tasks_and_restart_resumes(
+    fresh_server: ServerProcess, specs: dict[str, dict[str, Any]]
+) -> None:
+    server = fresh_server.start()
+    with server.client() as api:
+        run_id = create_run(api, specs["sleepy"], {"seconds": 3})["run_id"]
+        wait_for_task(api, run_id, "sleep-for", "RUNNING")
+    started = time.monotonic()
+    assert server.stop(signal.SIGTERM) == 0, server.log()
+    assert time.monotonic() - started < 15
+    assert not _processes_of(run_id), "the task's process outlived the server"
+    store = _store(server)
+    try:
+        with store.read_session() as session:
+            run = session.get(Run, run_id)
+            assert run is not None
+            assert run.state == "RUNNING"
+            assert run.lease_owner is None
+            task = session.scalars(select(Task).where(Task.run_id == run_id, Task.name == "sleep-for")).one()
+            assert task.state == "PENDING"
+            notes = session.scalars(
+                select(TaskStateHistory.message).where(TaskStateHistory.task_id == task.id)
+            ).all()
+            assert any(note and "server shut down" in note for note in notes)
+    finally:
+        store.close()
+    restarted = ServerProcess(server.home, server.database_url).start()
+    try:
+        with restarted.client() as api:
+            done = wait_for_run(api, run_id, timeout=60)
+            assert done["state"] == "SUCCEEDED", done
+            task_json = next(t for t in done["run_details"]["task_details"] if t["name"] == "sleep-for")
+            assert task_json["attempts"] == 2
+    finally:
+        restarted.stop()
+
+
+def test_restart_after_sigkill_adopts_the_runs_left_behind(
+    fresh_server: ServerProcess, specs: dict[str, dict[str, Any]]
+) -> None:
+    server = fresh_server.start()
+    with server.client() as api:
+        running = create_run(api, specs["sleepy"], {"seconds": 2})["run_id"]
+        wait_for_task(api, running, "sleep-for", "RUNNING")
+    server.stop(signal.SIGKILL)
+    restarted = ServerProcess(server.home, server.database_url).start()
+    try:
+        with restarted.client() as api:
+            assert wait_for_run(api, running, timeout=60)["state"] == "SUCCEEDED"
+            assert api.get(f"{API}/healthz").json()["multi_user"] is False
+    finally:
+        restarted.stop()
