@@ -24,9 +24,7 @@ def _is_pipeline_object(value: Any) -> bool:
     if getattr(value, "__sluice_pipeline__", False):
         return True
     kind = type(value)
-    if kind.__name__ == "GraphComponent" and kind.__module__.startswith("kfp."):
-        return True
-    return kind.__module__.startswith("sluice.") and hasattr(value, "pipeline_spec")
+    return kind.__name__ == "GraphComponent" and kind.__module__.startswith(("kfp.", "sluice."))
 
 
 def find_pipelines(module: Any) -> dict[str, Any]:
@@ -79,11 +77,8 @@ def _load_python_file(path: Path, pipeline_name: str | None) -> PipelineDocument
         return _compile(pipelines[pipeline_name])
     if not pipelines:
         raise EngineError(f"{path}: defines no pipeline (a function decorated with @dsl.pipeline)")
-    if len(pipelines) > 1:
-        raise EngineError(
-            f"{path}: defines several pipelines ({', '.join(pipelines)}); choose one with --pipeline"
-        )
-    return _compile(next(iter(pipelines.values())))
+    # Several: sub-pipelines come first, the pipeline that uses them last (as a file is read).
+    return _compile(list(pipelines.values())[-1])
 
 
 def load_document(pipeline: Any, pipeline_name: str | None = None) -> PipelineDocument:
