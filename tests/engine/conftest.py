@@ -49,6 +49,7 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "artifact_fan_in",
         "placeholders",
         "cached_chain",
+        "packages",
     ]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -105,6 +105,24 @@ def maybe(marks: str, value: str = "default") -> str:
     return value
 
 
+@dsl.component(base_image=IMAGE, packages_to_install=["tomli-w==1.0.0"])
+def needs_package() -> str:
+    import sys
+
+    import tomli_w
+
+    return tomli_w.dumps({"python": sys.prefix})
+
+
+@dsl.component(base_image=IMAGE, packages_to_install=["PyYAML"])
+def has_package() -> str:
+    import sys
+
+    import yaml
+
+    return yaml.safe_dump({"python": sys.prefix})
+
+
 @dsl.container_component
 def echo_args(text: str, out: dsl.OutputPath(str), flag: str = ""):  # type: ignore[valid-type]
     return dsl.ContainerSpec(
@@ -172,6 +190,12 @@ def artifact_fan_in():
 def placeholders(text: str = "hi"):
     echo_args(text=text)
     echo_args(text=text, flag="--loud")
+
+
+@dsl.pipeline(name="packages")
+def packages():
+    needs_package().set_caching_options(False)
+    has_package().set_caching_options(False)
 
 
 @dsl.pipeline(name="cached-chain")
