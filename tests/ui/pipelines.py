@@ -25,3 +25,17 @@ def chatty_loop(lines: int = 12):
     chatter(lines=lines).set_caching_options(False)
     with dsl.ParallelFor([1, 2, 3, 4, 5, 6]) as x:
         square(x=x).set_caching_options(False)
+
+
+@dsl.component
+def needs_file(marker: str) -> str:
+    import os
+
+    if not os.path.exists(marker):
+        raise RuntimeError(f"{marker} does not exist yet")
+    return "found it"
+
+
+@dsl.pipeline(name="needs-a-file", description="Fails until the marker file exists.")
+def needs_a_file(marker: str):
+    needs_file(marker=marker).set_caching_options(False)

@@ -15,7 +15,7 @@ from sluice import _home
 from sluice.compiler import Compiler
 from tests.server.conftest import API, ServerProcess, wait_for_run, wait_for_task
 from tests.ui.conftest import GOLDEN, SCREENSHOTS, shoot, start_run, upload
-from tests.ui.pipelines import chatty_loop
+from tests.ui.pipelines import chatty_loop, needs_a_file
 from tests.ui.thousand import ITERATIONS, insert_thousand_task_run
 
 
@@ -267,6 +267,95 @@ def test_experiments_and_recurring_runs(page: Any, training: tuple[str, str]) ->
     page.goto("/experiments")
     page.get_by_role("link", name="nightly").wait_for()
     shoot(page, "experiments")
+
+
+def test_run_actions_terminate_clone_archive(page: Any, api: httpx.Client, tmp_path: Path) -> None:
+    package = tmp_path / "chatty.yaml"
+    Compiler().compile(chatty_loop, str(package))
+    spec = yaml.safe_load(package.read_text())
+    response = api.post(
+        f"{API}/runs",
+        json={
+            "display_name": "long talk",
+            "pipeline_spec": spec,
+            "runtime_config": {"parameters": {"lines": 200}},
+        },
+    )
+    run_id = response.json()["run_id"]
+    wait_for_task(api, run_id, "chatter", "RUNNING")
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"/runs/{run_id}")
+    page.get_by_role("button", name="Terminate").click()
+    page.locator(".summary [data-state='CANCELED']").wait_for(timeout=30_000)
+    page.locator("[data-key='root/chatter'][data-state='CANCELED']").wait_for()
+    shoot(page, "run-terminated")
+
+    page.get_by_role("button", name="Clone").click()
+    page.wait_for_url(re.compile(r"/runs/new\?clone="))
+    assert page.locator("#parameter-lines").input_value() == "200"
+    assert page.get_by_label("Name", exact=True).input_value() == "Clone of long talk"
+    page.locator("#parameter-lines").fill("2")
+    shoot(page, "run-clone-form")
+    page.get_by_role("button", name="Start run").click()
+    page.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}$"))
+    page.locator(".summary [data-state='SUCCEEDED']").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Details").click()
+    assert "lines" in page.locator(".info-grid").inner_text()
+
+    page.get_by_role("button", name="Archive").click()
+    page.get_by_role("button", name="Restore").wait_for()
+    assert (
+        api.get(page.url.replace(page.url.split("/runs/")[0], f"{API}").split("?")[0]).json()["storage_state"]
+        == "ARCHIVED"
+    )
+
+
+def test_a_failed_run_explains_itself_and_retries(page: Any, api: httpx.Client, tmp_path: Path) -> None:
+    package = tmp_path / "needs.yaml"
+    Compiler().compile(needs_a_file, str(package))
+    marker = tmp_path / "marker"
+    response = api.post(
+        f"{API}/runs",
+        json={
+            "display_name": "needs a file",
+            "pipeline_spec": yaml.safe_load(package.read_text()),
+            "runtime_config": {"parameters": {"marker": str(marker)}},
+        },
+    )
+    run_id = response.json()["run_id"]
+    assert wait_for_run(api, run_id)["state"] == "FAILED"
+    page.goto(f"/runs/{run_id}")
+    page.locator("[data-key='root/needs-file'][data-state='FAILED']").click()
+    panel = page.get_by_role("complementary", name="Task needs-file")
+    assert "does not exist yet" in panel.get_by_role("alert").inner_text()
+    panel.get_by_role("tab", name="Log").click()
+    page.wait_for_function("document.querySelector('.log-text').textContent.includes('RuntimeError')")
+    shoot(page, "run-failed")
+
+    marker.write_text("here")
+    page.get_by_role("button", name="Retry").click()
+    page.locator(".summary [data-state='SUCCEEDED']").wait_for(timeout=60_000)
+    page.locator("[data-key='root/needs-file'][data-state='SUCCEEDED']").wait_for()
+    panel.get_by_role("tab", name="Overview").click()
+    assert "2 (1 retry)" in panel.inner_text()
+    shoot(page, "run-retried")
+
+
+def test_a_laptop_screen(browser: Any, ui_server: ServerProcess, finished_runs: list[str]) -> None:
+    context = browser.new_context(viewport={"width": 1024, "height": 640}, base_url=ui_server.url)
+    page = context.new_page()
+    page.goto("/runs")
+    page.get_by_role("link", name="slow learner").wait_for()
+    shoot(page, "laptop-runs")
+    page.goto(f"/runs/{finished_runs[0]}")
+    page.locator("[data-key='root/evaluate-model']").click()
+    page.get_by_role("complementary", name="Task evaluate-model").wait_for()
+    # Below 1100 pixels the task panel moves under the graph instead of squeezing it.
+    graph_box = page.locator(".dag").bounding_box()
+    panel_box = page.get_by_role("complementary", name="Task evaluate-model").bounding_box()
+    assert panel_box["y"] >= graph_box["y"] + graph_box["height"]
+    shoot(page, "laptop-run", full_page=True)
+    context.close()
 
 
 def test_error_states(page: Any) -> None:

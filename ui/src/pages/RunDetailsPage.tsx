@@ -108,7 +108,7 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
           Terminate
         </button>
       ) : null}
-      {run.state === "FAILED" || run.state === "CANCELED" ? (
+      {run.state === "FAILED" ? (
         <button type="button" disabled={Boolean(busy)} onClick={() => act("retry")}>
           Retry
         </button>
