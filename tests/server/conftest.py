@@ -18,7 +18,15 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.store.conftest import DatabaseServer, _available, database_servers  # noqa: F401  (fixture)
+# The store's fixtures: fresh databases on each backend (database_url, store) for in-process tests.
+from tests.store.conftest import (  # noqa: F401  (fixtures)
+    DatabaseServer,
+    _available,
+    database_servers,
+    database_url,
+    module_store,
+    store,
+)
 
 SLUICE = str(Path(sys.executable).with_name("sluice"))
 API = "/apis/v2beta1"

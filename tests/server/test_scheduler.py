@@ -16,7 +16,6 @@ from sluice.server._schedules import schedule_from_trigger
 from sluice.store import RecurringRunMode, RuntimeState, Store
 from sluice.store.models import RecurringRun, RecurringRunFire, Run
 from tests.server.conftest import API, ServerProcess
-from tests.store.conftest import database_servers, database_url, module_store, store  # noqa: F401
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -73,7 +72,7 @@ def _runs(store: Store, recurring_run_id: str) -> list[Run]:
 
 def test_catch_up_fires_every_missed_slot_in_order(
     store: Store, specs: dict[str, Any], tmp_path: Path
-) -> None:  # noqa: F811
+) -> None:
     recurring_id = _recurring(store, specs["adder"])
     created = _scheduler(store, tmp_path).tick(T0 + timedelta(seconds=181))
     runs = _runs(store, recurring_id)
@@ -88,14 +87,14 @@ def test_catch_up_fires_every_missed_slot_in_order(
         assert recurring.last_fired_at == T0 + timedelta(seconds=180)
 
 
-def test_no_catchup_fires_only_the_latest_slot(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+def test_no_catchup_fires_only_the_latest_slot(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:
     recurring_id = _recurring(store, specs["adder"], no_catchup=True)
     _scheduler(store, tmp_path).tick(T0 + timedelta(seconds=3600 + 5))
     assert [run.scheduled_at for run in _runs(store, recurring_id)] == [T0 + timedelta(seconds=3600)]
 
 
 def test_two_schedulers_and_a_restart_never_fire_a_slot_twice(
-    store: Store,  # noqa: F811
+    store: Store,
     specs: dict[str, Any],
     tmp_path: Path,
 ) -> None:
@@ -121,7 +120,7 @@ def test_two_schedulers_and_a_restart_never_fire_a_slot_twice(
         assert sorted(fire.run_id for fire in fires) == sorted(run.id for run in _runs(store, recurring_id))
 
 
-def test_max_concurrency_waits_without_skipping(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+def test_max_concurrency_waits_without_skipping(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:
     recurring_id = _recurring(store, specs["adder"], max_concurrency=1)
     scheduler = _scheduler(store, tmp_path)
     now = T0 + timedelta(seconds=181)
@@ -136,7 +135,7 @@ def test_max_concurrency_waits_without_skipping(store: Store, specs: dict[str, A
     ]
 
 
-def test_cron_in_a_time_zone_and_an_end_time(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+def test_cron_in_a_time_zone_and_an_end_time(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:
     end = datetime(2026, 1, 3, 12, tzinfo=UTC)
     recurring_id = _recurring(
         store, specs["adder"], cron="0 0 9 * * ?", time_zone="Europe/Paris", end_at=end, interval=None
@@ -151,7 +150,7 @@ def test_cron_in_a_time_zone_and_an_end_time(store: Store, specs: dict[str, Any]
         assert recurring is not None and recurring.next_fire_at is None
 
 
-def test_disabled_recurring_runs_do_not_fire(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:  # noqa: F811
+def test_disabled_recurring_runs_do_not_fire(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:
     recurring_id = _recurring(store, specs["adder"])
     with store.session() as session:
         session.execute(
