@@ -66,10 +66,11 @@ def test_sigkill_mid_run_then_resume(
                 task.path: task.state for task in session.scalars(select(Task).where(Task.run_id == run.id))
             }
         assert run.state is RuntimeState.RUNNING
+        # The kill may land between the launch and the commit of RUNNING: then the row still says PENDING.
+        assert states.pop("root/gate") in (RuntimeState.RUNNING, RuntimeState.PENDING)
         assert states == {
             "root": RuntimeState.RUNNING,
             "root/mark": RuntimeState.SUCCEEDED,
-            "root/gate": RuntimeState.RUNNING,
             "root/mark-2": RuntimeState.PENDING,
         }
     finally:
