@@ -76,6 +76,26 @@ def test_upload_a_pipeline_and_explore_its_graph(page: Any, tmp_path: Path) -> N
     shoot(page, "pipelines-empty-search")
 
 
+def test_pipelines_list_pages_and_sorts_on_the_server(page: Any, api: httpx.Client) -> None:
+    for index in range(12):
+        upload(api, "hello_world", f"hello {index:02d}")
+    page.goto("/pipelines")
+    page.get_by_label("Rows per page").select_option("10")
+    page.get_by_role("button", name=re.compile("^Name")).click()  # descending
+    page.get_by_role("button", name=re.compile("^Name")).click()  # ascending
+    page.wait_for_function("document.querySelector('th[aria-sort=ascending]') !== null")
+    page.get_by_text(re.compile(r"^1\u201310 of \d+$")).wait_for()
+    first_page = page.locator("tbody tr td:first-child").all_inner_texts()
+    assert first_page == sorted(first_page)
+    page.get_by_role("button", name="Next page").click()
+    page.get_by_text(re.compile(r"^11\u2013\d+ of \d+$")).wait_for()
+    second_page = page.locator("tbody tr td:first-child").all_inner_texts()
+    assert second_page and min(second_page) > max(first_page)
+    shoot(page, "pipelines-second-page")
+    page.get_by_role("button", name="Previous page").click()
+    page.get_by_text(re.compile(r"^1\u201310 of \d+$")).wait_for()
+
+
 def test_create_a_run_from_the_form_and_follow_it(page: Any, training: tuple[str, str]) -> None:
     page.goto(f"/pipelines/{training[0]}")
     page.get_by_role("button", name="Create run").click()
