@@ -21,7 +21,8 @@ def square(x: int) -> int:
 
 @dsl.component(base_image="python:3.11")
 def add_all(values: list) -> int:
-    return sum(values)
+    # int(): kfp.local hands collected integers over as floats (Sluice keeps them ints).
+    return int(sum(values))
 
 
 def make_fan_out(items: int):
