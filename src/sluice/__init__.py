@@ -8,10 +8,11 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "run"]
+__all__ = ["Client", "__version__", "run"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from sluice.client import Client
     from sluice.engine import run_pipeline as run
 
 
@@ -21,4 +22,9 @@ def __getattr__(name: str) -> object:
         from sluice.engine import run_pipeline
 
         return run_pipeline
+    if name == "Client":
+        # Lazy too: the service's client pulls in httpx.
+        from sluice.client import Client
+
+        return Client
     raise AttributeError(f"module 'sluice' has no attribute {name!r}")

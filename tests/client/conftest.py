@@ -1,0 +1,11 @@
+"""The client's tests run against a real ``sluice up``: the service's fixtures."""
+
+from __future__ import annotations
+
+from tests.server.conftest import (  # noqa: F401  (fixtures)
+    ServerProcess,
+    database_servers,
+    packages,
+    server,
+    specs,
+)
