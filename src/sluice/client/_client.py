@@ -347,7 +347,9 @@ class Client:
                 return run.task(task).task_id
             except KeyError:
                 if not wait or run.done:
-                    raise ApiError(404, 5, f"run {run_id} has no task {task!r}", "GET", f"/runs/{run_id}") from None
+                    raise ApiError(
+                        404, 5, f"run {run_id} has no task {task!r}", "GET", f"/runs/{run_id}"
+                    ) from None
             time.sleep(0.2)
 
     def _raise_for(self, response: httpx.Response, method: str, path: str) -> None:
