@@ -32,7 +32,8 @@ export function useLoad<T>(
 
   useEffect(() => {
     const ticket = ++latest.current;
-    setState((previous) => ({ ...previous, loading: true, forKey: key }));
+    // A reload keeps showing what it replaces; a new key starts empty.
+    setState((previous) => (previous.forKey === key ? { ...previous, loading: true } : { loading: true, forKey: key }));
     loadRef.current().then(
       (data) => ticket === latest.current && setState({ data, loading: false, forKey: key }),
       (error: unknown) =>
@@ -87,15 +88,11 @@ export function usePagedList<Item>(
 ): PagedList<Item> {
   const [pageSize, setPageSizeState] = useState(20);
   const [sortBy, setSortByState] = useState(options.defaultSort ?? "created_at desc");
-  // Tokens of the pages before the current one; the first page has none.
-  const [tokens, setTokens] = useState<string[]>([""]);
   const criteria = JSON.stringify([options.key, options.predicates ?? [], options.params ?? {}, sortBy, pageSize]);
-  const [tokensFor, setTokensFor] = useState(criteria);
-  if (tokensFor !== criteria) {
-    setTokensFor(criteria);
-    setTokens([""]);
-  }
-  const pageToken = tokensFor === criteria ? tokens[tokens.length - 1]! : "";
+  // The tokens of the pages up to the current one (the first page has none), for the criteria they were got with.
+  const [pages, setPages] = useState({ criteria, tokens: [""] });
+  const tokens = pages.criteria === criteria ? pages.tokens : [""];
+  const pageToken = tokens[tokens.length - 1]!;
   const query: ListQuery = { pageSize, sortBy };
   if (pageToken) query.pageToken = pageToken;
   if (options.predicates) query.predicates = options.predicates;
@@ -112,8 +109,8 @@ export function usePagedList<Item>(
     sortBy,
     hasPrevious: tokens.length > 1,
     hasNext: Boolean(nextToken),
-    next: () => nextToken && setTokens((list) => [...list, nextToken]),
-    previous: () => setTokens((list) => (list.length > 1 ? list.slice(0, -1) : list)),
+    next: () => nextToken && setPages({ criteria, tokens: [...tokens, nextToken] }),
+    previous: () => setPages({ criteria, tokens: tokens.length > 1 ? tokens.slice(0, -1) : tokens }),
     setPageSize: (size) => setPageSizeState(size),
     setSortBy: (value) => setSortByState(value),
   };

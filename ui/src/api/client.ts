@@ -113,8 +113,6 @@ async function list<Item>(path: string, field: string, query: ListQuery): Promis
 
 export const listPipelines = (query: ListQuery) => list<Pipeline>(`${API}/pipelines`, "pipelines", query);
 export const getPipeline = (id: string) => request<Pipeline>(`${API}/pipelines/${encodeURIComponent(id)}`);
-export const deletePipeline = (id: string) =>
-  request<void>(`${API}/pipelines/${encodeURIComponent(id)}?cascade=true`, { method: "DELETE" });
 
 export const listVersions = (pipelineId: string, query: ListQuery) =>
   list<PipelineVersion>(`${API}/pipelines/${encodeURIComponent(pipelineId)}/versions`, "pipeline_versions", query);
@@ -159,15 +157,6 @@ export const createRun = (run: Partial<Run>) => post<Run>(`${API}/runs`, run);
 export type RunAction = "terminate" | "retry" | "archive" | "unarchive";
 export const runAction = (id: string, action: RunAction) =>
   post<void>(`${API}/runs/${encodeURIComponent(id)}:${action}`);
-
-/** The raw bytes of a task's output artifact, by output name (KFP's ReadArtifact, base64 in JSON). */
-export async function readArtifact(runId: string, taskId: string, outputName: string): Promise<Uint8Array> {
-  const body = await request<{ data?: string }>(
-    `${API}/runs/${encodeURIComponent(runId)}/nodes/${encodeURIComponent(taskId)}/artifacts/${encodeURIComponent(outputName)}:read`,
-  );
-  const binary = atob(body.data ?? "");
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
 
 // --------------------------------------------------------------------------------------------- recurring runs
 

@@ -15,8 +15,6 @@ export interface RunOverlay {
   iterationsFor(node: SpecNode): RunTask[];
   selectedIteration(node: SpecNode): number;
   selectIteration(node: SpecNode, index: number): void;
-  /** Bumped when states change, so the drawing updates without a new layout. */
-  version: number;
 }
 
 const HEADER = 30;

@@ -174,7 +174,6 @@ function RunGraph({ run, spec }: { run: Run; spec: PipelineSpec }) {
       iterationsFor: (node) => index.iterations.get(pathOf(node)) ?? [],
       selectedIteration: (node) => shownIteration(node.key, pathOf(node), selection, index),
       selectIteration: (node, iteration) => setSelection((current) => new Map(current).set(node.key, iteration)),
-      version: index.byId.size,
     };
   }, [index, loopKeys, selection]);
 
