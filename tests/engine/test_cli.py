@@ -77,3 +77,31 @@ def test_terminate_cancels_a_run_in_another_process(
         or "Z" in Path(f"/proc/{gate_pid}/stat").read_text().split()[2]
     )
     assert read_marks(marks, "last") == 0
+
+
+def test_ctrl_c_cancels_the_run_and_kills_its_tasks(
+    home: Path, compiled: dict[str, Path], marks: Path
+) -> None:
+    import signal
+
+    engine = subprocess.Popen(
+        [SLUICE, "run", str(compiled["gated_chain"]), "-p", f"marks={marks}", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while read_marks(marks, "gate") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    engine.send_signal(signal.SIGINT)
+    stdout, _ = engine.communicate(timeout=30)
+    assert engine.returncode == 1
+    summary = json.loads(stdout)
+    assert summary["state"] == "CANCELED"
+    assert summary["error"] == "interrupted (Ctrl-C)"
+    assert {task["path"]: task["state"] for task in summary["tasks"]}["root/gate"] == "CANCELED"
+    gate_pid = int((marks / "gate").read_text().split()[0])
+    assert (
+        not os.path.exists(f"/proc/{gate_pid}")
+        or "Z" in Path(f"/proc/{gate_pid}/stat").read_text().split()[2]
+    )

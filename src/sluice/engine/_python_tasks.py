@@ -10,6 +10,7 @@ stands in for it.
 
 from __future__ import annotations
 
+import functools
 import shlex
 from dataclasses import dataclass, field
 
@@ -49,8 +50,12 @@ def _is_provided(requirement: str) -> bool:
     return canonicalize_name(parsed.name) in _PROVIDED_PACKAGES
 
 
+@functools.lru_cache(maxsize=64)
 def _parse_installs(script: str) -> tuple[list[str], list[str], list[str]]:
-    """Requirements, index URLs and extra index URLs of every ``pip install`` in a shell script."""
+    """Requirements, index URLs and extra index URLs of every ``pip install`` in a shell script.
+
+    Cached: kfp writes the same preamble into every executor of a pipeline.
+    """
     lexer = shlex.shlex(script, posix=True, punctuation_chars=True)
     lexer.whitespace_split = True
     try:
@@ -90,7 +95,8 @@ def recognise_python_function(container: ContainerSpec, args: list[str]) -> Pyth
     index_urls: list[str] = []
     extra_index_urls: list[str] = []
     if len(command) > 3 and command[:2] == ["sh", "-c"] and "pip install" in command[2]:
-        requirements, index_urls, extra_index_urls = _parse_installs(command[2])
+        parsed = _parse_installs(command[2])
+        requirements, index_urls, extra_index_urls = list(parsed[0]), list(parsed[1]), list(parsed[2])
         command = command[3:]
     if len(command) != 4 or command[0] != "sh" or command[1] not in ("-ec", "-c", "-e"):
         return None
