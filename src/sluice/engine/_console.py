@@ -111,7 +111,7 @@ class ConsoleProgress(RunObserver):
             tail = node.log_tail
             if tail:
                 self._print("\n".join(f"    │ {line}" for line in tail.splitlines()))
-        elif not self.live and node.state is not previous:
+        elif not self.live and node.state is not previous and not _in_loop(node):
             label = "cached" if node.path in self.cached else str(node.state).lower()
             if node.state is RuntimeState.PENDING and previous is None:
                 return
@@ -126,9 +126,10 @@ class ConsoleProgress(RunObserver):
         total = len(loop.iterations)
         finished = total - loop.iterations_unfinished
         step = max(1, total // 10)
-        reported = self._loop_reported.get(loop.path, -1)
-        if finished == total or finished // step > reported:
-            self._loop_reported[loop.path] = finished // step
+        reported = self._loop_reported.get(loop.path, 0)
+        # A line at every tenth of the loop, and one at its end.
+        if finished > reported and (finished == total or finished // step > reported // step):
+            self._loop_reported[loop.path] = finished
             self._print(f"  loop      {self._bar(loop)}")
 
     def log_output(self, node: Node, text: str) -> None:
@@ -141,3 +142,13 @@ class ConsoleProgress(RunObserver):
 
     def finish(self, summary: str) -> None:
         self._print(summary)
+
+
+def _in_loop(node: Node) -> bool:
+    """Whether the task runs inside a loop iteration (those are reported as the loop's progress)."""
+    scope = node.parent
+    while scope is not None:
+        if scope.owner.kind is TaskKind.LOOP_ITERATION:
+            return True
+        scope = scope.owner.parent
+    return False
