@@ -164,10 +164,6 @@ class RunExecutor:
                 database_url=self._database_url,
                 observer=_StopWhenAsked(self._stopping),
                 handle_sigint=False,
-                # The fork server can lose a task's exit when the task ends while the engine is still
-                # reading its start (the reply stays buffered and is never read): runs then hang under
-                # load. Plain subprocesses cost ~30 ms a Python task and never hang.
-                use_fork_server=False,
             )
         except _ServerStopping:
             self._park(run_id)
