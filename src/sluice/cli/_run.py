@@ -101,6 +101,7 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     except (EngineError, StoreError) as error:
         _fail(str(error))
         return
+    progress.close()
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
     _print_result_text(result)

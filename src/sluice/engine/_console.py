@@ -140,8 +140,13 @@ class ConsoleProgress(RunObserver):
     def tick(self) -> None:
         self._draw()
 
-    def finish(self, summary: str) -> None:
-        self._print(summary)
+    def close(self) -> None:
+        """Draw the final counts and end the status line, so what follows starts on a line of its own."""
+        if self.live and self._status_shown:
+            self._draw(force=True)
+            self.stream.write("\n")
+            self.stream.flush()
+            self._status_shown = False
 
 
 def _in_loop(node: Node) -> bool:
