@@ -413,6 +413,7 @@ class RunEngine:
                 message=f"resumed from {existing.state}",
             )
         self.nodes[path] = node
+        self.observer.task_changed(node)
         return node
 
     def _kind_of(self, task_name: str, task_spec: PipelineTaskSpec, component: ComponentSpec) -> TaskKind:
