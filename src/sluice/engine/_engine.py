@@ -225,12 +225,23 @@ class RunEngine:
             previous_handler = signal.signal(signal.SIGINT, self._on_sigint)
         try:
             return self._run(resume)
+        except Exception as error:
+            # A bug or a lost database must not leave the run looking alive: record why it stopped.
+            self._record_crash(f"the engine stopped: {type(error).__name__}: {error}")
+            raise
         finally:
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
             self.launcher.close()
             if self._venv_pool is not None:
                 self._venv_pool.shutdown(wait=False, cancel_futures=True)
+
+    def _record_crash(self, message: str) -> None:
+        with contextlib.suppress(Exception):
+            self.journal.flush()
+        with contextlib.suppress(Exception):
+            self.store.transition_run(self.run_id, _S.FAILED, error={"message": message}, owner=self.owner)
+            self.store.release_run(self.run_id, self.owner)
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         if self._sigint:
