@@ -69,6 +69,17 @@ def test_upload_a_pipeline_and_explore_its_graph(page: Any, tmp_path: Path) -> N
     assert "pipelineInfo" in page.locator("pre.yaml").inner_text()
     shoot(page, "pipeline-yaml")
 
+    # A second version: it becomes the one shown.
+    page.get_by_role("button", name="Upload version").click()
+    page.locator("dialog input[type=file]").set_input_files(str(GOLDEN / "exit_handler.yaml"))
+    page.locator("dialog").get_by_label("Name", exact=True).fill("v2")
+    page.locator("dialog").get_by_role("button", name="Upload", exact=True).click()
+    page.wait_for_url(re.compile(r"\?version="))
+    page.get_by_role("tab", name="Graph").click()
+    graph.locator("[data-key='root/exit-handler-1']").wait_for()
+    page.get_by_role("tab", name="Versions (2)").click()
+    assert page.get_by_role("link", name="v2").is_visible()
+
     page.goto("/pipelines")
     page.get_by_role("link", name="control flow").wait_for()
     page.get_by_role("searchbox").fill("no such pipeline")
@@ -144,9 +155,36 @@ def test_create_a_run_from_the_form_and_follow_it(page: Any, training: tuple[str
     assert panel.locator("iframe[title='Markdown artifact']").count() == 1
     shoot(page, "run-task-reports", full_page=True)
 
+    page.locator("[data-key='root/make-dataset']").click()
+    panel = page.get_by_role("complementary", name="Task make-dataset")
+    panel.get_by_role("tab", name="Input/Output").click()
+    csv = panel.locator(".csv-preview table")
+    csv.wait_for()
+    assert csv.locator("th").all_inner_texts() == ["x1", "x2", "label"]
+    shoot(page, "run-task-csv")
+
     page.get_by_role("tab", name="Details").click()
     assert "learning_rate" in page.locator(".info-grid").inner_text()
     shoot(page, "run-details")
+
+
+def test_cached_tasks_are_marked(page: Any, api: httpx.Client, training: tuple[str, str]) -> None:
+    parameters = {"seed": 7, "n_rows": 120}
+    first = start_run(api, training, "first of two", parameters)
+    wait_for_run(api, first)
+    second = start_run(api, training, "second of two", parameters)
+    wait_for_run(api, second)
+    page.goto(f"/runs/{second}")
+    node = page.locator("[data-key='root/train-model'][data-state='SUCCEEDED']")
+    node.wait_for()
+    assert "cached" in (node.get_attribute("aria-label") or "")
+    assert node.locator(".cached-tag").count() == 1
+    node.click()
+    assert (
+        "reused the outputs of task"
+        in page.get_by_role("complementary", name="Task train-model").inner_text()
+    )
+    shoot(page, "run-cached")
 
 
 def test_live_log_and_loop_iterations(page: Any, api: httpx.Client, tmp_path: Path) -> None:
@@ -268,6 +306,10 @@ def test_experiments_and_recurring_runs(page: Any, training: tuple[str, str]) ->
     page.get_by_role("combobox", name=re.compile("^Pipeline")).select_option(training[0])
     page.locator("#parameter-epochs").wait_for()
     page.get_by_label("Name", exact=True).fill("hourly training")
+    page.get_by_label("Cron", exact=True).check()
+    page.get_by_label("Time zone").fill("Europe/Paris")
+    shoot(page, "create-recurring-run-cron")
+    page.get_by_label("Every…").check()
     page.get_by_label("Repeat every").fill("2")
     page.get_by_label("Unit").select_option(label="hours")
     shoot(page, "create-recurring-run")

@@ -70,8 +70,8 @@ export function App() {
             </li>
           ))}
         </ul>
-        <a class="nav-api" href="/docs" target="_blank" rel="noreferrer">
-          REST API
+        <a class="nav-api" href="/apis/v2beta1/openapi.json" target="_blank" rel="noreferrer">
+          REST API (OpenAPI)
         </a>
       </nav>
       <main id="main" class="content" tabIndex={-1}>

@@ -116,7 +116,8 @@ export interface Run {
 }
 
 export interface Trigger {
-  cron_schedule?: { cron?: string; start_time?: string; end_time?: string };
+  /** `time_zone` is Sluice's extension (the cron's IANA zone; UTC without it). */
+  cron_schedule?: { cron?: string; time_zone?: string; start_time?: string; end_time?: string };
   periodic_schedule?: { interval_second?: string; start_time?: string; end_time?: string };
 }
 

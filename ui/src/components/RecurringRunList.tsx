@@ -10,8 +10,8 @@ import { Pager } from "./Pager";
 import { SortHeader } from "./SortHeader";
 
 export function describeTrigger(recurring: RecurringRun): string {
-  const cron = recurring.trigger?.cron_schedule?.cron;
-  if (cron) return `cron ${cron}`;
+  const cron = recurring.trigger?.cron_schedule;
+  if (cron?.cron) return `cron ${cron.cron}${cron.time_zone ? ` (${cron.time_zone})` : ""}`;
   const seconds = Number(recurring.trigger?.periodic_schedule?.interval_second ?? 0);
   if (!seconds) return "–";
   for (const [unit, size] of [["day", 86400], ["hour", 3600], ["minute", 60]] as const) {

@@ -46,7 +46,7 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
   const [name, setName] = useState(source ? `Clone of ${source.display_name || source.run_id}` : "");
   const [description, setDescription] = useState(source?.description ?? "");
   const [recurring, setRecurring] = useState(query.get("recurring") === "1");
-  const [schedule, setSchedule] = useState<ScheduleState>({ kind: "periodic", every: "1", unit: 3600, cron: "0 0 * * * *", maxConcurrency: "1", catchup: true });
+  const [schedule, setSchedule] = useState<ScheduleState>({ kind: "periodic", every: "1", unit: 3600, cron: "0 0 * * * *", timeZone: browserTimeZone(), maxConcurrency: "1", catchup: true });
   const [texts, setTexts] = useState<Record<string, string>>({});
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [submitError, setSubmitError] = useState<string>();
@@ -296,11 +296,16 @@ function ParameterInput({
   );
 }
 
+function browserTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? "";
+}
+
 interface ScheduleState {
   kind: "periodic" | "cron";
   every: string;
   unit: number;
   cron: string;
+  timeZone: string;
   maxConcurrency: string;
   catchup: boolean;
 }
@@ -308,7 +313,10 @@ interface ScheduleState {
 /** The API's trigger, or what is wrong with the schedule. */
 function triggerOf(schedule: ScheduleState): Trigger | string {
   if (schedule.kind === "cron") {
-    return schedule.cron.trim() ? { cron_schedule: { cron: schedule.cron.trim() } } : "Give a cron expression.";
+    if (!schedule.cron.trim()) return "Give a cron expression.";
+    const cron_schedule: NonNullable<Trigger["cron_schedule"]> = { cron: schedule.cron.trim() };
+    if (schedule.timeZone.trim()) cron_schedule.time_zone = schedule.timeZone.trim();
+    return { cron_schedule };
   }
   const every = Number(schedule.every);
   if (!Number.isInteger(every) || every < 1) return "Repeat every: give a whole number of at least 1.";
@@ -345,10 +353,16 @@ function ScheduleFields({ schedule, onChange }: { schedule: ScheduleState; onCha
           </label>
         </div>
       ) : (
-        <label>
-          Cron expression (seconds minutes hours day-of-month month day-of-week)
-          <input type="text" class="mono" value={schedule.cron} onInput={(event) => set({ cron: event.currentTarget.value })} />
-        </label>
+        <div class="form-row">
+          <label>
+            Cron expression (seconds first, as in KFP; or the classic five fields)
+            <input type="text" class="mono" value={schedule.cron} onInput={(event) => set({ cron: event.currentTarget.value })} />
+          </label>
+          <label>
+            Time zone
+            <input type="text" value={schedule.timeZone} placeholder="UTC" onInput={(event) => set({ timeZone: event.currentTarget.value })} />
+          </label>
+        </div>
       )}
       <div class="form-row">
         <label>
