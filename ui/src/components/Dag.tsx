@@ -76,24 +76,22 @@ export function Dag({
       return next;
     });
 
+  const iterationCount = (node: SpecNode) => (run && node.kind === "loop" ? run.iterationsFor(node).length : 0);
   // Iteration counts change the size of loop groups, so they are part of what the layout depends on.
-  const loopSizes = run
-    ? [...allNodes(graph)]
-        .filter((node) => node.kind === "loop" && !collapsed.has(node.key))
-        .map((node) => `${node.key}=${run.iterationsFor(node).length}`)
-        .join(",")
-    : "";
+  const loopSizes = [...allNodes(graph)]
+    .filter((node) => node.kind === "loop" && !collapsed.has(node.key))
+    .map((node) => `${node.key}=${iterationCount(node)}`)
+    .join(",");
   const laid = useMemo(
     () =>
       layoutGraph(graph, {
         isExpanded: (node) => !collapsed.has(node.key),
         groupMinWidth: (node) => {
-          const count = run && node.kind === "loop" ? run.iterationsFor(node).length : 0;
-          const perRow = Math.min(MAX_CELLS_PER_ROW, Math.ceil(Math.sqrt(count * 4)));
+          const perRow = Math.min(MAX_CELLS_PER_ROW, Math.ceil(Math.sqrt(iterationCount(node) * 4)));
           return Math.max(ITERATION_BAR_WIDTH, perRow * CELL_STEP) + 2 * GROUP_PADDING;
         },
         groupHeader: (node, width) => {
-          const count = run && node.kind === "loop" ? run.iterationsFor(node).length : 0;
+          const count = iterationCount(node);
           return HEADER + (count ? ITERATION_BAR + iterationRows(count, width) * CELL_STEP + 4 : 0);
         },
       }),
@@ -127,7 +125,6 @@ export function Dag({
           viewBox={`0 0 ${width} ${height}`}
           role="group"
           aria-label="Pipeline graph"
-          data-nodes={laid.nodes.length}
         >
           <defs>
             <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">

@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useState } from "preact/hooks";
 import { getPipeline, getVersion, listVersions, uploadVersion } from "../api/client";
 import { ComponentInterface, Command } from "../components/ComponentInfo";
 import { Dag } from "../components/Dag";
@@ -29,6 +29,8 @@ export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: str
     `${pipelineId}/${shownVersionId ?? ""}`,
   );
   const spec = pipelineSpecOf(version.data?.pipeline_spec);
+  // A task picked in one version may not exist in the next.
+  useEffect(() => setSelected(undefined), [shownVersionId]);
   const graph = useMemo(() => (spec ? buildSpecGraph(spec) : undefined), [spec]);
 
   if (pipeline.error) return <ErrorBox message={pipeline.error} onRetry={pipeline.reload} />;
@@ -79,7 +81,7 @@ export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: str
       {version.error ? <ErrorBox message={version.error} onRetry={version.reload} /> : null}
       {tab === "graph" && spec && graph ? (
         <div class="split">
-          <Dag graph={graph} selectedKey={selected?.key} onSelect={setSelected} />
+          <Dag key={shownVersionId} graph={graph} selectedKey={selected?.key} onSelect={setSelected} />
           {selected ? (
             <aside class="side-panel" aria-label={`Task ${selected.label}`}>
               <div class="side-panel-header">
