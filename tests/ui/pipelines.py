@@ -39,3 +39,21 @@ def needs_file(marker: str) -> str:
 @dsl.pipeline(name="needs-a-file", description="Fails until the marker file exists.")
 def needs_a_file(marker: str):
     needs_file(marker=marker).set_caching_options(False)
+
+
+@dsl.component
+def draw(picture: dsl.Output[dsl.Artifact]):
+    import base64
+
+    # A 2x2 PNG: red, blue, blue, red.
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEUlEQVR4nGP4zwAEIOI/kAAAG/ID/VxhF44AAAAASUVORK5CYII="
+    )
+    picture.uri += ".png"
+    with open(picture.path, "wb") as handle:
+        handle.write(base64.b64decode(png))
+
+
+@dsl.pipeline(name="picture")
+def picture():
+    draw().set_caching_options(False)

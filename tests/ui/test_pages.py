@@ -15,7 +15,7 @@ from sluice import _home
 from sluice.compiler import Compiler
 from tests.server.conftest import API, ServerProcess, wait_for_run, wait_for_task
 from tests.ui.conftest import GOLDEN, SCREENSHOTS, shoot, start_run, upload
-from tests.ui.pipelines import chatty_loop, needs_a_file
+from tests.ui.pipelines import chatty_loop, needs_a_file, picture
 from tests.ui.thousand import ITERATIONS, insert_thousand_task_run
 
 
@@ -225,6 +225,24 @@ def test_live_log_and_loop_iterations(page: Any, api: httpx.Client, tmp_path: Pa
     panel.get_by_role("tab", name="Input/Output").click()
     assert "25" in panel.inner_text()  # iteration 4 squares 5
     shoot(page, "run-loop-iterations")
+
+
+def test_an_image_artifact_is_shown(page: Any, api: httpx.Client, tmp_path: Path) -> None:
+    package = tmp_path / "picture.yaml"
+    Compiler().compile(picture, str(package))
+    response = api.post(
+        f"{API}/runs", json={"display_name": "picture", "pipeline_spec": yaml.safe_load(package.read_text())}
+    )
+    run_id = response.json()["run_id"]
+    assert wait_for_run(api, run_id)["state"] == "SUCCEEDED"
+    page.goto(f"/runs/{run_id}")
+    page.locator("[data-key='root/draw']").click()
+    panel = page.get_by_role("complementary", name="Task draw")
+    panel.get_by_role("tab", name="Input/Output").click()
+    image = panel.locator("img.artifact-image")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('img.artifact-image').naturalWidth === 2")
+    shoot(page, "run-image-artifact")
 
 
 def test_compare_two_runs(page: Any, finished_runs: list[str]) -> None:
