@@ -9,20 +9,31 @@ import sys
 import time
 from pathlib import Path
 
+from click.testing import CliRunner, Result
+
+from sluice.cli import main
 from tests.engine.conftest import FIXTURES, read_marks
 
 SLUICE = str(Path(sys.executable).parent / "sluice")
 
 
 def _sluice(*args: str, check_code: int | None = 0) -> subprocess.CompletedProcess[str]:
+    """``sluice ARGS`` in a subprocess, as a user types it."""
     completed = subprocess.run([SLUICE, *args], capture_output=True, text=True, timeout=120, check=False)
     if check_code is not None:
         assert completed.returncode == check_code, completed.stderr
     return completed
 
 
+def _invoke(*args: str, check_code: int = 0) -> Result:
+    """``sluice ARGS`` in this process (the same command code, without paying interpreter start-up)."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    assert result.exit_code == check_code, result.stderr
+    return result
+
+
 def test_run_json_typed_params_and_runs_get(home: Path) -> None:
-    completed = _sluice(
+    completed = _invoke(
         "run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=3", "-p", "mode=audit", "--json"
     )
     summary = json.loads(completed.stdout)
@@ -32,22 +43,24 @@ def test_run_json_typed_params_and_runs_get(home: Path) -> None:
     assert isinstance(drift["outputs"]["Output"], float)
     assert drift["started_at"] and drift["finished_at"]
 
-    listed = _sluice("runs", "list", "--json")
+    listed = _invoke("runs", "list", "--json")
     assert [run["run_id"] for run in json.loads(listed.stdout)] == [summary["run_id"]]
-    got = json.loads(_sluice("runs", "get", summary["run_id"], "--json").stdout)
+    got = json.loads(_invoke("runs", "get", summary["run_id"], "--json").stdout)
     assert got["tasks"] == summary["tasks"]
+    text = _invoke("runs", "get", summary["run_id"]).stdout
+    assert "SUCCEEDED" in text and "root/measure-drift" in text
 
 
 def test_failed_run_exits_non_zero_with_log_tail(home: Path, compiled: dict[str, Path], marks: Path) -> None:
     completed = _sluice("run", str(compiled["failing"]), "-p", f"marks={marks}", check_code=1)
     assert "root/fail failed" in completed.stderr
     assert "RuntimeError: boom on purpose" in completed.stderr
-    bad_param = _sluice("run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=x", check_code=2)
+    bad_param = _invoke("run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=x", check_code=2)
     assert "pipeline input 'seed': expected an integer" in bad_param.stderr
 
 
 def test_stream_logs_prefixes_task_output(home: Path) -> None:
-    completed = _sluice("run", str(FIXTURES / "hello_world.yaml"), "--stream-logs")
+    completed = _invoke("run", str(FIXTURES / "hello_world.yaml"), "--stream-logs")
     assert "[shout] HELLO, WORLD!" in completed.stderr
 
 
