@@ -73,8 +73,11 @@ class ListFields:
 
     fields: Mapping[str, FieldSpec]
     default_sort: str = "created_at"
-    # Keys like "metric:accuracy": a prefix and a function building the condition (Sluice's extension).
-    prefixed: Mapping[str, Callable[[str, str, Any], ColumnElement[bool]]] = field(default_factory=dict)
+    # Keys like "metric:accuracy": a prefix and a function building the condition (Sluice's extension), as a
+    # pair: the form that finds a page quickly, and the form that counts quickly (the same rows).
+    prefixed: Mapping[str, Callable[[str, str, Any], tuple[ColumnElement[bool], ColumnElement[bool]]]] = (
+        field(default_factory=dict)
+    )
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ class Predicate:
 @dataclass
 class ListRequest:
     conditions: list[ColumnElement[bool]]
+    count_conditions: list[ColumnElement[bool]]
     sort_key: str
     descending: bool
     offset: int
@@ -275,24 +279,29 @@ def parse_list_request(
     page_size = min(page_size, MAX_PAGE_SIZE)
     offset = _decode_page_token(page_token) if page_token else 0
     conditions: list[ColumnElement[bool]] = []
+    count_conditions: list[ColumnElement[bool]] = []
     for index, predicate in enumerate(parse_filter(filter_text)):
         where = f"filter.predicates[{index}] ({predicate.key})"
         spec = fields.fields.get(predicate.key)
         if spec is not None:
-            conditions.append(_condition(spec, predicate, where))
+            condition = _condition(spec, predicate, where)
+            conditions.append(condition)
+            count_conditions.append(condition)
             continue
         for prefix, build in fields.prefixed.items():
             if predicate.key.startswith(prefix):
                 name = predicate.key[len(prefix) :]
                 if not name:
                     raise invalid_argument(f"{where}: name the metric after {prefix!r}")
-                conditions.append(build(name, predicate.operation, predicate.value))
+                page_form, count_form = build(name, predicate.operation, predicate.value)
+                conditions.append(page_form)
+                count_conditions.append(count_form)
                 break
         else:
             allowed = ", ".join([*fields.fields, *(f"{prefix}NAME" for prefix in fields.prefixed)])
             raise invalid_argument(f"{where}: cannot filter on {predicate.key!r}; filterable keys: {allowed}")
     sort_key, descending = _sort(sort_by, fields)
-    return ListRequest(conditions, sort_key, descending, offset, page_size)
+    return ListRequest(conditions, count_conditions, sort_key, descending, offset, page_size)
 
 
 @dataclass
@@ -311,13 +320,19 @@ def fetch_page(
     scope: list[ColumnElement[bool]] | None = None,
     order_column: Any = None,
     joined: Any = None,
+    joined_conditions: list[ColumnElement[bool]] | None = None,
+    count_joined_conditions: list[ColumnElement[bool]] | None = None,
+    count_column: Any = None,
+    count_query: Any = None,
     options: list[Any] | None = None,
 ) -> Page[_Row]:
     """One page of ``model`` rows matching the request (and ``scope``), in a stable order, with the total.
 
-    ``order_column`` overrides the sort column (a metric's value); ``joined`` is a selectable to join for it.
+    ``order_column`` overrides the sort column (a metric's value), from ``joined`` (a table and its ON
+    clause) restricted by ``joined_conditions`` (``count_joined_conditions`` when counting);
+    ``count_column`` is what the total counts (distinct); ``count_query`` replaces the count altogether.
     """
-    conditions = [*(scope or []), *request.conditions]
+    conditions = [*(scope or []), *(joined_conditions or []), *request.conditions]
     id_column = model.id  # type: ignore[attr-defined]
     column = order_column if order_column is not None else fields.fields[request.sort_key].column
     query = select(model)
@@ -335,11 +350,20 @@ def fetch_page(
     rows = list(session.scalars(query.offset(request.offset).limit(request.limit + 1)))
     more = len(rows) > request.limit
     rows = rows[: request.limit]
-    count = select(func.count()).select_from(model)
-    if joined is not None:
-        count = count.join(joined[0], joined[1])
-    if conditions:
-        count = count.where(*conditions)
-    total = int(session.scalar(count) or 0)
+    if not more and (rows or request.offset == 0):
+        # The last page: the total follows from it, no need to count.
+        total = request.offset + len(rows)
+    elif count_query is not None:
+        total = int(session.scalar(count_query) or 0)
+    else:
+        counted = func.count(func.distinct(count_column)) if count_column is not None else func.count()
+        count = select(counted).select_from(model)
+        if joined is not None:
+            count = count.join(joined[0], joined[1])
+        joined_for_count = joined_conditions if count_joined_conditions is None else count_joined_conditions
+        count_conditions = [*(scope or []), *(joined_for_count or []), *request.count_conditions]
+        if count_conditions:
+            count = count.where(*count_conditions)
+        total = int(session.scalar(count) or 0)
     token = encode_page_token(request.offset + request.limit) if more else ""
     return Page(rows, total, token)
