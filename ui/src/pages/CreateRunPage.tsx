@@ -47,7 +47,10 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
   const [description, setDescription] = useState(source?.description ?? "");
   const [recurring, setRecurring] = useState(query.get("recurring") === "1");
   const [schedule, setSchedule] = useState<ScheduleState>({ kind: "periodic", every: "1", unit: 3600, cron: "0 0 * * * *", timeZone: browserTimeZone(), maxConcurrency: "1", catchup: true });
-  const [texts, setTexts] = useState<Record<string, string>>({});
+  // Cloning starts from the source run's values instead of the defaults.
+  const [texts, setTexts] = useState<Record<string, string>>(() =>
+    Object.fromEntries(Object.entries(source?.runtime_config?.parameters ?? {}).map(([key, value]) => [key, toText(value)])),
+  );
   const [touched, setTouched] = useState<ReadonlySet<string>>(new Set());
   const [submitError, setSubmitError] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -80,11 +83,6 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
   const inlineSpec = source && !sourceReference?.pipeline_version_id && !pipelineId ? source.pipeline_spec : undefined;
   const spec: PipelineSpec | undefined = pipelineSpecOf(version.data?.pipeline_spec ?? inlineSpec);
   const fields = useMemo(() => parameterFields(pipelineParameters(spec)), [spec]);
-  // Cloning starts from the source run's values instead of the defaults.
-  useEffect(() => {
-    const values = source?.runtime_config?.parameters ?? {};
-    setTexts(Object.fromEntries(Object.entries(values).map(([key, value]) => [key, toText(value)])));
-  }, [source]);
 
   const textOf = (field: ParameterField) => texts[field.name] ?? field.initialText;
   const pipelineName = pipelines.data?.items.find((item) => item.pipeline_id === pipelineId)?.display_name;
