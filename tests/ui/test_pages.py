@@ -295,23 +295,32 @@ def test_runs_list_sorts_and_filters_by_a_metric(
 def test_thousand_task_run_renders_under_a_second(page: Any, ui_server: ServerProcess) -> None:
     run_id = insert_thousand_task_run(_home.database_url(ui_server.home))
     page.goto("/runs")  # loads the scripts once, as a user arriving at the run from the list would have
-    timings = []
+    totals, in_browser = [], []
     for _ in range(3):
         started = time.perf_counter()
         page.goto(f"/runs/{run_id}")
         page.locator("g.group-loop rect.cell").nth(ITERATIONS - 1).wait_for(state="attached")
         page.locator("[data-key='root/for-loop-1/work'][data-state]").wait_for()
-        timings.append((time.perf_counter() - started) * 1000)
+        totals.append((time.perf_counter() - started) * 1000)
+        # What the page itself took: from the run's JSON arriving to the graph drawn with its states.
+        in_browser.append(
+            page.evaluate(
+                """runId => performance.now() - performance.getEntriesByType("resource")
+                    .filter(entry => entry.name.endsWith(`/apis/v2beta1/runs/${runId}`))[0].responseEnd""",
+                run_id,
+            )
+        )
     shoot(page, "run-thousand-tasks")
-    best = min(timings)
-    (SCREENSHOTS / "thousand-task-run.txt").write_text(
-        f"run page of a 1,000-task run, navigation to graph with states: {', '.join(f'{t:.0f}' for t in timings)} ms\n"
+    report = (
+        f"1,000-task run page, navigation to graph with states: {', '.join(f'{t:.0f}' for t in totals)} ms; "
+        f"of which in the browser after the run's JSON arrived: {', '.join(f'{t:.0f}' for t in in_browser)} ms\n"
     )
-    print(f"\n1,000-task run page rendered in {best:.0f} ms (of {', '.join(f'{t:.0f}' for t in timings)} ms)")
+    (SCREENSHOTS / "thousand-task-run.txt").write_text(report)
+    print("\n" + report)
     assert page.locator("g.group-loop rect.cell.state-failed").count() == len(range(50, ITERATIONS, 97))
     # The failed iteration is the one shown at first.
     assert "iteration 50" in page.locator(".iteration-label").text_content()
-    assert best < 1000, timings
+    assert min(totals) < 1000, report
 
 
 def test_experiments_and_recurring_runs(page: Any, training: tuple[str, str]) -> None:
