@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -130,3 +134,18 @@ def test_downgrade_to_nothing_then_upgrade_again(database_url: str, store: Store
         store.engine.dispose()
     assert set(inspect(store.engine).get_table_names()) == TABLES | {"alembic_version"}
     assert store.schema_revision() == head_revision()
+
+
+def test_the_store_knows_its_head_without_asking_alembic() -> None:
+    # Store.open compares against SCHEMA_HEAD so that opening an up-to-date database never imports Alembic.
+    from sluice.store._migrate import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_opening_an_up_to_date_database_does_not_import_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    Store.open(url).close()
+    probe = f"import sys; from sluice.store import Store; Store.open({url!r}).close(); print('alembic' in sys.modules)"
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "False"

@@ -1,22 +1,28 @@
-"""Running the packaged Alembic migrations programmatically."""
+"""Running the packaged Alembic migrations programmatically.
+
+Alembic is imported only when a migration must actually run: opening an up-to-date database (every CLI call,
+every engine start) reads the revision with one query and never pays Alembic's import.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from alembic import command
-from alembic.autogenerate.api import AutogenContext
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import URL
+
+if TYPE_CHECKING:
+    from alembic.autogenerate.api import AutogenContext
+    from alembic.config import Config
 
 from ._types import StrEnumColumn
 from .models import Base
 
 MIGRATIONS_DIR = Path(__file__).with_name("_migrations")
+
+# The newest revision under _migrations/versions; a test checks it against Alembic's own view.
+SCHEMA_HEAD = "0001"
 
 # Arbitrary constants naming Sluice's migration lock on PostgreSQL (advisory lock key) and MySQL (GET_LOCK).
 _PG_ADVISORY_LOCK_KEY = 0x51_1CE_5C4
@@ -26,6 +32,8 @@ _MYSQL_LOCK_TIMEOUT_S = 120
 
 def alembic_config(url: str | URL | None = None) -> Config:
     """An Alembic ``Config`` for Sluice's migrations, for running Alembic commands (e.g. ``revision``) by hand."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if url is not None:
@@ -36,7 +44,9 @@ def alembic_config(url: str | URL | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest revision shipped in this package."""
+    """The newest revision shipped in this package, as Alembic reads it from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "the package ships no migrations"
     return head
@@ -44,7 +54,10 @@ def head_revision() -> str:
 
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at, or None for a database Sluice never migrated."""
-    return MigrationContext.configure(connection).get_current_revision()
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    revisions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return revisions[0] if len(revisions) == 1 else None
 
 
 def _render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -71,6 +84,8 @@ def migration_context_options(
 
 def upgrade_to_head(engine: Engine) -> None:
     """Migrate the database to the newest revision, serialized against other processes doing the same."""
+    from alembic import command
+
     config = alembic_config()
     backend = engine.url.get_backend_name()
     with engine.connect() as connection:

@@ -23,7 +23,7 @@ from ._errors import (
     NotFoundError,
     StoreError,
 )
-from ._migrate import current_revision, head_revision, upgrade_to_head
+from ._migrate import SCHEMA_HEAD, current_revision, upgrade_to_head
 from ._states import (
     ACTIVE_STATES,
     LEGAL_TRANSITIONS,
@@ -108,7 +108,7 @@ class Store:
         except SQLAlchemyError as exc:
             engine.dispose()
             raise StoreError(f"cannot connect to the database at {shown}: {_cause(exc)}") from exc
-        head = head_revision()
+        head = SCHEMA_HEAD
         if current != head:
             if not migrate:
                 engine.dispose()
