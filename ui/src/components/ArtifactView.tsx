@@ -5,9 +5,10 @@ import { useMemo, useState } from "preact/hooks";
 import { type ArtifactInfo, artifactDownloadUrl, getArtifact, readArtifactText } from "../api/artifacts";
 import { useLoad } from "../hooks";
 import { parseCsv } from "../lib/csv";
-import { formatBytes, formatValue } from "../lib/format";
+import { formatBytes } from "../lib/format";
 import { classificationMetrics, scalarMetrics } from "../lib/metrics";
 import { ConfusionMatrixView, RocChart } from "./Charts";
+import { KeyValueTable } from "./KeyValues";
 import { Empty, ErrorBox, Loading } from "./Messages";
 
 const PREVIEW_CHARACTERS = 256 * 1024;
@@ -75,26 +76,9 @@ function ArtifactPreview({ info }: { info: ArtifactInfo }) {
 }
 
 function MetricsTable({ metadata }: { metadata: Record<string, unknown> | undefined }) {
-  const entries = Object.entries(scalarMetrics(metadata));
-  if (!entries.length) return <Empty>No metrics were logged.</Empty>;
-  return (
-    <table class="table compact metrics-table">
-      <thead>
-        <tr>
-          <th>Metric</th>
-          <th class="numeric">Value</th>
-        </tr>
-      </thead>
-      <tbody>
-        {entries.map(([name, value]) => (
-          <tr key={name}>
-            <th scope="row">{name}</th>
-            <td class="numeric">{formatValue(value)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
+  const metrics = scalarMetrics(metadata);
+  if (!Object.keys(metrics).length) return <Empty>No metrics were logged.</Empty>;
+  return <KeyValueTable values={metrics} numeric label="Metrics" />;
 }
 
 function ClassificationPreview({ metadata }: { metadata: Record<string, unknown> | undefined }) {

@@ -2,15 +2,16 @@
 
 import { useState } from "preact/hooks";
 import type { TaskDetail } from "../api/types";
-import { formatDate, formatDuration, formatValue } from "../lib/format";
+import { formatDate, formatDuration } from "../lib/format";
 import type { SpecNode } from "../lib/graph";
 import type { RunTask } from "../lib/runTasks";
 import type { PipelineSpec } from "../lib/spec";
 import { ArtifactView } from "./ArtifactView";
+import { KeyValueTable, StateHistory } from "./KeyValues";
 import { Command, ComponentInterface } from "./ComponentInfo";
 import { LogView } from "./LogView";
 import { Empty } from "./Messages";
-import { ACTIVE_STATES, StateBadge, stateLabel } from "./State";
+import { ACTIVE_STATES, StateBadge } from "./State";
 import { Tabs } from "./Tabs";
 
 type Tab = "overview" | "io" | "command" | "log";
@@ -98,19 +99,7 @@ function Overview({ node, task, spec }: { node: SpecNode; task: RunTask | undefi
         <dd class="mono">{node.componentName}</dd>
       </dl>
       <ComponentInterface spec={spec} node={node} />
-      {detail?.state_history?.length ? (
-        <>
-          <h3>History</h3>
-          <ol class="history">
-            {detail.state_history.map((entry, index) => (
-              <li key={index}>
-                <span class="mono">{formatDate(entry.update_time)}</span> {stateLabel(entry.state)}
-                {entry.error?.message ? <span class="muted"> — {entry.error.message}</span> : null}
-              </li>
-            ))}
-          </ol>
-        </>
-      ) : null}
+      <StateHistory history={detail?.state_history} />
     </>
   );
 }
@@ -132,21 +121,11 @@ function InputsOutputs({ detail }: { detail: TaskDetail | undefined }) {
 }
 
 function ParameterTable({ title, values }: { title: string; values: Record<string, unknown> | undefined }) {
-  const entries = Object.entries(values ?? {});
-  if (!entries.length) return null;
+  if (!values || !Object.keys(values).length) return null;
   return (
     <>
       <h3>{title}</h3>
-      <table class="table compact">
-        <tbody>
-          {entries.map(([name, value]) => (
-            <tr key={name}>
-              <th scope="row">{name}</th>
-              <td class="mono wrap">{formatValue(value)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KeyValueTable values={values} />
     </>
   );
 }

@@ -1,10 +1,11 @@
 import { getRecurringRun } from "../api/client";
+import { KeyValueTable } from "../components/KeyValues";
 import { ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { describeTrigger, EnableToggle } from "../components/RecurringRunList";
 import { RunList } from "../components/RunList";
 import { useLoad } from "../hooks";
-import { formatDate, formatValue } from "../lib/format";
+import { formatDate } from "../lib/format";
 import { useNames } from "../names";
 import { Link } from "../router";
 
@@ -45,16 +46,7 @@ export function RecurringRunDetailsPage({ recurringRunId }: { recurringRunId: st
         </dl>
         <div>
           <h3>Parameters</h3>
-          <table class="table compact">
-            <tbody>
-              {Object.entries(data.runtime_config?.parameters ?? {}).map(([name, value]) => (
-                <tr key={name}>
-                  <th scope="row">{name}</th>
-                  <td class="mono wrap">{formatValue(value)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <KeyValueTable values={data.runtime_config?.parameters ?? {}} />
         </div>
       </div>
       <h2>Runs it started</h2>

@@ -2,6 +2,7 @@ import { useMemo, useState } from "preact/hooks";
 import { getRun, getVersion, type RunAction, runAction } from "../api/client";
 import type { Run } from "../api/types";
 import { Dag, type RunOverlay } from "../components/Dag";
+import { KeyValueTable, StateHistory } from "../components/KeyValues";
 import { Empty, ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { ACTIVE_STATES, StateBadge, stateLabel } from "../components/State";
@@ -9,7 +10,7 @@ import { Tabs } from "../components/Tabs";
 import { TaskPanel } from "../components/TaskPanel";
 import { Yaml } from "../components/Yaml";
 import { errorText, useLoad } from "../hooks";
-import { formatDate, formatDuration, formatValue } from "../lib/format";
+import { formatDate, formatDuration } from "../lib/format";
 import { allNodes, buildSpecGraph, type SpecNode } from "../lib/graph";
 import { countStates, indexRunTasks, runPathOf, shownIteration } from "../lib/runTasks";
 import { type PipelineSpec, pipelineSpecOf } from "../lib/spec";
@@ -246,47 +247,17 @@ function RunInfo({ run }: { run: Run }) {
       <div>
         <h3>Parameters</h3>
         {parameters.length ? (
-          <table class="table compact">
-            <tbody>
-              {parameters.map(([name, value]) => (
-                <tr key={name}>
-                  <th scope="row">{name}</th>
-                  <td class="mono wrap">{formatValue(value)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <KeyValueTable values={run.runtime_config?.parameters ?? {}} />
         ) : (
           <p class="muted">No parameters.</p>
         )}
         {run.metrics && Object.keys(run.metrics).length ? (
           <>
             <h3>Metrics</h3>
-            <table class="table compact">
-              <tbody>
-                {Object.entries(run.metrics).map(([name, value]) => (
-                  <tr key={name}>
-                    <th scope="row">{name}</th>
-                    <td class="numeric">{formatValue(value)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <KeyValueTable values={run.metrics} numeric />
           </>
         ) : null}
-        {run.state_history?.length ? (
-          <>
-            <h3>History</h3>
-            <ol class="history">
-              {run.state_history.map((entry, position) => (
-                <li key={position}>
-                  <span class="mono">{formatDate(entry.update_time)}</span> {stateLabel(entry.state)}
-                  {entry.error?.message ? <span class="muted"> — {entry.error.message}</span> : null}
-                </li>
-              ))}
-            </ol>
-          </>
-        ) : null}
+        <StateHistory history={run.state_history} />
       </div>
     </div>
   );
