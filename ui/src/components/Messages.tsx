@@ -32,3 +32,18 @@ export function Loading({ what = "Loading" }: { what?: string }) {
     </div>
   );
 }
+
+/** What a list shows instead of its rows: its error, that it is loading, or that it is empty. */
+export function ListStatus({
+  list,
+  what,
+  empty,
+}: {
+  list: { data?: { items: unknown[] }; error?: string; reload: () => void };
+  what: string;
+  empty: ComponentChildren;
+}) {
+  if (list.error) return <ErrorBox message={list.error} onRetry={list.reload} />;
+  if (!list.data) return <Loading what={`Loading ${what}`} />;
+  return list.data.items.length === 0 ? <Empty>{empty}</Empty> : null;
+}

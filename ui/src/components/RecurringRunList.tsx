@@ -5,7 +5,7 @@ import { errorText, usePagedList } from "../hooks";
 import { formatDate } from "../lib/format";
 import { useNames } from "../names";
 import { Link } from "../router";
-import { Empty, ErrorBox, Loading } from "./Messages";
+import { ListStatus } from "./Messages";
 import { Pager } from "./Pager";
 import { SortHeader } from "./SortHeader";
 
@@ -55,14 +55,18 @@ export function RecurringRunList({ experimentId, compact = false }: { experiment
   });
   const items = list.data?.items ?? [];
   const experiments = useNames("experiment", experimentId ? [] : items.map((item) => item.experiment_id));
-  if (list.error) return <ErrorBox message={list.error} onRetry={list.reload} />;
-  if (!list.data) return <Loading what="Loading recurring runs" />;
-  if (!items.length) {
+  if (list.error || !list.data || !items.length) {
     return (
-      <Empty>
-        No recurring runs{experimentId ? " in this experiment" : ""}. Choose “Recurring” when you{" "}
-        <Link href="/runs/new?recurring=1">create a run</Link>.
-      </Empty>
+      <ListStatus
+        list={list}
+        what="recurring runs"
+        empty={
+          <>
+            No recurring runs{experimentId ? " in this experiment" : ""}. Choose “Recurring” when you{" "}
+            <Link href="/runs/new?recurring=1">create a run</Link>.
+          </>
+        }
+      />
     );
   }
   return (

@@ -9,7 +9,7 @@ import { formatDate, formatDuration, formatValue } from "../lib/format";
 import { pipelineSpecOf } from "../lib/spec";
 import { useNames } from "../names";
 import { Link, navigate } from "../router";
-import { Empty, ErrorBox, Loading } from "./Messages";
+import { ErrorBox, ListStatus } from "./Messages";
 import { Pager } from "./Pager";
 import { SearchBox } from "./SearchBox";
 import { SortHeader } from "./SortHeader";
@@ -161,20 +161,20 @@ export function RunList({
         </button>
       </div>
       {actionError ? <ErrorBox message={actionError} /> : null}
-      {list.error ? <ErrorBox message={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? <Loading what="Loading runs" /> : null}
-      {list.data && runs.length === 0 ? (
-        <Empty>
-          {filtering || archived
+      <ListStatus
+        list={list}
+        what="runs"
+        empty={
+          filtering || archived
             ? "No run matches these filters."
             : (empty ?? (
                 <>
                   No runs yet. <Link href="/runs/new">Create a run</Link> from an uploaded pipeline, or submit one with{" "}
                   <code>kfp.Client</code> or <code>sluice runs submit</code>.
                 </>
-              ))}
-        </Empty>
-      ) : null}
+              ))
+        }
+      />
       {runs.length > 0 ? (
         <div class="table-scroll">
           <table class="table runs-table">

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { archiveExperiment, createExperiment, listExperiments } from "../api/client";
 import { Dialog } from "../components/Dialog";
-import { Empty, ErrorBox, Loading } from "../components/Messages";
+import { ErrorBox, ListStatus } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { Pager } from "../components/Pager";
 import { SearchBox } from "../components/SearchBox";
@@ -46,11 +46,11 @@ export function ExperimentsPage() {
         </label>
       </div>
       {actionError ? <ErrorBox message={actionError} /> : null}
-      {list.error ? <ErrorBox message={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? <Loading what="Loading experiments" /> : null}
-      {list.data && list.data.items.length === 0 ? (
-        <Empty>{term || archived ? "No experiment matches." : "No experiments yet: runs go to the Default experiment."}</Empty>
-      ) : null}
+      <ListStatus
+        list={list}
+        what="experiments"
+        empty={term || archived ? "No experiment matches." : "No experiments yet: runs go to the Default experiment."}
+      />
       {list.data && list.data.items.length ? (
         <table class="table">
           <thead>

@@ -1,7 +1,7 @@
 import { useState } from "preact/hooks";
 import { listPipelines, uploadPipeline } from "../api/client";
 import { Dialog } from "../components/Dialog";
-import { Empty, ErrorBox, Loading } from "../components/Messages";
+import { ErrorBox, ListStatus } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { Pager } from "../components/Pager";
 import { SearchBox } from "../components/SearchBox";
@@ -28,20 +28,20 @@ export function PipelinesPage() {
       <div class="toolbar">
         <SearchBox value={search} onInput={setSearch} label="Search pipelines by name" />
       </div>
-      {list.error ? <ErrorBox message={list.error} onRetry={list.reload} /> : null}
-      {!list.data && !list.error ? <Loading what="Loading pipelines" /> : null}
-      {list.data && list.data.items.length === 0 ? (
-        <Empty>
-          {term ? (
+      <ListStatus
+        list={list}
+        what="pipelines"
+        empty={
+          term ? (
             <>No pipeline's name contains “{term}”.</>
           ) : (
             <>
               No pipelines yet. Upload a compiled pipeline (<code>sluice compile pipeline.py -o pipeline.yaml</code>) to
               get started.
             </>
-          )}
-        </Empty>
-      ) : null}
+          )
+        }
+      />
       {list.data && list.data.items.length > 0 ? (
         <table class="table">
           <thead>
