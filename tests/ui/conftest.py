@@ -6,15 +6,18 @@ Each page a test visits is saved as a screenshot in ``tests/ui/screenshots/`` (g
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from sluice import ui
-from tests.server.conftest import API, ServerProcess
+from sluice.compiler import Compiler
+from tests.server.conftest import API, ServerProcess, create_run
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -106,3 +109,14 @@ def start_run(api: httpx.Client, pipeline: tuple[str, str], name: str, parameter
     response = api.post(f"{API}/runs", json=body)
     assert response.status_code == 200, response.text
     return str(response.json()["run_id"])
+
+
+def run_inline(
+    api: httpx.Client, pipeline: Callable[..., Any], name: str, parameters: dict[str, Any] | None = None
+) -> str:
+    """Compile a pipeline written with Sluice's DSL and run its spec; the run's id."""
+    with tempfile.TemporaryDirectory() as folder:
+        package = Path(folder) / "pipeline.yaml"
+        Compiler().compile(pipeline, str(package))
+        spec = yaml.safe_load(package.read_text())
+    return str(create_run(api, spec, parameters, display_name=name)["run_id"])

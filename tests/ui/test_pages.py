@@ -9,12 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-import yaml
 
 from sluice import _home
-from sluice.compiler import Compiler
 from tests.server.conftest import API, ServerProcess, wait_for_run, wait_for_task
-from tests.ui.conftest import GOLDEN, SCREENSHOTS, shoot, start_run, upload
+from tests.ui.conftest import GOLDEN, SCREENSHOTS, run_inline, shoot, start_run, upload
 from tests.ui.pipelines import chatty_loop, needs_a_file, picture
 from tests.ui.thousand import ITERATIONS, insert_thousand_task_run
 
@@ -36,7 +34,7 @@ def finished_runs(api: httpx.Client, training: tuple[str, str]) -> list[str]:
     return runs
 
 
-def test_upload_a_pipeline_and_explore_its_graph(page: Any, tmp_path: Path) -> None:
+def test_upload_a_pipeline_and_explore_its_graph(page: Any) -> None:
     page.goto("/pipelines")
     page.get_by_role("button", name="Upload pipeline").click()
     page.locator("dialog input[type=file]").set_input_files(str(GOLDEN / "control_flow.yaml"))
@@ -189,13 +187,8 @@ def test_cached_tasks_are_marked(page: Any, api: httpx.Client, training: tuple[s
     shoot(page, "run-cached")
 
 
-def test_live_log_and_loop_iterations(page: Any, api: httpx.Client, tmp_path: Path) -> None:
-    package = tmp_path / "chatty.yaml"
-    Compiler().compile(chatty_loop, str(package))
-    spec = yaml.safe_load(package.read_text())
-    response = api.post(f"{API}/runs", json={"display_name": "chatty", "pipeline_spec": spec})
-    assert response.status_code == 200, response.text
-    run_id = response.json()["run_id"]
+def test_live_log_and_loop_iterations(page: Any, api: httpx.Client) -> None:
+    run_id = run_inline(api, chatty_loop, "chatty")
     wait_for_task(api, run_id, "chatter", "RUNNING")
 
     page.goto(f"/runs/{run_id}")
@@ -229,13 +222,8 @@ def test_live_log_and_loop_iterations(page: Any, api: httpx.Client, tmp_path: Pa
     shoot(page, "run-loop-iterations")
 
 
-def test_an_image_artifact_is_shown(page: Any, api: httpx.Client, tmp_path: Path) -> None:
-    package = tmp_path / "picture.yaml"
-    Compiler().compile(picture, str(package))
-    response = api.post(
-        f"{API}/runs", json={"display_name": "picture", "pipeline_spec": yaml.safe_load(package.read_text())}
-    )
-    run_id = response.json()["run_id"]
+def test_an_image_artifact_is_shown(page: Any, api: httpx.Client) -> None:
+    run_id = run_inline(api, picture, "picture")
     assert wait_for_run(api, run_id)["state"] == "SUCCEEDED"
     page.goto(f"/runs/{run_id}")
     page.locator("[data-key='root/draw']").click()
@@ -361,19 +349,8 @@ def test_experiments_and_recurring_runs(page: Any, training: tuple[str, str]) ->
     shoot(page, "experiments")
 
 
-def test_run_actions_terminate_clone_archive(page: Any, api: httpx.Client, tmp_path: Path) -> None:
-    package = tmp_path / "chatty.yaml"
-    Compiler().compile(chatty_loop, str(package))
-    spec = yaml.safe_load(package.read_text())
-    response = api.post(
-        f"{API}/runs",
-        json={
-            "display_name": "long talk",
-            "pipeline_spec": spec,
-            "runtime_config": {"parameters": {"lines": 200}},
-        },
-    )
-    run_id = response.json()["run_id"]
+def test_run_actions_terminate_clone_archive(page: Any, api: httpx.Client) -> None:
+    run_id = run_inline(api, chatty_loop, "long talk", {"lines": 200})
     wait_for_task(api, run_id, "chatter", "RUNNING")
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto(f"/runs/{run_id}")
@@ -403,18 +380,8 @@ def test_run_actions_terminate_clone_archive(page: Any, api: httpx.Client, tmp_p
 
 
 def test_a_failed_run_explains_itself_and_retries(page: Any, api: httpx.Client, tmp_path: Path) -> None:
-    package = tmp_path / "needs.yaml"
-    Compiler().compile(needs_a_file, str(package))
     marker = tmp_path / "marker"
-    response = api.post(
-        f"{API}/runs",
-        json={
-            "display_name": "needs a file",
-            "pipeline_spec": yaml.safe_load(package.read_text()),
-            "runtime_config": {"parameters": {"marker": str(marker)}},
-        },
-    )
-    run_id = response.json()["run_id"]
+    run_id = run_inline(api, needs_a_file, "needs a file", {"marker": str(marker)})
     assert wait_for_run(api, run_id)["state"] == "FAILED"
     page.goto(f"/runs/{run_id}")
     page.locator("[data-key='root/needs-file'][data-state='FAILED']").click()
