@@ -34,8 +34,12 @@ _GRACE = timedelta(seconds=5)
 _SHUTDOWN_NOTE = "stopped: the server shut down; the run goes on when it starts again"
 
 
-class _ServerStopping(Exception):
-    """Raised inside the engine's loop to make it let go of its run (it kills the run's tasks on the way)."""
+class _ServerStopping(BaseException):
+    """Raised inside the engine's loop to make it let go of its run (it kills the run's tasks on the way).
+
+    A BaseException, like KeyboardInterrupt: the engine records an ordinary exception as a crash (the run
+    FAILED), whereas a shutdown must leave the run to resume.
+    """
 
 
 class _StopWhenAsked(RunObserver):
