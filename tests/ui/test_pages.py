@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -285,19 +284,25 @@ def test_thousand_task_run_renders_under_a_second(page: Any, ui_server: ServerPr
     page.goto("/runs")  # loads the scripts once, as a user arriving at the run from the list would have
     totals, in_browser = [], []
     for _ in range(3):
-        started = time.perf_counter()
-        page.goto(f"/runs/{run_id}")
-        page.locator("g.group-loop rect.cell").nth(ITERATIONS - 1).wait_for(state="attached")
-        page.locator("[data-key='root/for-loop-1/work'][data-state]").wait_for()
-        totals.append((time.perf_counter() - started) * 1000)
-        # What the page itself took: from the run's JSON arriving to the graph drawn with its states.
-        in_browser.append(
-            page.evaluate(
-                """runId => performance.now() - performance.getEntriesByType("resource")
-                    .filter(entry => entry.name.endsWith(`/apis/v2beta1/runs/${runId}`))[0].responseEnd""",
-                run_id,
-            )
-        )
+        page.goto(f"/runs/{run_id}", wait_until="commit")
+        # Measured in the page, at the first animation frame with the whole graph drawn: milliseconds since
+        # the navigation started, and since the run's JSON finished arriving.
+        drawn = page.wait_for_function(
+            """([runId, iterations]) => {
+                const cells = document.querySelectorAll("g.group-loop rect.cell").length;
+                if (cells < iterations || !document.querySelector("[data-key='root/for-loop-1/work'][data-state]")) {
+                    return false;
+                }
+                const run = performance.getEntriesByType("resource")
+                    .find(entry => entry.name.endsWith(`/apis/v2beta1/runs/${runId}`));
+                const now = performance.now();
+                return [now, now - run.responseEnd];
+            }""",
+            arg=[run_id, ITERATIONS],
+            polling="raf",
+        ).json_value()
+        totals.append(drawn[0])
+        in_browser.append(drawn[1])
     shoot(page, "run-thousand-tasks")
     report = (
         f"1,000-task run page, navigation to graph with states: {', '.join(f'{t:.0f}' for t in totals)} ms; "
