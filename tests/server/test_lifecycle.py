@@ -6,8 +6,10 @@ start resumes them. After a SIGKILL the next start adopts the runs the dead serv
 
 from __future__ import annotations
 
+import itertools
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -106,3 +108,37 @@ def test_restart_after_sigkill_adopts_the_runs_left_behind(
             assert api.get(f"{API}/healthz").json()["multi_user"] is False
     finally:
         restarted.stop()
+
+
+def test_recurring_runs_catch_up_after_a_restart_without_gaps_or_doubles(
+    tmp_path: Path, specs: dict[str, dict[str, Any]]
+) -> None:
+    server = ServerProcess(tmp_path / "home", None).start()
+    body = {
+        "display_name": "every second",
+        "pipeline_spec": specs["adder"],
+        "trigger": {"periodic_schedule": {"interval_second": "1"}},
+        "max_concurrency": "10",
+    }
+    with server.client() as api:
+        recurring_id = api.post(f"{API}/recurringruns", json=body).json()["recurring_run_id"]
+        time.sleep(1.5)
+    server.stop(signal.SIGTERM)
+    time.sleep(3)  # slots fall due while nothing is serving
+    restarted = ServerProcess(server.home, None).start()
+    try:
+        time.sleep(1.5)
+        with restarted.client() as api:
+            flt = f'{{"predicates":[{{"key":"recurring_run_id","operation":"EQUALS","string_value":"{recurring_id}"}}]}}'
+            runs = api.get(
+                f"{API}/runs", params={"filter": flt, "sort_by": "scheduled_at", "page_size": 100}
+            ).json()
+    finally:
+        restarted.stop()
+    slots = [run["scheduled_at"] for run in runs["runs"]]
+    assert len(slots) >= 4, slots
+    assert len(set(slots)) == len(slots), "a slot fired twice"
+    moments = [datetime.fromisoformat(slot.replace("Z", "+00:00")) for slot in slots]
+    assert all((later - earlier).total_seconds() == 1 for earlier, later in itertools.pairwise(moments)), (
+        slots
+    )

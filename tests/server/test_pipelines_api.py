@@ -148,3 +148,9 @@ def test_oversize_upload_is_413(api: httpx.Client) -> None:
     body = b"#" * (32 * 1024 * 1024 + 10)
     assert_kfp_error(_upload(api, body, "huge.yaml", name="huge"), 413, "32 MB")
     assert_kfp_error(api.get(f"{API}/pipelines/names/huge"), 404)
+
+
+def test_any_body_over_the_cap_is_413_before_it_is_read(api: httpx.Client) -> None:
+    huge = b'{"display_name": "' + b"x" * (34 * 1024 * 1024) + b'"}'
+    response = api.post(f"{API}/runs", content=huge, headers={"content-type": "application/json"})
+    assert_kfp_error(response, 413, "larger than 33 MB")

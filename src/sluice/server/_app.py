@@ -18,6 +18,7 @@ from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import install_error_handlers
 from sluice.server._executor import RunExecutor
+from sluice.server._limits import BodySizeLimit
 from sluice.server._scheduler import RecurringRunScheduler
 from sluice.server._schemas import Healthz
 from sluice.store import Store
@@ -99,6 +100,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
     for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts):
         app.include_router(module.router)
 
