@@ -134,7 +134,10 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
 
   return (
     <section>
-      <PageHeader title={source ? "Clone run" : "Create run"} crumbs={[{ href: "/runs", label: "Runs" }]} />
+      <PageHeader
+        title={source ? "Clone run" : recurring ? "Create recurring run" : "Create run"}
+        crumbs={[{ href: "/runs", label: "Runs" }]}
+      />
       <form class="form wide" onSubmit={submit} noValidate>
         <fieldset>
           <legend>Pipeline</legend>
