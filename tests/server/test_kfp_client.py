@@ -161,3 +161,26 @@ def test_archive_and_delete(client: Any, packages: dict[str, Path]) -> None:
     with pytest.raises(kfp_server_api.ApiException) as caught:
         client.get_run(run.run_id)
     assert caught.value.status == 404
+
+
+def test_experiments_through_kfp(client: Any) -> None:
+    experiment = client.create_experiment("kfp-experiments")
+    assert client.get_experiment(experiment_name="kfp-experiments").experiment_id == experiment.experiment_id
+    assert client.get_experiment(experiment_id=experiment.experiment_id).display_name == "kfp-experiments"
+    names = [item.display_name for item in client.list_experiments(page_size=100).experiments]
+    assert {"Default", "kfp-experiments"} <= set(names)
+    client.archive_experiment(experiment.experiment_id)
+    assert client.get_experiment(experiment_id=experiment.experiment_id).storage_state == "ARCHIVED"
+    client.unarchive_experiment(experiment.experiment_id)
+    client.delete_experiment(experiment.experiment_id)
+    with pytest.raises(ValueError, match="No experiment"):
+        client.get_experiment(experiment_name="kfp-experiments")
+
+
+def test_kfp_errors_carry_the_message(client: Any) -> None:
+    import kfp_server_api
+
+    with pytest.raises(kfp_server_api.ApiException) as caught:
+        client.get_pipeline("no-such-pipeline")
+    assert caught.value.status == 404
+    assert "no-such-pipeline" in caught.value.body
