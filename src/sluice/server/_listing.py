@@ -251,7 +251,7 @@ def compare(column: Any, operation: str, value: Any) -> ColumnElement[bool]:
 
 def _sort(sort_by: str | None, fields: ListFields) -> tuple[str, bool]:
     if not sort_by or not sort_by.strip():
-        return fields.default_sort, fields.default_sort == "created_at"
+        return fields.default_sort, False  # KFP's default: oldest first
     words = sort_by.split()
     if len(words) > 2 or (len(words) == 2 and words[1].lower() not in ("asc", "desc")):
         raise invalid_argument(f"sort_by {sort_by!r}: expected 'FIELD' or 'FIELD asc|desc'")
