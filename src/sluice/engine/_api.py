@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,10 +14,11 @@ from sqlalchemy import select
 
 from sluice import _home
 from sluice.artifacts import LocalArtifactStore
-from sluice.engine._engine import EngineOptions, RunEngine, engine_owner_id, owner_is_dead
+from sluice.engine._engine import EngineOptions, RunEngine
 from sluice.engine._errors import EngineError, PipelineInputError
 from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver
+from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
 from sluice.engine._result import RunResult, load_run_result
 from sluice.engine._values import coerce_value, parse_cli_value
 from sluice.ir import (
@@ -35,7 +35,6 @@ from sluice.store.models import Run, Task
 
 __all__ = ["Workspace", "parse_arguments", "resume_run", "run_pipeline", "terminate_run"]
 
-LEASE_STALE_AFTER = timedelta(seconds=30)
 _S = RuntimeState
 
 
@@ -321,26 +320,9 @@ def resume_run(
         return load_run_result(store, run_id)
 
 
-def _kill_run_processes(run_id: str) -> None:
-    marker = f"SLUICE_RUN_ID={run_id}".encode()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return
-    for entry in proc.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            environment = (entry / "environ").read_bytes()
-        except OSError:
-            continue
-        if marker in environment.split(b"\0"):
-            with contextlib.suppress(OSError):
-                os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
-
-
 def _finish_cancel(store: Store, run_id: str, reason: str) -> None:
     """Cancel a run no engine drives: kill what it left running, mark what did not finish CANCELED."""
-    _kill_run_processes(run_id)
+    kill_run_processes(run_id)
     now = utcnow()
     with store.session() as session:
         tasks = session.scalars(

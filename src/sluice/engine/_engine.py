@@ -14,10 +14,8 @@ import json
 import os
 import shutil
 import signal
-import socket
 import threading
 import time
-import uuid
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -36,6 +34,7 @@ from sluice.engine._inputs import resolve_task_inputs
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
 from sluice.engine._outputs import read_outputs
+from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id, kill_run_processes
 from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_command, resolve_string
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
@@ -54,11 +53,10 @@ from sluice.launchers import Exit, Launcher, LaunchHandle, LaunchSpec, LocalLaun
 from sluice.store import EventType, ExecutionState, RuntimeState, Store, TaskKind, new_id, utcnow
 from sluice.store.models import Artifact, Run, Task
 
-__all__ = ["EngineOptions", "RunEngine", "engine_owner_id", "owner_is_dead"]
+__all__ = ["EngineOptions", "RunEngine"]
 
 _S = RuntimeState
 POLL_INTERVAL_S = 0.5
-HEARTBEAT_INTERVAL_S = 5.0
 LOG_TAIL_LINES = 20
 _SLUICE_DIR = ".sluice"
 
@@ -75,28 +73,6 @@ class EngineOptions:
     cwd: str = field(default_factory=os.getcwd)
     use_fork_server: bool = True
     handle_sigint: bool = True
-
-
-def engine_owner_id() -> str:
-    """This engine's lease owner name: host and pid, so a dead owner on this host is recognisable."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def owner_is_dead(owner: str | None) -> bool:
-    """True when ``owner`` names an engine process on this host that no longer exists."""
-    if not owner:
-        return True
-    host, _, rest = owner.partition(":")
-    pid_text = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 @dataclass
@@ -336,24 +312,9 @@ class RunEngine:
         with self.store.read_session() as session:
             rows = session.scalars(select(Task).where(Task.run_id == self.run_id)).all()
         self.existing = {row.path: row for row in rows}
-        self._kill_leftovers([row for row in rows if row.state in (_S.RUNNING, _S.CANCELING)])
-
-    def _kill_leftovers(self, rows: list[Task]) -> None:
-        """Kill task processes a dead engine left behind (found by their SLUICE_RUN_ID), before re-running."""
-        marker = f"SLUICE_RUN_ID={self.run_id}".encode()
-        proc = Path("/proc")
-        if not proc.is_dir() or not rows:
-            return
-        for entry in proc.iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                environment = (entry / "environ").read_bytes()
-            except OSError:
-                continue
-            if marker in environment.split(b"\0"):
-                with contextlib.suppress(OSError):
-                    os.killpg(os.getpgid(int(entry.name)), signal.SIGKILL)
+        if any(row.state in (_S.RUNNING, _S.CANCELING) for row in rows):
+            # Task processes a dead engine left behind, killed before their tasks run again.
+            kill_run_processes(self.run_id)
 
     # ==================================================================================== building nodes
 
