@@ -14,16 +14,15 @@ from sqlalchemy import select
 
 from sluice import _home
 from sluice.artifacts import LocalArtifactStore
+from sluice.engine._arguments import complete_arguments
 from sluice.engine._engine import EngineOptions, RunEngine
-from sluice.engine._errors import EngineError, PipelineInputError
+from sluice.engine._errors import EngineError
 from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
 from sluice.engine._result import RunResult, load_run_result
-from sluice.engine._values import coerce_value, parse_cli_value
 from sluice.ir import (
     IRError,
-    ParameterType,
     PipelineDocument,
     PipelineSpec,
     PlatformSpec,
@@ -33,7 +32,7 @@ from sluice.ir import (
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run, Task
 
-__all__ = ["Workspace", "parse_arguments", "resume_run", "run_pipeline", "terminate_run"]
+__all__ = ["Workspace", "resume_run", "run_pipeline", "terminate_run"]
 
 _S = RuntimeState
 
@@ -71,59 +70,6 @@ class Workspace:
             yield store
         finally:
             store.close()
-
-
-def parse_arguments(spec: PipelineSpec, pairs: list[str]) -> dict[str, Any]:
-    """``name=value`` strings typed by the pipeline's input definitions (the CLI's ``-p``)."""
-    definitions = spec.root.input_definitions if spec.root else None
-    parameters = definitions.parameters if definitions else {}
-    arguments: dict[str, Any] = {}
-    for pair in pairs:
-        name, separator, text = pair.partition("=")
-        if not separator:
-            raise PipelineInputError(f"-p {pair!r}: expected name=value")
-        if name not in parameters:
-            known = ", ".join(sorted(parameters)) or "none"
-            raise PipelineInputError(f"-p {name}: the pipeline has no input {name!r} (inputs: {known})")
-        try:
-            arguments[name] = parse_cli_value(text, parameters[name].parameter_type)
-        except ValueError as error:
-            raise PipelineInputError(f"pipeline input {name!r}: {error}") from None
-    return arguments
-
-
-def _complete_arguments(spec: PipelineSpec, arguments: dict[str, Any]) -> dict[str, Any]:
-    """The given arguments checked and typed, plus defaults; raises PipelineInputError naming the input."""
-    definitions = spec.root.input_definitions if spec.root else None
-    parameters = definitions.parameters if definitions else {}
-    artifact_inputs = definitions.artifacts if definitions else {}
-    unknown = sorted(set(arguments) - set(parameters))
-    if unknown:
-        known = ", ".join(sorted(parameters)) or "none"
-        raise PipelineInputError(f"the pipeline has no input {unknown[0]!r} (inputs: {known})")
-    complete: dict[str, Any] = {}
-    for name, definition in parameters.items():
-        if name in arguments:
-            value = arguments[name]
-        elif definition.default_value is not None:
-            value = definition.default_value
-        elif definition.is_optional:
-            continue
-        else:
-            raise PipelineInputError(f"missing required pipeline input {name!r} ({_type_text(definition)})")
-        try:
-            complete[name] = coerce_value(value, definition.parameter_type)
-        except ValueError as error:
-            raise PipelineInputError(f"pipeline input {name!r}: {error}") from None
-    for name, artifact_definition in artifact_inputs.items():
-        if not artifact_definition.is_optional:
-            raise PipelineInputError(f"pipeline input artifact {name!r} cannot be given on one machine yet")
-    return complete
-
-
-def _type_text(definition: Any) -> str:
-    parameter_type = definition.parameter_type
-    return str(parameter_type.value).lower() if isinstance(parameter_type, ParameterType) else "any"
 
 
 def _display_name(spec: PipelineSpec | None, source: Any) -> str:
@@ -202,7 +148,7 @@ def run_pipeline(
         document: PipelineDocument | None = None
         try:
             document = _validated(pipeline, pipeline_name)
-            complete = _complete_arguments(document.spec, given)
+            complete = complete_arguments(document.spec, given)
         except (IRError, EngineError) as error:
             spec_dict = document.spec.to_dict() if document is not None else {}
             run_id = _record_failed_run(
