@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from sluice import _home
 from sluice.artifacts import LocalArtifactStore
 from sluice.engine._arguments import complete_arguments
 from sluice.engine._engine import EngineOptions, RunEngine
@@ -21,6 +17,7 @@ from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
 from sluice.engine._result import RunResult, load_run_result
+from sluice.engine._workspace import Workspace
 from sluice.ir import (
     IRError,
     PipelineDocument,
@@ -35,41 +32,6 @@ from sluice.store.models import Run, Task
 __all__ = ["Workspace", "resume_run", "run_pipeline", "terminate_run"]
 
 _S = RuntimeState
-
-
-@dataclass
-class Workspace:
-    """Where runs are kept: the store and the artifact root (``$SLUICE_HOME`` by default)."""
-
-    home: Path
-    database_url: str
-    pipeline_root: Path
-
-    @classmethod
-    def resolve(
-        cls,
-        home: str | os.PathLike[str] | None = None,
-        database_url: str | None = None,
-        pipeline_root: str | os.PathLike[str] | None = None,
-    ) -> Workspace:
-        if home is not None:
-            home_path = Path(home).expanduser().absolute()
-            home_path.mkdir(parents=True, exist_ok=True)
-        else:
-            home_path = _home.sluice_home()
-        return cls(
-            home=home_path,
-            database_url=database_url or _home.database_url(home_path),
-            pipeline_root=Path(pipeline_root).absolute() if pipeline_root else _home.artifact_root(home_path),
-        )
-
-    @contextlib.contextmanager
-    def store(self) -> Iterator[Store]:
-        store = Store.open(self.database_url)
-        try:
-            yield store
-        finally:
-            store.close()
 
 
 def _display_name(spec: PipelineSpec | None, source: Any) -> str:
@@ -179,22 +141,18 @@ def run_pipeline(
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
         )
-        engine = RunEngine(
-            store=store,
-            run_id=run.id,
-            spec=spec,
-            platform_spec=document.platform_spec,
-            arguments=complete,
-            artifact_store=LocalArtifactStore(workspace.pipeline_root),
+        return _drive(
+            store,
+            run,
+            document,
+            complete,
+            options,
+            root=workspace.pipeline_root,
             home=workspace.home,
-            job_name=run.display_name,
-            created_at=run.created_at,
-            options=options,
             observer=observer,
             owner=owner,
+            resume=False,
         )
-        engine.run()
-        return load_run_result(store, run.id)
 
 
 def resume_run(
@@ -215,10 +173,7 @@ def resume_run(
     were running or failed run again. Refuses a run another live engine still drives."""
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
-        with store.read_session() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise EngineError(f"no run {run_id!r} in {store.url}")
+        run = _existing_run(store, run_id)
         if run.state in (_S.SUCCEEDED, _S.CANCELED, _S.SKIPPED):
             raise EngineError(f"run {run_id} already ended {run.state}; nothing to resume")
         if not run.pipeline_spec:
@@ -248,28 +203,64 @@ def resume_run(
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
         )
-        engine = RunEngine(
-            store=store,
-            run_id=run_id,
-            spec=document.spec,
-            platform_spec=document.platform_spec,
-            arguments=dict(config.get("parameters") or {}),
-            artifact_store=LocalArtifactStore(root),
+        arguments = dict(config.get("parameters") or {})
+        return _drive(
+            store,
+            run,
+            document,
+            arguments,
+            options,
+            root=root,
             home=workspace.home,
-            job_name=run.display_name,
-            created_at=run.created_at,
-            options=options,
             observer=observer,
             owner=owner,
+            resume=True,
         )
-        engine.run(resume=True)
-        return load_run_result(store, run_id)
+
+
+def _drive(
+    store: Store,
+    run: Run,
+    document: PipelineDocument,
+    arguments: dict[str, Any],
+    options: EngineOptions,
+    *,
+    root: Path,
+    home: Path,
+    observer: RunObserver | None,
+    owner: str,
+    resume: bool,
+) -> RunResult:
+    """Drive a run this process has claimed to its end (from the start, or resumed); its summary after."""
+    engine = RunEngine(
+        store=store,
+        run_id=run.id,
+        spec=document.spec,
+        platform_spec=document.platform_spec,
+        arguments=arguments,
+        artifact_store=LocalArtifactStore(root),
+        home=home,
+        job_name=run.display_name,
+        created_at=run.created_at,
+        options=options,
+        observer=observer,
+        owner=owner,
+    )
+    engine.run(resume=resume)
+    return load_run_result(store, run.id)
+
+
+def _existing_run(store: Store, run_id: str) -> Run:
+    with store.read_session() as session:
+        run = session.get(Run, run_id)
+    if run is None:
+        raise EngineError(f"no run {run_id!r} in {store.url}")
+    return run
 
 
 def _finish_cancel(store: Store, run_id: str, reason: str) -> None:
     """Cancel a run no engine drives: kill what it left running, mark what did not finish CANCELED."""
     kill_run_processes(run_id)
-    now = utcnow()
     with store.session() as session:
         tasks = session.scalars(
             select(Task).where(Task.run_id == run_id, Task.state.not_in(TERMINAL_STATES))
@@ -283,7 +274,6 @@ def _finish_cancel(store: Store, run_id: str, reason: str) -> None:
         store.transition_run(run_id, _S.CANCELED, error={"message": reason}, session=session)
         run.lease_owner = None
         run.lease_heartbeat_at = None
-        del now
 
 
 def terminate_run(
@@ -301,10 +291,7 @@ def terminate_run(
 
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
-        with store.read_session() as session:
-            run = session.get(Run, run_id)
-            if run is None:
-                raise EngineError(f"no run {run_id!r} in {store.url}")
+        run = _existing_run(store, run_id)
         if run.state in TERMINAL_STATES:
             return load_run_result(store, run_id)
         orphaned = owner_is_dead(run.lease_owner) or (

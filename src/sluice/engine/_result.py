@@ -51,8 +51,8 @@ class TaskResult:
 
 
 @dataclass(frozen=True)
-class RunResult:
-    """A run and its tasks. ``succeeded`` is what the CLI's exit status reflects."""
+class RunSummary:
+    """One line of ``sluice runs list``."""
 
     run_id: str
     pipeline_name: str
@@ -61,6 +61,12 @@ class RunResult:
     created_at: str | None
     finished_at: str | None
     error: str | None
+
+
+@dataclass(frozen=True)
+class RunResult(RunSummary):
+    """A run, its arguments and outputs, and its tasks. ``succeeded`` is what the CLI's exit status reflects."""
+
     arguments: dict[str, Any]
     outputs: dict[str, Any]
     tasks: list[TaskResult] = field(default_factory=list)
@@ -85,22 +91,18 @@ class RunResult:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    """One line of ``sluice runs list``."""
-
-    run_id: str
-    pipeline_name: str
-    display_name: str
-    state: str
-    created_at: str | None
-    finished_at: str | None
-    error: str | None
-
-
-def _pipeline_name(run: Run) -> str:
+def _summary_fields(run: Run) -> dict[str, Any]:
+    """The :class:`RunSummary` fields of ``run``."""
     info = (run.pipeline_spec or {}).get("pipelineInfo") or {}
-    return str(info.get("name") or "")
+    return {
+        "run_id": run.id,
+        "pipeline_name": str(info.get("name") or ""),
+        "display_name": run.display_name,
+        "state": str(run.state),
+        "created_at": _iso(run.created_at),
+        "finished_at": _iso(run.finished_at),
+        "error": (run.error or {}).get("message") if run.error else None,
+    }
 
 
 def _task_result(task: Task) -> TaskResult:
@@ -146,13 +148,7 @@ def load_run_result(store: Store, run_id: str) -> RunResult:
         ).all()
         root = next((task for task in tasks if task.path == "root" and task.kind is TaskKind.DAG), None)
         return RunResult(
-            run_id=run.id,
-            pipeline_name=_pipeline_name(run),
-            display_name=run.display_name,
-            state=str(run.state),
-            created_at=_iso(run.created_at),
-            finished_at=_iso(run.finished_at),
-            error=(run.error or {}).get("message") if run.error else None,
+            **_summary_fields(run),
             arguments=dict((run.runtime_config or {}).get("parameters") or {}),
             outputs=_output_values(root.outputs) if root is not None else {},
             tasks=[_task_result(task) for task in tasks if task.path != "root"],
@@ -163,15 +159,4 @@ def list_runs(store: Store, limit: int = 50) -> list[RunSummary]:
     """The newest runs first."""
     with store.read_session() as session:
         runs = session.scalars(select(Run).order_by(Run.created_at.desc()).limit(limit)).all()
-        return [
-            RunSummary(
-                run_id=run.id,
-                pipeline_name=_pipeline_name(run),
-                display_name=run.display_name,
-                state=str(run.state),
-                created_at=_iso(run.created_at),
-                finished_at=_iso(run.finished_at),
-                error=(run.error or {}).get("message") if run.error else None,
-            )
-            for run in runs
-        ]
+        return [RunSummary(**_summary_fields(run)) for run in runs]
