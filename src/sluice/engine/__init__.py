@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sluice.engine._api import Workspace, resume_run, run_pipeline, terminate_run
 from sluice.engine._arguments import parse_arguments
-from sluice.engine._engine import EngineOptions
+from sluice.engine._context import EngineOptions
 from sluice.engine._errors import EngineError, PipelineInputError, TaskError
 from sluice.engine._observer import RunObserver
 from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from sluice.artifacts import LocalArtifactStore
 from sluice.engine._arguments import complete_arguments
-from sluice.engine._engine import EngineOptions, RunEngine
+from sluice.engine._context import EngineOptions
+from sluice.engine._engine import RunEngine
 from sluice.engine._errors import EngineError
 from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver

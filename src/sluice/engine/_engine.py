@@ -17,10 +17,9 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +27,19 @@ from sqlalchemy import select
 
 from sluice.artifacts import LocalArtifactStore, UnsafePathError, check_path_part
 from sluice.engine._cel import CelError, evaluate_condition
+from sluice.engine._context import EngineOptions, RunContext
 from sluice.engine._errors import TaskError
-from sluice.engine._graph import ArtifactValue, Node, Scope
+from sluice.engine._graph import ArtifactValue, Node, Scope, values_json
 from sluice.engine._inputs import resolve_task_inputs
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
 from sluice.engine._outputs import read_outputs
-from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id, kill_run_processes
+from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
 from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_command, resolve_string
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
+from sluice.engine._resume import previous_tasks
+from sluice.engine._state import RunState
 from sluice.engine._values import coerce_value
 from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied, runtime_pythonpath
 from sluice.ir import (
@@ -50,29 +52,15 @@ from sluice.ir import (
     TriggerStrategy,
 )
 from sluice.launchers import Exit, Launcher, LaunchHandle, LaunchSpec, LocalLauncher, PythonCall
-from sluice.store import EventType, ExecutionState, RuntimeState, Store, TaskKind, new_id, utcnow
+from sluice.store import EventType, ExecutionState, RuntimeState, Store, TaskKind, utcnow
 from sluice.store.models import Artifact, Run, Task
 
-__all__ = ["EngineOptions", "RunEngine"]
+__all__ = ["RunEngine"]
 
 _S = RuntimeState
 POLL_INTERVAL_S = 0.5
 LOG_TAIL_LINES = 20
 _SLUICE_DIR = ".sluice"
-
-
-@dataclass
-class EngineOptions:
-    """How to run: caching, concurrency, machine resources, timeouts, logs."""
-
-    cache: bool = True
-    parallelism: int | None = None  # None: the CPU count
-    gpus: int | None = None  # None: $SLUICE_GPUS, else nvidia-smi
-    task_timeout: float | None = None  # seconds, for tasks without their own
-    stream_logs: bool = False
-    cwd: str = field(default_factory=os.getcwd)
-    use_fork_server: bool = True
-    handle_sigint: bool = True
 
 
 @dataclass
@@ -104,10 +92,6 @@ class _Attempt:
     log_path: Path
     log_offset: int = 0
     timed_out: bool = False
-
-
-class _Cancelled(Exception):
-    pass
 
 
 def _duration_seconds(text: str | None, default: float) -> float:
@@ -152,32 +136,27 @@ class RunEngine:
         launcher: Launcher | None = None,
         owner: str | None = None,
     ) -> None:
-        self.store = store
-        self.run_id = run_id
-        self.spec = spec
-        self.platform_spec = platform_spec
-        self.arguments = arguments
-        self.artifacts = artifact_store
-        self.home = home
-        self.job_name = job_name
-        self.created_at = created_at
         self.options = options
-        self.observer = observer or RunObserver()
-        self.launcher: Launcher = launcher or LocalLauncher(use_fork_server=options.use_fork_server)
         self.owner = owner or engine_owner_id()
         self.journal = Journal(store, run_id)
-        self.run_dir = Path(artifact_store.uri_for(run_id))
+        self.ctx = RunContext(
+            store=store,
+            run_id=run_id,
+            spec=spec,
+            platform_spec=platform_spec,
+            arguments=arguments,
+            artifacts=artifact_store,
+            home=home,
+            job_name=job_name,
+            created_at=created_at,
+            options=options,
+            journal=self.journal,
+            observer=observer or RunObserver(),
+        )
+        self.state = RunState(self.journal, self.ctx.observer)
+        self.launcher: Launcher = launcher or LocalLauncher(use_fork_server=options.use_fork_server)
         self.capacity: Capacity = detect_capacity(options.gpus)
         self.parallelism = options.parallelism or max(1, int(self.capacity.total_cpu))
-        self.nodes: dict[str, Node] = {}
-        self.existing: dict[str, Task] = {}
-        self.root: Node | None = None
-        self.first_error: str | None = None
-        self.canceled = False
-        self.cancel_reason = ""
-        self._to_start: deque[Node] = deque()
-        self._done: deque[Node] = deque()
-        self._ready: list[Node] = []
         self._queue: deque[_Prepared] = deque()
         self._running: dict[str, _Attempt] = {}
         self._retries: list[tuple[float, _Prepared]] = []
@@ -216,8 +195,10 @@ class RunEngine:
         with contextlib.suppress(Exception):
             self.journal.flush()
         with contextlib.suppress(Exception):
-            self.store.transition_run(self.run_id, _S.FAILED, error={"message": message}, owner=self.owner)
-            self.store.release_run(self.run_id, self.owner)
+            self.ctx.store.transition_run(
+                self.ctx.run_id, _S.FAILED, error={"message": message}, owner=self.owner
+            )
+            self.ctx.store.release_run(self.ctx.run_id, self.owner)
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         if self._sigint:
@@ -225,33 +206,33 @@ class RunEngine:
         self._sigint = True
 
     def _run(self, resume: bool) -> RuntimeState:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.ctx.run_dir.mkdir(parents=True, exist_ok=True)
         if resume:
-            self._load_existing()
-        context = self.store.ensure_context("system.PipelineRun", self.run_id)
+            self.state.previous = previous_tasks(self.ctx.store, self.ctx.run_id)
+        context = self.ctx.store.ensure_context("system.PipelineRun", self.ctx.run_id)
         self.journal.context_id = context.id
-        with self.store.read_session() as session:
-            current = session.scalar(select(Run.state).where(Run.id == self.run_id))
+        with self.ctx.store.read_session() as session:
+            current = session.scalar(select(Run.state).where(Run.id == self.ctx.run_id))
         if current is not _S.RUNNING:
-            self.store.transition_run(self.run_id, _S.RUNNING, owner=self.owner)
-        self.observer.run_started(self.run_id, self._pipeline_name(), resume)
+            self.ctx.store.transition_run(self.ctx.run_id, _S.RUNNING, owner=self.owner)
+        self.ctx.observer.run_started(self.ctx.run_id, self.ctx.pipeline_name, resume)
         self._start_root()
         while True:
             self._settle()
             self._dispatch()
             self.journal.flush()
-            assert self.root is not None
-            if self.root.is_terminal and not self._running:
+            assert self.state.root is not None
+            if self.state.root.is_terminal and not self._running:
                 break
-            if self.canceled and not self._running:
-                self._finish_canceled()
+            if self.state.canceled and not self._running:
+                self.state.cancel_unfinished()
                 self.journal.flush()
                 break
             exits = self.launcher.wait(self._wait_timeout())
             for ended in exits:
                 self._on_exit(ended)
             self._on_timers()
-            self.observer.tick()
+            self.ctx.observer.tick()
         return self._finish_run()
 
     def _wait_timeout(self) -> float:
@@ -269,7 +250,7 @@ class RunEngine:
 
     def _on_timers(self) -> None:
         now = time.monotonic()
-        if self._sigint and not self.canceled:
+        if self._sigint and not self.state.canceled:
             self._cancel("interrupted (Ctrl-C)")
         if now >= self._next_poll:
             self._next_poll = now + POLL_INTERVAL_S
@@ -285,108 +266,28 @@ class RunEngine:
         if due:
             self._retries = [entry for entry in self._retries if entry[0] > now]
             for _, prepared in due:
-                if not self.canceled:
+                if not self.state.canceled:
                     self._queue.append(prepared)
         for future in [future for future in self._venv_builds if future.done()]:
             prepared = self._venv_builds.pop(future)
             try:
                 prepared.interpreter = future.result()
             except VenvError as error:
-                self._fail(prepared.node, f"cannot prepare its packages: {error}")
+                self.state.fail(prepared.node, f"cannot prepare its packages: {error}")
                 continue
             self._queue.append(prepared)
 
     def _poll_store(self, now: float) -> None:
-        with self.store.read_session() as session:
-            state = session.scalar(select(Run.state).where(Run.id == self.run_id))
-        if state is _S.CANCELING and not self.canceled:
+        with self.ctx.store.read_session() as session:
+            state = session.scalar(select(Run.state).where(Run.id == self.ctx.run_id))
+        if state is _S.CANCELING and not self.state.canceled:
             self._cancel("terminated on request")
         if now >= self._next_heartbeat:
             self._next_heartbeat = now + HEARTBEAT_INTERVAL_S
-            if self.run_id not in self.store.heartbeat(self.owner, [self.run_id]):
+            if self.ctx.run_id not in self.ctx.store.heartbeat(self.owner, [self.ctx.run_id]):
                 self._cancel("another engine took the run over")
 
-    # ==================================================================================== resume
-
-    def _load_existing(self) -> None:
-        with self.store.read_session() as session:
-            rows = session.scalars(select(Task).where(Task.run_id == self.run_id)).all()
-        self.existing = {row.path: row for row in rows}
-        if any(row.state in (_S.RUNNING, _S.CANCELING) for row in rows):
-            # Task processes a dead engine left behind, killed before their tasks run again.
-            kill_run_processes(self.run_id)
-
     # ==================================================================================== building nodes
-
-    def _pipeline_name(self) -> str:
-        info = self.spec.pipeline_info
-        return (info.name if info else None) or "pipeline"
-
-    def _new_node(
-        self,
-        *,
-        path: str,
-        name: str,
-        display_name: str,
-        kind: TaskKind,
-        component_name: str,
-        component: ComponentSpec,
-        task_spec: PipelineTaskSpec | None,
-        parent: Scope | None,
-        iteration_index: int | None = None,
-    ) -> Node:
-        existing = self.existing.get(path)
-        node = Node(
-            id=existing.id if existing is not None else new_id(),
-            path=path,
-            name=name,
-            display_name=display_name,
-            kind=kind,
-            component_name=component_name,
-            component=component,
-            task_spec=task_spec,
-            parent=parent,
-            iteration_index=iteration_index,
-        )
-        if existing is None:
-            self.journal.create_task(
-                task_id=node.id,
-                parent_task_id=parent.owner.id if parent is not None else None,
-                name=name,
-                display_name=display_name,
-                path=path,
-                kind=kind,
-                iteration_index=iteration_index,
-                now=utcnow(),
-            )
-        elif existing.state is _S.SUCCEEDED:
-            # Done before the crash: keep its outputs, never run it again.
-            node.state = _S.SUCCEEDED
-            node.started = True
-            node.restored = True
-            node.cached_from = existing.cached_from_task_id
-            outputs = existing.outputs or {}
-            node.parameters = dict(outputs.get("parameters") or {})
-            node.artifacts = {
-                key: [ArtifactValue.from_json(item) for item in items]
-                for key, items in (outputs.get("artifacts") or {}).items()
-            }
-            node.attempts = existing.attempts
-            node.started_at = existing.started_at
-            node.finished_at = existing.finished_at
-        else:
-            # Anything else (running when the engine died, failed, skipped) is decided again.
-            node.attempts = existing.attempts
-            self.journal.update_task(
-                node.id,
-                state=_S.PENDING,
-                error=None,
-                finished_at=None,
-                message=f"resumed from {existing.state}",
-            )
-        self.nodes[path] = node
-        self.observer.task_changed(node)
-        return node
 
     def _kind_of(self, task_name: str, task_spec: PipelineTaskSpec, component: ComponentSpec) -> TaskKind:
         if task_spec.parameter_iterator is not None or task_spec.artifact_iterator is not None:
@@ -398,28 +299,28 @@ class RunEngine:
                 return TaskKind.EXIT_HANDLER
             return TaskKind.DAG
         if component.executor_label is not None:
-            executor = self.spec.executor(component.executor_label)
+            executor = self.ctx.spec.executor(component.executor_label)
             if executor.importer is not None:
                 return TaskKind.IMPORTER
         return TaskKind.CONTAINER
 
     def _start_root(self) -> None:
-        root_component = self.spec.root
+        root_component = self.ctx.spec.root
         assert root_component is not None
-        root = self._new_node(
+        root = self.state.add_node(
             path="root",
             name="root",
-            display_name=self._pipeline_name(),
+            display_name=self.ctx.pipeline_name,
             kind=TaskKind.DAG,
             component_name="root",
             component=root_component,
             task_spec=None,
             parent=None,
         )
-        self.root = root
+        self.state.root = root
         if root.is_terminal:
             return
-        root.input_parameters = dict(self.arguments)
+        root.input_parameters = dict(self.ctx.arguments)
         self._enter_dag(root, root.input_parameters, {})
 
     def _open_scope(self, scope: Scope) -> None:
@@ -429,14 +330,14 @@ class RunEngine:
         base = scope.owner.path
         for task_name, task_spec in dag.tasks.items():
             component_name = task_spec.component_ref.name if task_spec.component_ref else ""
-            component = self.spec.component(component_name or "")
+            component = self.ctx.spec.component(component_name or "")
             display = (task_spec.task_info.name if task_spec.task_info else None) or task_name
             try:
                 check_path_part(task_name, "task name")
             except UnsafePathError as error:
-                self._fail(scope.owner, str(error))
+                self.state.fail(scope.owner, str(error))
                 return
-            node = self._new_node(
+            node = self.state.add_node(
                 path=f"{base}/{task_name}",
                 name=task_name,
                 display_name=display,
@@ -454,7 +355,7 @@ class RunEngine:
                 scope.children[name].downstream.append(node)
         cycle = _find_cycle(scope.children)
         if cycle:
-            self._fail(scope.owner, f"its tasks depend on each other in a cycle: {' -> '.join(cycle)}")
+            self.state.fail(scope.owner, f"its tasks depend on each other in a cycle: {' -> '.join(cycle)}")
             return
         scope.unfinished = 0
         for node in scope.children.values():
@@ -463,55 +364,20 @@ class RunEngine:
             scope.unfinished += 1
             node.waiting_on = sum(1 for name in node.upstream if not scope.children[name].is_terminal)
             if node.waiting_on == 0:
-                self._to_start.append(node)
+                self.state.to_start.append(node)
         if scope.unfinished == 0:
             self._complete_scope(scope)
 
     # ==================================================================================== state changes
 
-    def _set_state(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:
-        node.state = state
-        now = utcnow()
-        if state is _S.RUNNING and node.started_at is None:
-            node.started_at = now
-            values.setdefault("started_at", now)
-        if node.is_terminal:
-            node.finished_at = now
-            values["finished_at"] = now
-        self.journal.update_task(node.id, state=state, message=message, **values)
-        self.observer.task_changed(node)
-
-    def _finish(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:
-        if node.is_terminal:
-            return
-        node.started = True
-        if state is _S.SUCCEEDED:
-            values.setdefault("outputs", node.outputs_json())
-        self._set_state(node, state, message, **values)
-        self._done.append(node)
-
-    def _fail(self, node: Node, message: str, log_tail: str = "") -> None:
-        node.error = message
-        node.log_tail = log_tail
-        if self.first_error is None:
-            self.first_error = f"task {node.path!r}: {message}"
-        error: dict[str, Any] = {"message": message}
-        if log_tail:
-            error["logTail"] = log_tail
-        self._finish(node, _S.FAILED, message, error=error)
-
-    def _skip(self, node: Node, reason: str) -> None:
-        node.message = reason
-        self._finish(node, _S.SKIPPED, reason, error={"reason": reason})
-
     def _settle(self) -> None:
         """Start what became startable and propagate what finished, until nothing moves."""
-        while self._to_start or self._done:
-            if self._done:
-                self._propagate(self._done.popleft())
+        while self.state.to_start or self.state.done:
+            if self.state.done:
+                self._propagate(self.state.done.popleft())
             else:
-                node = self._to_start.popleft()
-                if not node.is_terminal and not node.started and not self.canceled:
+                node = self.state.to_start.popleft()
+                if not node.is_terminal and not node.started and not self.state.canceled:
                     self._start(node)
 
     def _propagate(self, node: Node) -> None:
@@ -524,7 +390,7 @@ class RunEngine:
         for downstream in node.downstream:
             downstream.waiting_on -= 1
             if downstream.waiting_on == 0 and not downstream.is_terminal:
-                self._to_start.append(downstream)
+                self.state.to_start.append(downstream)
         scope.unfinished -= 1
         if scope.unfinished == 0:
             self._complete_scope(scope)
@@ -535,23 +401,10 @@ class RunEngine:
         state = producer.state.value if producer.is_terminal else "FAILED"
         return {
             "state": state,
-            "pipelineJobResourceName": self.job_name,
+            "pipelineJobResourceName": self.ctx.job_name,
             "pipelineTaskName": producer.display_name,
             "error": {"code": 0 if state == "SUCCEEDED" else 2, "message": producer.error or ""},
         }
-
-    def _placeholder_context(self, node: Node) -> PlaceholderContext:
-        created = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        return PlaceholderContext(
-            job_name=self.job_name,
-            job_id=self.run_id,
-            task_name=node.display_name,
-            task_id=node.id,
-            pipeline_root=self.artifacts.root_uri,
-            create_time=created,
-            schedule_time=created,
-            workspace=str(self.run_dir / "workspace"),
-        )
 
     def _start(self, node: Node) -> None:
         task_spec = node.task_spec
@@ -565,7 +418,7 @@ class RunEngine:
                 upstream = scope.children[name]
                 if not upstream.succeeded:
                     verb = {"FAILED": "failed", "CANCELED": "was canceled", "SKIPPED": "was skipped"}
-                    self._skip(
+                    self.state.skip(
                         node,
                         f"upstream task {upstream.display_name!r} {verb.get(upstream.state, upstream.state)}",
                     )
@@ -582,21 +435,21 @@ class RunEngine:
                 node.component,
                 scope,
                 self._final_status,
-                self._placeholder_context(node),
+                self.ctx.placeholder_context(node),
                 bound_later=item_input,
             )
         except TaskError as error:
-            self._fail(node, error.message)
+            self.state.fail(node, error.message)
             return
         node.input_parameters, node.input_artifacts = parameters, artifacts
         if policy is not None and policy.condition:
             try:
                 holds = evaluate_condition(policy.condition, parameters)
             except CelError as error:
-                self._fail(node, f"trigger condition: {error}")
+                self.state.fail(node, f"trigger condition: {error}")
                 return
             if not holds:
-                self._skip(node, f"condition is false: {policy.condition}")
+                self.state.skip(node, f"condition is false: {policy.condition}")
                 return
         if node.kind is TaskKind.LOOP:
             self._start_loop(node)
@@ -605,12 +458,12 @@ class RunEngine:
         elif node.kind is TaskKind.IMPORTER:
             self._run_importer(node)
         else:
-            self._ready.append(node)
+            self.state.ready.append(node)
 
     def _enter_dag(
         self, node: Node, parameters: dict[str, Any], artifacts: dict[str, list[ArtifactValue]]
     ) -> None:
-        self._set_state(node, _S.RUNNING, inputs=_inputs_json(parameters, artifacts))
+        self.state.set_state(node, _S.RUNNING, inputs=values_json(parameters, artifacts))
         node.scope = Scope(node, node.component, parameters, artifacts)
         self._open_scope(node.scope)
 
@@ -629,19 +482,19 @@ class RunEngine:
                 try:
                     raw_items = json.loads(iterator.items.raw)
                 except ValueError:
-                    self._fail(node, f"loop items are not valid JSON: {iterator.items.raw[:80]!r}")
+                    self.state.fail(node, f"loop items are not valid JSON: {iterator.items.raw[:80]!r}")
                     return
             else:
                 source = iterator.items.input_parameter if iterator.items else None
                 if source is None or source not in node.input_parameters:
-                    self._fail(node, f"loop items input {source!r} has no value")
+                    self.state.fail(node, f"loop items input {source!r} has no value")
                     return
                 raw_items = node.input_parameters[source]
                 if isinstance(raw_items, str):
                     with contextlib.suppress(ValueError):
                         raw_items = json.loads(raw_items)
             if not isinstance(raw_items, list):
-                self._fail(node, f"loop items must be a list, got {type(raw_items).__name__}")
+                self.state.fail(node, f"loop items must be a list, got {type(raw_items).__name__}")
                 return
             items = raw_items
         else:
@@ -650,13 +503,15 @@ class RunEngine:
             item_input = artifact_iterator.item_input or ""
             source = artifact_iterator.items.input_artifact if artifact_iterator.items else None
             if source is None or source not in node.input_artifacts:
-                self._fail(node, f"loop items artifact {source!r} has no value")
+                self.state.fail(node, f"loop items artifact {source!r} has no value")
                 return
             items = list(node.input_artifacts[source])
-        self._set_state(node, _S.RUNNING, inputs=_inputs_json(node.input_parameters, node.input_artifacts))
+        self.state.set_state(
+            node, _S.RUNNING, inputs=values_json(node.input_parameters, node.input_artifacts)
+        )
         node.item = item_input
         for index, item in enumerate(items):
-            iteration = self._new_node(
+            iteration = self.state.add_node(
                 path=f"{node.path}/{index}",
                 name=f"{node.name}-{index}",
                 display_name=f"{node.display_name}[{index}]",
@@ -712,10 +567,10 @@ class RunEngine:
         assert loop is not None
         loop.iterations_active -= 1
         loop.iterations_unfinished -= 1
-        self.observer.task_changed(loop)
+        self.ctx.observer.task_changed(loop)
         if loop.iterations_unfinished == 0:
             self._complete_loop(loop)
-        elif not self.canceled:
+        elif not self.state.canceled:
             self._start_iterations(loop)
 
     def _complete_loop(self, loop: Node) -> None:
@@ -738,11 +593,11 @@ class RunEngine:
             ]
         if failed:
             first = failed[0]
-            self._fail(
+            self.state.fail(
                 loop, f"iteration {first.iteration_index} {first.state.lower()}: {first.error or ''}".strip()
             )
         else:
-            self._finish(loop, _S.SUCCEEDED)
+            self.state.finish(loop, _S.SUCCEEDED)
 
     # ==================================================================================== finishing DAGs
 
@@ -756,11 +611,11 @@ class RunEngine:
             owner.error = f"task {first.display_name!r} failed"
             if owner.parent is None or owner.kind is TaskKind.LOOP_ITERATION:
                 owner.error = f"task {first.display_name!r} failed: {first.error or ''}".rstrip(": ")
-            self._finish(owner, _S.FAILED, owner.error, error={"message": owner.error})
+            self.state.finish(owner, _S.FAILED, owner.error, error={"message": owner.error})
         elif canceled:
-            self._finish(owner, _S.CANCELED)
+            self.state.finish(owner, _S.CANCELED)
         else:
-            self._finish(owner, _S.SUCCEEDED)
+            self.state.finish(owner, _S.SUCCEEDED)
 
     def _collect_dag_outputs(self, owner: Node, scope: Scope) -> None:
         dag = scope.component.dag
@@ -791,12 +646,12 @@ class RunEngine:
 
     def _run_importer(self, node: Node) -> None:
         label = node.component.executor_label or ""
-        importer = self.spec.executor(label).importer
+        importer = self.ctx.spec.executor(label).importer
         assert importer is not None
         try:
             artifact = self._import(node, importer)
         except (TaskError, PlaceholderError) as error:
-            self._fail(node, getattr(error, "message", str(error)))
+            self.state.fail(node, getattr(error, "message", str(error)))
             return
         node.artifacts["artifact"] = [artifact]
         execution_id = self.journal.record_execution(
@@ -813,7 +668,7 @@ class RunEngine:
             key="artifact",
             list_index=0,
         )
-        self._finish(node, _S.SUCCEEDED, inputs=_inputs_json(node.input_parameters, {}))
+        self.state.finish(node, _S.SUCCEEDED, inputs=values_json(node.input_parameters, {}))
 
     def _import(self, node: Node, importer: ImporterSpec) -> ArtifactValue:
         source = importer.artifact_uri
@@ -827,7 +682,7 @@ class RunEngine:
                 uri = source.constant_value.string_value
         if not isinstance(uri, str) or not uri:
             raise TaskError(node.path, "the importer has no artifact URI")
-        context = self._placeholder_context(node)
+        context = self.ctx.placeholder_context(node)
         executor_input = {"inputs": {"parameterValues": node.input_parameters}}
         metadata = _resolve_json(importer.metadata or {}, executor_input, context)
         type_schema = importer.type_schema
@@ -835,7 +690,7 @@ class RunEngine:
         schema_version = (type_schema.schema_version if type_schema else None) or "0.0.1"
         artifact_id = None
         if not importer.reimport:
-            with self.store.read_session() as session:
+            with self.ctx.store.read_session() as session:
                 artifact_id = session.scalar(
                     select(Artifact.id)
                     .where(Artifact.uri == uri, Artifact.schema_title == schema_title)
@@ -858,7 +713,7 @@ class RunEngine:
         parts = node.path.split("/")[1:]  # without "root"
         for part in parts:
             check_path_part(part, "task path part")
-        return self.run_dir.joinpath(*parts)
+        return self.ctx.run_dir.joinpath(*parts)
 
     def _executor_digest(self, label: str, component: ComponentSpec) -> str:
         digest = self._executor_digests.get(label)
@@ -866,7 +721,7 @@ class RunEngine:
             identity = {
                 "inputs": component.input_definitions.to_dict() if component.input_definitions else {},
                 "outputs": component.output_definitions.to_dict() if component.output_definitions else {},
-                "executor": self.spec.executor(label).to_dict(),
+                "executor": self.ctx.spec.executor(label).to_dict(),
             }
             digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
             self._executor_digests[label] = digest
@@ -880,7 +735,7 @@ class RunEngine:
     def _module_path(self, label: str, function: PythonFunction) -> str:
         path = self._module_paths.get(label)
         if path is None:
-            folder = self.run_dir / _SLUICE_DIR / "components" / check_path_part(label, "executor label")
+            folder = self.ctx.run_dir / _SLUICE_DIR / "components" / check_path_part(label, "executor label")
             folder.mkdir(parents=True, exist_ok=True)
             module = folder / "ephemeral_component.py"
             module.write_text(function.source, encoding="utf-8")
@@ -889,9 +744,9 @@ class RunEngine:
         return path
 
     def _platform_executors(self) -> dict[str, Any]:
-        if self.platform_spec is None:
+        if self.ctx.platform_spec is None:
             return {}
-        kubernetes = self.platform_spec.platforms.get("kubernetes")
+        kubernetes = self.ctx.platform_spec.platforms.get("kubernetes")
         if kubernetes is None or kubernetes.deployment_spec is None:
             return {}
         return dict(kubernetes.deployment_spec.executors)
@@ -905,7 +760,7 @@ class RunEngine:
 
     def _prepare(self, node: Node) -> _Prepared:
         label = node.component.executor_label or ""
-        executor = self.spec.executor(label)
+        executor = self.ctx.spec.executor(label)
         container = executor.container
         if container is None:
             kind = next(
@@ -954,13 +809,15 @@ class RunEngine:
                 "outputFile": str(out_dir / "executor_output.json"),
             },
         }
-        context = self._placeholder_context(node)
+        context = self.ctx.placeholder_context(node)
         env = {
             variable.name: resolve_string(variable.value or "", executor_input, context)
             for variable in container.env
             if variable.name
         }
-        env.update({"SLUICE_RUN_ID": self.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path})
+        env.update(
+            {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
+        )
         request = request_of(container.resources)
         if request.gpus > self.capacity.total_gpus:
             raise TaskError(
@@ -1012,14 +869,14 @@ class RunEngine:
 
     def _dispatch(self) -> None:
         """Prepare ready tasks, answer the cacheable ones from the cache, launch what fits."""
-        if self._ready:
-            ready, self._ready = self._ready, []
+        if self.state.ready:
+            ready, self.state.ready = self.state.ready, []
             prepared_tasks: list[_Prepared] = []
             for node in ready:
                 try:
                     prepared_tasks.append(self._prepare(node))
                 except (TaskError, PlaceholderError, UnsafePathError) as error:
-                    self._fail(node, getattr(error, "message", str(error)))
+                    self.state.fail(node, getattr(error, "message", str(error)))
             hits = self._cache_hits([prepared for prepared in prepared_tasks if prepared.cacheable])
             for prepared in prepared_tasks:
                 hit = hits.get(prepared.fingerprint) if prepared.cacheable else None
@@ -1028,7 +885,7 @@ class RunEngine:
                 else:
                     self._queue.append(prepared)
             self._settle()
-        if self.canceled:
+        if self.state.canceled:
             return
         waiting: deque[_Prepared] = deque()
         while self._queue:
@@ -1052,7 +909,7 @@ class RunEngine:
             self._venv_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sluice-venv")
         future = self._venv_pool.submit(
             ensure_venv,
-            self.home / "venvs",
+            self.ctx.home / "venvs",
             function.requirements,
             function.index_urls,
             function.extra_index_urls,
@@ -1065,7 +922,7 @@ class RunEngine:
             return {}
         fingerprints = sorted({prepared.fingerprint for prepared in prepared_tasks})
         hits: dict[str, Task] = {}
-        with self.store.read_session() as session:
+        with self.ctx.store.read_session() as session:
             for start in range(0, len(fingerprints), 500):
                 chunk = fingerprints[start : start + 500]
                 rows = session.scalars(
@@ -1078,10 +935,10 @@ class RunEngine:
                         continue
                     artifacts = (row.outputs or {}).get("artifacts") or {}
                     if all(
-                        self.artifacts.exists(item["uri"])
+                        self.ctx.artifacts.exists(item["uri"])
                         for items in artifacts.values()
                         for item in items
-                        if self.artifacts.contains(item["uri"])
+                        if self.ctx.artifacts.contains(item["uri"])
                     ):
                         hits[row.cache_fingerprint or ""] = row
         return hits
@@ -1103,33 +960,19 @@ class RunEngine:
             state=ExecutionState.CACHED,
             properties={"cached_from_task_id": origin},
         )
-        self._record_events(execution_id, node.input_artifacts, EventType.INPUT)
-        self._record_events(execution_id, node.artifacts, EventType.OUTPUT)
+        self.journal.record_events(execution_id, node.input_artifacts, EventType.INPUT)
+        self.journal.record_events(execution_id, node.artifacts, EventType.OUTPUT)
         now = utcnow()
         node.started_at = now
-        self._finish(
+        self.state.finish(
             node,
             _S.SUCCEEDED,
             f"cache hit: reused the outputs of task {source.path!r} of run {source.run_id}",
             cached_from_task_id=origin,
             cache_fingerprint=prepared.fingerprint,
-            inputs=_inputs_json(node.input_parameters, node.input_artifacts),
+            inputs=values_json(node.input_parameters, node.input_artifacts),
             started_at=now,
         )
-
-    def _record_events(
-        self, execution_id: str, artifacts: dict[str, list[ArtifactValue]], event_type: EventType
-    ) -> None:
-        for key, values in artifacts.items():
-            for index, artifact in enumerate(values):
-                if artifact.id:
-                    self.journal.record_event(
-                        execution_id=execution_id,
-                        artifact_id=artifact.id,
-                        type=event_type,
-                        key=key,
-                        list_index=index,
-                    )
 
     def _clear_outputs(self, prepared: _Prepared) -> None:
         """Remove what an earlier attempt wrote, so a stale file is never read as this attempt's result."""
@@ -1159,7 +1002,7 @@ class RunEngine:
         python_call = None
         if prepared.python is not None:
             if prepared.interpreter is not None:
-                env["PYTHONPATH"] = runtime_pythonpath(self.home)
+                env["PYTHONPATH"] = runtime_pythonpath(self.ctx.home)
             python_call = PythonCall(
                 executor_input=prepared.executor_input,
                 function_name=prepared.python.function_name,
@@ -1189,8 +1032,8 @@ class RunEngine:
         }
         if attempt_number == 1 or node.state is not _S.PENDING:
             values["executor_input"] = prepared.executor_input
-            values["inputs"] = _inputs_json(node.input_parameters, node.input_artifacts)
-        self._set_state(node, _S.RUNNING, f"attempt {attempt_number} started", **values)
+            values["inputs"] = values_json(node.input_parameters, node.input_artifacts)
+        self.state.set_state(node, _S.RUNNING, f"attempt {attempt_number} started", **values)
 
     def _on_exit(self, ended: Exit) -> None:
         attempt = self._running.pop(ended.handle.key, None)
@@ -1201,8 +1044,8 @@ class RunEngine:
         self.capacity.give_back(prepared.request, attempt.gpus)
         if self.options.stream_logs:
             self._stream(attempt)
-        if self.canceled:
-            self._finish(node, _S.CANCELED, self.cancel_reason)
+        if self.state.canceled:
+            self.state.finish(node, _S.CANCELED, self.state.cancel_reason)
             return
         log_tail = _log_tail(attempt.log_path)
         if attempt.timed_out:
@@ -1255,9 +1098,9 @@ class RunEngine:
                                 task_id=node.id, artifact_id=artifact_id, name=metric, value=value
                             )
             node.artifacts[key] = values
-        self._record_events(execution_id, node.input_artifacts, EventType.INPUT)
-        self._record_events(execution_id, node.artifacts, EventType.OUTPUT)
-        self._finish(node, _S.SUCCEEDED)
+        self.journal.record_events(execution_id, node.input_artifacts, EventType.INPUT)
+        self.journal.record_events(execution_id, node.artifacts, EventType.OUTPUT)
+        self.state.finish(node, _S.SUCCEEDED)
 
     def _attempt_failed(self, prepared: _Prepared, reason: str, log_tail: str) -> None:
         node = prepared.node
@@ -1269,7 +1112,7 @@ class RunEngine:
             factor = policy.backoff_factor if policy.backoff_factor is not None else 2.0
             ceiling = _duration_seconds(policy.backoff_max_duration, 3600.0)
             delay = min(base * factor ** (node.attempts - 1), ceiling)
-            self._set_state(
+            self.state.set_state(
                 node,
                 _S.PENDING,
                 f"attempt {node.attempts} {reason}; retrying in {delay:g}s",
@@ -1285,8 +1128,8 @@ class RunEngine:
             state=ExecutionState.FAILED,
             properties={"attempts": node.attempts, "error": message},
         )
-        self._record_events(execution_id, node.input_artifacts, EventType.INPUT)
-        self._fail(node, message, log_tail)
+        self.journal.record_events(execution_id, node.input_artifacts, EventType.INPUT)
+        self.state.fail(node, message, log_tail)
 
     def _stream(self, attempt: _Attempt) -> None:
         try:
@@ -1302,57 +1145,41 @@ class RunEngine:
             return  # wait for the end of the line
         text = chunk[:complete] if complete else chunk
         attempt.log_offset += len(text)
-        self.observer.log_output(attempt.prepared.node, text.decode("utf-8", errors="replace"))
+        self.ctx.observer.log_output(attempt.prepared.node, text.decode("utf-8", errors="replace"))
 
     # ==================================================================================== ending
 
     def _cancel(self, reason: str) -> None:
-        if self.canceled:
+        if not self.state.cancel(reason):
             return
-        self.canceled = True
-        self.cancel_reason = reason
-        if self.first_error is None:
-            self.first_error = reason
         for attempt in self._running.values():
             self.launcher.kill(attempt.handle)
         for prepared in [*self._queue, *(prepared for _, prepared in self._retries)]:
-            self._finish(prepared.node, _S.CANCELED, reason)
+            self.state.finish(prepared.node, _S.CANCELED, reason)
         self._queue.clear()
         self._retries.clear()
         for prepared in self._venv_builds.values():
-            self._finish(prepared.node, _S.CANCELED, reason)
+            self.state.finish(prepared.node, _S.CANCELED, reason)
         self._venv_builds.clear()
 
-    def _finish_canceled(self) -> None:
-        for node in self.nodes.values():
-            if not node.is_terminal:
-                self._set_state(node, _S.CANCELED, self.cancel_reason)
-
     def _finish_run(self) -> RuntimeState:
-        root = self.root
+        root = self.state.root
         assert root is not None
         state = root.state if root.is_terminal else _S.CANCELED
-        if self.canceled:
+        if self.state.canceled:
             state = _S.CANCELED
         error = None
         if state is not _S.SUCCEEDED:
-            error = {"message": self.first_error or root.error or f"the run ended {state}"}
-        with self.store.session() as session:
-            run = session.get(Run, self.run_id)
+            error = {"message": self.state.first_error or root.error or f"the run ended {state}"}
+        with self.ctx.store.session() as session:
+            run = session.get(Run, self.ctx.run_id)
             assert run is not None
             current = run.state
         if current is _S.RUNNING and state is _S.CANCELED:
-            self.store.transition_run(self.run_id, _S.CANCELING, owner=self.owner)
-        self.store.transition_run(self.run_id, state, error=error, owner=self.owner)
-        self.store.release_run(self.run_id, self.owner)
+            self.ctx.store.transition_run(self.ctx.run_id, _S.CANCELING, owner=self.owner)
+        self.ctx.store.transition_run(self.ctx.run_id, state, error=error, owner=self.owner)
+        self.ctx.store.release_run(self.ctx.run_id, self.owner)
         return state
-
-
-def _inputs_json(parameters: dict[str, Any], artifacts: dict[str, list[ArtifactValue]]) -> dict[str, Any]:
-    return {
-        "parameters": parameters,
-        "artifacts": {key: [value.to_json() for value in values] for key, values in artifacts.items()},
-    }
 
 
 def _resolve_json(value: Any, executor_input: dict[str, Any], context: PlaceholderContext) -> Any:
@@ -1404,13 +1231,3 @@ def _find_cycle(children: dict[str, Node]) -> list[str]:
         if current in path:
             return [*path[path.index(current) :], current]
         path.append(current)
-
-
-def iter_nodes(root: Node) -> Iterator[Node]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        if node.scope is not None:
-            stack.extend(reversed(list(node.scope.children.values())))
-        stack.extend(reversed(node.iterations))

@@ -11,10 +11,24 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sluice.ir import ComponentSpec, PipelineTaskSpec
+from sluice.ir import ArtifactTypeSchema, ComponentSpec, PipelineTaskSpec
 from sluice.store import RuntimeState, TaskKind
 
-__all__ = ["ArtifactValue", "Node", "Scope"]
+__all__ = ["ArtifactValue", "Node", "Scope", "artifact_type", "values_json"]
+
+DEFAULT_SCHEMA_TITLE = "system.Artifact"
+DEFAULT_SCHEMA_VERSION = "0.0.1"
+
+
+def artifact_type(type_schema: ArtifactTypeSchema | None) -> tuple[str, str]:
+    """The schema title and version an artifact of this declared type gets (``system.Artifact`` 0.0.1 when
+    the declaration leaves them out)."""
+    if type_schema is None:
+        return DEFAULT_SCHEMA_TITLE, DEFAULT_SCHEMA_VERSION
+    return (
+        type_schema.schema_title or DEFAULT_SCHEMA_TITLE,
+        type_schema.schema_version or DEFAULT_SCHEMA_VERSION,
+    )
 
 
 @dataclass
@@ -25,7 +39,7 @@ class ArtifactValue:
     name: str
     uri: str
     schema_title: str
-    schema_version: str = "0.0.1"
+    schema_version: str = DEFAULT_SCHEMA_VERSION
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def runtime_artifact(self) -> dict[str, Any]:
@@ -53,8 +67,8 @@ class ArtifactValue:
             id=data.get("id", ""),
             name=data.get("name", ""),
             uri=data["uri"],
-            schema_title=data.get("schemaTitle", "system.Artifact"),
-            schema_version=data.get("schemaVersion", "0.0.1"),
+            schema_title=data.get("schemaTitle", DEFAULT_SCHEMA_TITLE),
+            schema_version=data.get("schemaVersion", DEFAULT_SCHEMA_VERSION),
             metadata=data.get("metadata") or {},
         )
 
@@ -116,11 +130,15 @@ class Node:
         return self.state is RuntimeState.SUCCEEDED
 
     def outputs_json(self) -> dict[str, Any]:
-        return {
-            "parameters": self.parameters,
-            "artifacts": {
-                key: [value.to_json() for value in values] for key, values in self.artifacts.items()
-            },
+        return values_json(self.parameters, self.artifacts)
+
+    def restore_outputs(self, outputs: dict[str, Any] | None) -> None:
+        """Take the outputs a task row holds (its ``outputs_json`` when it ended)."""
+        outputs = outputs or {}
+        self.parameters = dict(outputs.get("parameters") or {})
+        self.artifacts = {
+            key: [ArtifactValue.from_json(item) for item in items]
+            for key, items in (outputs.get("artifacts") or {}).items()
         }
 
 
@@ -134,3 +152,11 @@ class Scope:
     artifacts: dict[str, list[ArtifactValue]]
     children: dict[str, Node] = field(default_factory=dict)
     unfinished: int = 0
+
+
+def values_json(parameters: dict[str, Any], artifacts: dict[str, list[ArtifactValue]]) -> dict[str, Any]:
+    """Parameter values and artifacts as a task row stores them (its ``inputs`` and ``outputs``)."""
+    return {
+        "parameters": parameters,
+        "artifacts": {key: [value.to_json() for value in values] for key, values in artifacts.items()},
+    }

@@ -9,8 +9,9 @@ statements, not thousands of ORM flushes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, insert, update
 
@@ -25,6 +26,9 @@ from sluice.store.models import (
     Task,
     TaskStateHistory,
 )
+
+if TYPE_CHECKING:
+    from sluice.engine._graph import ArtifactValue
 
 __all__ = ["Journal"]
 
@@ -164,6 +168,21 @@ class Journal:
                 "at": utcnow(),
             }
         )
+
+    def record_events(
+        self, execution_id: str, artifacts: Mapping[str, list[ArtifactValue]], type: EventType
+    ) -> None:
+        """An event of ``type`` for each artifact in ``artifacts`` (by key and position) that has a row."""
+        for key, values in artifacts.items():
+            for index, artifact in enumerate(values):
+                if artifact.id:
+                    self.record_event(
+                        execution_id=execution_id,
+                        artifact_id=artifact.id,
+                        type=type,
+                        key=key,
+                        list_index=index,
+                    )
 
     def record_metric(self, *, task_id: str, artifact_id: str | None, name: str, value: float) -> None:
         self._metrics.append(

@@ -1,0 +1,77 @@
+"""What every part of a running pipeline reads: which run it is, its pipeline, where it writes, how it was
+asked to run, and where it reports (the journal of store writes, the observer)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sluice.artifacts import LocalArtifactStore
+from sluice.engine._graph import Node
+from sluice.engine._journal import Journal
+from sluice.engine._observer import RunObserver
+from sluice.engine._placeholders import PlaceholderContext
+from sluice.ir import PipelineSpec, PlatformSpec
+from sluice.store import Store
+
+__all__ = ["EngineOptions", "RunContext"]
+
+
+@dataclass
+class EngineOptions:
+    """How to run: caching, concurrency, machine resources, timeouts, logs."""
+
+    cache: bool = True
+    parallelism: int | None = None  # None: the CPU count
+    gpus: int | None = None  # None: $SLUICE_GPUS, else nvidia-smi
+    task_timeout: float | None = None  # seconds, for tasks without their own
+    stream_logs: bool = False
+    cwd: str = field(default_factory=os.getcwd)
+    use_fork_server: bool = True
+    handle_sigint: bool = True
+
+
+@dataclass(eq=False)
+class RunContext:
+    """One run's fixed facts and services, shared by the parts of the engine; nothing here changes while
+    the run goes on (the journal and the observer are where changes go)."""
+
+    store: Store
+    run_id: str
+    spec: PipelineSpec
+    platform_spec: PlatformSpec | None
+    arguments: dict[str, Any]
+    artifacts: LocalArtifactStore
+    home: Path
+    job_name: str
+    created_at: datetime
+    options: EngineOptions
+    journal: Journal
+    observer: RunObserver
+    run_dir: Path = field(init=False)  # the run's folder under the artifact root
+    _create_time: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.run_dir = Path(self.artifacts.uri_for(self.run_id))
+        self._create_time = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+    @property
+    def pipeline_name(self) -> str:
+        info = self.spec.pipeline_info
+        return (info.name if info else None) or "pipeline"
+
+    def placeholder_context(self, node: Node) -> PlaceholderContext:
+        """What ``{{$.pipeline_job_name}}``, ``{{$.pipeline_task_name}}`` and the like mean for ``node``."""
+        return PlaceholderContext(
+            job_name=self.job_name,
+            job_id=self.run_id,
+            task_name=node.display_name,
+            task_id=node.id,
+            pipeline_root=self.artifacts.root_uri,
+            create_time=self._create_time,
+            schedule_time=self._create_time,
+            workspace=str(self.run_dir / "workspace"),
+        )
