@@ -28,8 +28,9 @@ from sqlalchemy import select
 from sluice.artifacts import LocalArtifactStore, UnsafePathError, check_path_part
 from sluice.engine._cel import CelError, evaluate_condition
 from sluice.engine._context import EngineOptions, RunContext
+from sluice.engine._dag import child_ended, enter_dag, start_root
 from sluice.engine._errors import TaskError
-from sluice.engine._graph import ArtifactValue, Node, Scope, values_json
+from sluice.engine._graph import ArtifactValue, Node, values_json
 from sluice.engine._inputs import resolve_task_inputs
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
@@ -47,7 +48,6 @@ from sluice.ir import (
     ContainerSpec,
     ImporterSpec,
     PipelineSpec,
-    PipelineTaskSpec,
     PlatformSpec,
     TriggerStrategy,
 )
@@ -216,7 +216,7 @@ class RunEngine:
         if current is not _S.RUNNING:
             self.ctx.store.transition_run(self.ctx.run_id, _S.RUNNING, owner=self.owner)
         self.ctx.observer.run_started(self.ctx.run_id, self.ctx.pipeline_name, resume)
-        self._start_root()
+        start_root(self.ctx, self.state)
         while True:
             self._settle()
             self._dispatch()
@@ -287,87 +287,6 @@ class RunEngine:
             if self.ctx.run_id not in self.ctx.store.heartbeat(self.owner, [self.ctx.run_id]):
                 self._cancel("another engine took the run over")
 
-    # ==================================================================================== building nodes
-
-    def _kind_of(self, task_name: str, task_spec: PipelineTaskSpec, component: ComponentSpec) -> TaskKind:
-        if task_spec.parameter_iterator is not None or task_spec.artifact_iterator is not None:
-            return TaskKind.LOOP
-        if component.dag is not None:
-            if task_name.startswith("condition-") and not task_name.startswith("condition-branches-"):
-                return TaskKind.CONDITION
-            if task_name.startswith("exit-handler-"):
-                return TaskKind.EXIT_HANDLER
-            return TaskKind.DAG
-        if component.executor_label is not None:
-            executor = self.ctx.spec.executor(component.executor_label)
-            if executor.importer is not None:
-                return TaskKind.IMPORTER
-        return TaskKind.CONTAINER
-
-    def _start_root(self) -> None:
-        root_component = self.ctx.spec.root
-        assert root_component is not None
-        root = self.state.add_node(
-            path="root",
-            name="root",
-            display_name=self.ctx.pipeline_name,
-            kind=TaskKind.DAG,
-            component_name="root",
-            component=root_component,
-            task_spec=None,
-            parent=None,
-        )
-        self.state.root = root
-        if root.is_terminal:
-            return
-        root.input_parameters = dict(self.ctx.arguments)
-        self._enter_dag(root, root.input_parameters, {})
-
-    def _open_scope(self, scope: Scope) -> None:
-        """Create the scope's child nodes and queue those with nothing to wait for."""
-        dag = scope.component.dag
-        assert dag is not None
-        base = scope.owner.path
-        for task_name, task_spec in dag.tasks.items():
-            component_name = task_spec.component_ref.name if task_spec.component_ref else ""
-            component = self.ctx.spec.component(component_name or "")
-            display = (task_spec.task_info.name if task_spec.task_info else None) or task_name
-            try:
-                check_path_part(task_name, "task name")
-            except UnsafePathError as error:
-                self.state.fail(scope.owner, str(error))
-                return
-            node = self.state.add_node(
-                path=f"{base}/{task_name}",
-                name=task_name,
-                display_name=display,
-                kind=self._kind_of(task_name, task_spec, component),
-                component_name=component_name or "",
-                component=component,
-                task_spec=task_spec,
-                parent=scope,
-            )
-            scope.children[task_name] = node
-        for node in scope.children.values():
-            assert node.task_spec is not None
-            node.upstream = _upstream_of(node.task_spec) & scope.children.keys()
-            for name in node.upstream:
-                scope.children[name].downstream.append(node)
-        cycle = _find_cycle(scope.children)
-        if cycle:
-            self.state.fail(scope.owner, f"its tasks depend on each other in a cycle: {' -> '.join(cycle)}")
-            return
-        scope.unfinished = 0
-        for node in scope.children.values():
-            if node.is_terminal:
-                continue
-            scope.unfinished += 1
-            node.waiting_on = sum(1 for name in node.upstream if not scope.children[name].is_terminal)
-            if node.waiting_on == 0:
-                self.state.to_start.append(node)
-        if scope.unfinished == 0:
-            self._complete_scope(scope)
-
     # ==================================================================================== state changes
 
     def _settle(self) -> None:
@@ -384,16 +303,7 @@ class RunEngine:
         if node.kind is TaskKind.LOOP_ITERATION:
             self._iteration_done(node)
             return
-        scope = node.parent
-        if scope is None:
-            return  # the root
-        for downstream in node.downstream:
-            downstream.waiting_on -= 1
-            if downstream.waiting_on == 0 and not downstream.is_terminal:
-                self.state.to_start.append(downstream)
-        scope.unfinished -= 1
-        if scope.unfinished == 0:
-            self._complete_scope(scope)
+        child_ended(self.state, node)
 
     # ==================================================================================== starting a node
 
@@ -454,18 +364,11 @@ class RunEngine:
         if node.kind is TaskKind.LOOP:
             self._start_loop(node)
         elif node.component.dag is not None:
-            self._enter_dag(node, parameters, artifacts)
+            enter_dag(self.ctx, self.state, node)
         elif node.kind is TaskKind.IMPORTER:
             self._run_importer(node)
         else:
             self.state.ready.append(node)
-
-    def _enter_dag(
-        self, node: Node, parameters: dict[str, Any], artifacts: dict[str, list[ArtifactValue]]
-    ) -> None:
-        self.state.set_state(node, _S.RUNNING, inputs=values_json(parameters, artifacts))
-        node.scope = Scope(node, node.component, parameters, artifacts)
-        self._open_scope(node.scope)
 
     # ==================================================================================== loops
 
@@ -560,7 +463,7 @@ class RunEngine:
                 parameters[item_input] = value
             iteration.started = True
             iteration.input_parameters, iteration.input_artifacts = parameters, artifacts
-            self._enter_dag(iteration, parameters, artifacts)
+            enter_dag(self.ctx, self.state, iteration)
 
     def _iteration_done(self, iteration: Node) -> None:
         loop = iteration.loop
@@ -598,49 +501,6 @@ class RunEngine:
             )
         else:
             self.state.finish(loop, _S.SUCCEEDED)
-
-    # ==================================================================================== finishing DAGs
-
-    def _complete_scope(self, scope: Scope) -> None:
-        owner = scope.owner
-        failed = [child for child in scope.children.values() if child.state is _S.FAILED]
-        canceled = [child for child in scope.children.values() if child.state is _S.CANCELED]
-        self._collect_dag_outputs(owner, scope)
-        if failed:
-            first = failed[0]
-            owner.error = f"task {first.display_name!r} failed"
-            if owner.parent is None or owner.kind is TaskKind.LOOP_ITERATION:
-                owner.error = f"task {first.display_name!r} failed: {first.error or ''}".rstrip(": ")
-            self.state.finish(owner, _S.FAILED, owner.error, error={"message": owner.error})
-        elif canceled:
-            self.state.finish(owner, _S.CANCELED)
-        else:
-            self.state.finish(owner, _S.SUCCEEDED)
-
-    def _collect_dag_outputs(self, owner: Node, scope: Scope) -> None:
-        dag = scope.component.dag
-        outputs = dag.outputs if dag else None
-        if outputs is None:
-            return
-        for key, spec in outputs.parameters.items():
-            selectors = []
-            if spec.value_from_parameter is not None:
-                selectors = [spec.value_from_parameter]
-            elif spec.value_from_oneof is not None:
-                selectors = list(spec.value_from_oneof.parameter_selectors)
-            for selector in selectors:
-                producer = scope.children.get(selector.producer_subtask or "")
-                output_key = selector.output_parameter_key or ""
-                if producer is not None and producer.succeeded and output_key in producer.parameters:
-                    owner.parameters[key] = producer.parameters[output_key]
-                    break
-        for key, artifact_spec in outputs.artifacts.items():
-            for artifact_selector in artifact_spec.artifact_selectors:
-                producer = scope.children.get(artifact_selector.producer_subtask or "")
-                output_key = artifact_selector.output_artifact_key or ""
-                if producer is not None and producer.succeeded and output_key in producer.artifacts:
-                    owner.artifacts[key] = producer.artifacts[output_key]
-                    break
 
     # ==================================================================================== importers
 
@@ -1193,41 +1053,3 @@ def _resolve_json(value: Any, executor_input: dict[str, Any], context: Placehold
             for key, item in value.items()
         }
     return value
-
-
-def _upstream_of(task_spec: PipelineTaskSpec) -> set[str]:
-    names = set(task_spec.dependent_tasks)
-    inputs = task_spec.inputs
-    if inputs is not None:
-        for parameter in inputs.parameters.values():
-            if parameter.task_output_parameter is not None and parameter.task_output_parameter.producer_task:
-                names.add(parameter.task_output_parameter.producer_task)
-            if parameter.task_final_status is not None and parameter.task_final_status.producer_task:
-                names.add(parameter.task_final_status.producer_task)
-        for artifact in inputs.artifacts.values():
-            if artifact.task_output_artifact is not None and artifact.task_output_artifact.producer_task:
-                names.add(artifact.task_output_artifact.producer_task)
-    return names
-
-
-def _find_cycle(children: dict[str, Node]) -> list[str]:
-    """Task names forming a dependency cycle, or [] (Kahn's algorithm, then a walk to name the cycle)."""
-    remaining = {name: len(node.upstream) for name, node in children.items()}
-    ready = [name for name, count in remaining.items() if count == 0]
-    while ready:
-        name = ready.pop()
-        for downstream in children[name].downstream:
-            remaining[downstream.name] -= 1
-            if remaining[downstream.name] == 0:
-                ready.append(downstream.name)
-    stuck = {name for name, count in remaining.items() if count > 0}
-    if not stuck:
-        return []
-    start = min(stuck)
-    path = [start]
-    current = start
-    while True:
-        current = min(name for name in children[current].upstream if name in stuck)
-        if current in path:
-            return [*path[path.index(current) :], current]
-        path.append(current)
