@@ -33,6 +33,7 @@ from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, values_json
 from sluice.engine._inputs import resolve_task_inputs
 from sluice.engine._journal import Journal
+from sluice.engine._loops import iteration_ended, start_loop
 from sluice.engine._observer import RunObserver
 from sluice.engine._outputs import read_outputs
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
@@ -41,7 +42,6 @@ from sluice.engine._python_tasks import PythonFunction, recognise_python_functio
 from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
 from sluice.engine._resume import previous_tasks
 from sluice.engine._state import RunState
-from sluice.engine._values import coerce_value
 from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied, runtime_pythonpath
 from sluice.ir import (
     ComponentSpec,
@@ -301,7 +301,7 @@ class RunEngine:
 
     def _propagate(self, node: Node) -> None:
         if node.kind is TaskKind.LOOP_ITERATION:
-            self._iteration_done(node)
+            iteration_ended(self.ctx, self.state, node)
             return
         child_ended(self.state, node)
 
@@ -362,145 +362,13 @@ class RunEngine:
                 self.state.skip(node, f"condition is false: {policy.condition}")
                 return
         if node.kind is TaskKind.LOOP:
-            self._start_loop(node)
+            start_loop(self.ctx, self.state, node)
         elif node.component.dag is not None:
             enter_dag(self.ctx, self.state, node)
         elif node.kind is TaskKind.IMPORTER:
             self._run_importer(node)
         else:
             self.state.ready.append(node)
-
-    # ==================================================================================== loops
-
-    def _start_loop(self, node: Node) -> None:
-        task_spec = node.task_spec
-        assert task_spec is not None
-        items: list[Any]
-        item_input: str
-        if task_spec.parameter_iterator is not None:
-            iterator = task_spec.parameter_iterator
-            item_input = iterator.item_input or ""
-            raw_items: Any
-            if iterator.items is not None and iterator.items.raw is not None:
-                try:
-                    raw_items = json.loads(iterator.items.raw)
-                except ValueError:
-                    self.state.fail(node, f"loop items are not valid JSON: {iterator.items.raw[:80]!r}")
-                    return
-            else:
-                source = iterator.items.input_parameter if iterator.items else None
-                if source is None or source not in node.input_parameters:
-                    self.state.fail(node, f"loop items input {source!r} has no value")
-                    return
-                raw_items = node.input_parameters[source]
-                if isinstance(raw_items, str):
-                    with contextlib.suppress(ValueError):
-                        raw_items = json.loads(raw_items)
-            if not isinstance(raw_items, list):
-                self.state.fail(node, f"loop items must be a list, got {type(raw_items).__name__}")
-                return
-            items = raw_items
-        else:
-            artifact_iterator = task_spec.artifact_iterator
-            assert artifact_iterator is not None
-            item_input = artifact_iterator.item_input or ""
-            source = artifact_iterator.items.input_artifact if artifact_iterator.items else None
-            if source is None or source not in node.input_artifacts:
-                self.state.fail(node, f"loop items artifact {source!r} has no value")
-                return
-            items = list(node.input_artifacts[source])
-        self.state.set_state(
-            node, _S.RUNNING, inputs=values_json(node.input_parameters, node.input_artifacts)
-        )
-        node.item = item_input
-        for index, item in enumerate(items):
-            iteration = self.state.add_node(
-                path=f"{node.path}/{index}",
-                name=f"{node.name}-{index}",
-                display_name=f"{node.display_name}[{index}]",
-                kind=TaskKind.LOOP_ITERATION,
-                component_name=node.component_name or "",
-                component=node.component,
-                task_spec=None,
-                parent=node.parent,
-                iteration_index=index,
-            )
-            iteration.item = item
-            iteration.loop = node
-            node.iterations.append(iteration)
-        node.iterations_unfinished = sum(1 for iteration in node.iterations if not iteration.is_terminal)
-        if node.iterations_unfinished == 0:
-            self._complete_loop(node)
-            return
-        self._start_iterations(node)
-
-    def _loop_limit(self, node: Node) -> int:
-        assert node.task_spec is not None
-        policy = node.task_spec.iterator_policy
-        limit = policy.parallelism_limit if policy is not None else None
-        return limit if limit and limit > 0 else len(node.iterations)
-
-    def _start_iterations(self, loop: Node) -> None:
-        limit = self._loop_limit(loop)
-        while loop.iterations_active < limit and loop.iterations_started < len(loop.iterations):
-            iteration = loop.iterations[loop.iterations_started]
-            loop.iterations_started += 1
-            if iteration.is_terminal:
-                continue
-            loop.iterations_active += 1
-            parameters = dict(loop.input_parameters)
-            artifacts = dict(loop.input_artifacts)
-            item_input = str(loop.item)
-            if isinstance(iteration.item, ArtifactValue):
-                artifacts[item_input] = [iteration.item]
-            else:
-                definitions = loop.component.input_definitions
-                definition = definitions.parameters.get(item_input) if definitions else None
-                value = iteration.item
-                if definition is not None and not isinstance(value, dict | list):
-                    with contextlib.suppress(ValueError):
-                        value = coerce_value(value, definition.parameter_type)
-                parameters[item_input] = value
-            iteration.started = True
-            iteration.input_parameters, iteration.input_artifacts = parameters, artifacts
-            enter_dag(self.ctx, self.state, iteration)
-
-    def _iteration_done(self, iteration: Node) -> None:
-        loop = iteration.loop
-        assert loop is not None
-        loop.iterations_active -= 1
-        loop.iterations_unfinished -= 1
-        self.ctx.observer.task_changed(loop)
-        if loop.iterations_unfinished == 0:
-            self._complete_loop(loop)
-        elif not self.state.canceled:
-            self._start_iterations(loop)
-
-    def _complete_loop(self, loop: Node) -> None:
-        failed = [iteration for iteration in loop.iterations if iteration.state in (_S.FAILED, _S.CANCELED)]
-        dag = loop.component.dag
-        outputs = dag.outputs if dag else None
-        for key in outputs.parameters if outputs else {}:
-            collected: list[Any] = []
-            for iteration in loop.iterations:
-                # Nested loops give nested lists, as kfp does; artifact lists (below) are flat.
-                if iteration.succeeded and key in iteration.parameters:
-                    collected.append(iteration.parameters[key])
-            loop.parameters[key] = collected
-        for key in outputs.artifacts if outputs else {}:
-            loop.artifacts[key] = [
-                artifact
-                for iteration in loop.iterations
-                if iteration.succeeded
-                for artifact in iteration.artifacts.get(key, [])
-            ]
-        if failed:
-            first = failed[0]
-            self.state.fail(
-                loop, f"iteration {first.iteration_index} {first.state.lower()}: {first.error or ''}".strip()
-            )
-        else:
-            self.state.finish(loop, _S.SUCCEEDED)
 
     # ==================================================================================== importers
 
