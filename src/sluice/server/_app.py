@@ -1,5 +1,5 @@
 """The service as an ASGI application: the KFP v2beta1 API, the background executor and scheduler, the
-OpenAPI document (``/apis/v2beta1/openapi.json``, browsable at ``/docs``) and the web UI at ``/``."""
+OpenAPI document (``/apis/v2beta1/openapi.json``) and the web UI at ``/``."""
 
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def create_app(config: ServerConfig) -> FastAPI:
             "(filter key and sort_by 'metric:NAME'), task logs, artifact downloads, cron time zones."
         ),
         openapi_url=OPENAPI_PATH,
-        docs_url="/docs",
+        docs_url=None,  # FastAPI's docs page loads scripts from a CDN; Sluice serves nothing from outside
         redoc_url=None,
         lifespan=lifespan,
     )

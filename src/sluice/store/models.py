@@ -182,6 +182,7 @@ class Run(_RandomId, Base):
         Index(None, "finished_at"),
         Index(None, "display_name"),
         Index(None, "storage_state", "created_at"),
+        Index(None, "state", "created_at"),  # the runs list filtered by state, newest first
         Index(None, "pipeline_version_id"),
         Index(None, "recurring_run_id"),
         # Finding runs that need an engine: active state, stale or missing heartbeat.

@@ -25,8 +25,7 @@ _NOT_BUILT_PAGE = """<!doctype html>
 <p>The platform is up, but its web UI was not built: installing Sluice builds it when Node.js 20+ and npm are
 on the PATH. Install them, then reinstall (<code>pip install -e .</code>).</p>
 <ul>
-<li><a href="/docs">API documentation</a> (the KFP v2beta1 REST API)</li>
-<li><a href="/apis/v2beta1/openapi.json">OpenAPI document</a></li>
+<li><a href="/apis/v2beta1/openapi.json">OpenAPI document</a> (the KFP v2beta1 REST API)</li>
 </ul>
 </body></html>
 """

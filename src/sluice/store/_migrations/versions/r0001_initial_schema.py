@@ -193,6 +193,7 @@ def _create_runs_and_tasks() -> None:
     _index("runs", "recurring_run_id")
     _index("runs", "state", "lease_heartbeat_at")
     _index("runs", "storage_state", "created_at")
+    _index("runs", "state", "created_at")
 
     _create_table(
         "recurring_run_fires",
