@@ -31,13 +31,14 @@ from sluice.engine._context import EngineOptions, RunContext
 from sluice.engine._dag import child_ended, enter_dag, start_root
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, values_json
+from sluice.engine._importer import run_importer
 from sluice.engine._inputs import resolve_task_inputs
 from sluice.engine._journal import Journal
 from sluice.engine._loops import iteration_ended, start_loop
 from sluice.engine._observer import RunObserver
 from sluice.engine._outputs import read_outputs
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
-from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_command, resolve_string
+from sluice.engine._placeholders import PlaceholderError, resolve_command, resolve_string
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
 from sluice.engine._resume import previous_tasks
@@ -46,14 +47,13 @@ from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied,
 from sluice.ir import (
     ComponentSpec,
     ContainerSpec,
-    ImporterSpec,
     PipelineSpec,
     PlatformSpec,
     TriggerStrategy,
 )
 from sluice.launchers import Exit, Launcher, LaunchHandle, LaunchSpec, LocalLauncher, PythonCall
 from sluice.store import EventType, ExecutionState, RuntimeState, Store, TaskKind, utcnow
-from sluice.store.models import Artifact, Run, Task
+from sluice.store.models import Run, Task
 
 __all__ = ["RunEngine"]
 
@@ -366,74 +366,9 @@ class RunEngine:
         elif node.component.dag is not None:
             enter_dag(self.ctx, self.state, node)
         elif node.kind is TaskKind.IMPORTER:
-            self._run_importer(node)
+            run_importer(self.ctx, self.state, node)
         else:
             self.state.ready.append(node)
-
-    # ==================================================================================== importers
-
-    def _run_importer(self, node: Node) -> None:
-        label = node.component.executor_label or ""
-        importer = self.ctx.spec.executor(label).importer
-        assert importer is not None
-        try:
-            artifact = self._import(node, importer)
-        except (TaskError, PlaceholderError) as error:
-            self.state.fail(node, getattr(error, "message", str(error)))
-            return
-        node.artifacts["artifact"] = [artifact]
-        execution_id = self.journal.record_execution(
-            task_id=node.id,
-            type="system.ImporterExecution",
-            name=node.display_name,
-            state=ExecutionState.COMPLETE,
-            properties={"uri": artifact.uri},
-        )
-        self.journal.record_event(
-            execution_id=execution_id,
-            artifact_id=artifact.id,
-            type=EventType.OUTPUT,
-            key="artifact",
-            list_index=0,
-        )
-        self.state.finish(node, _S.SUCCEEDED, inputs=values_json(node.input_parameters, {}))
-
-    def _import(self, node: Node, importer: ImporterSpec) -> ArtifactValue:
-        source = importer.artifact_uri
-        uri: Any = None
-        if source is not None:
-            if source.runtime_parameter is not None:
-                uri = node.input_parameters.get(source.runtime_parameter)
-            elif source.constant is not None:
-                uri = source.constant
-            elif source.constant_value is not None:
-                uri = source.constant_value.string_value
-        if not isinstance(uri, str) or not uri:
-            raise TaskError(node.path, "the importer has no artifact URI")
-        context = self.ctx.placeholder_context(node)
-        executor_input = {"inputs": {"parameterValues": node.input_parameters}}
-        metadata = _resolve_json(importer.metadata or {}, executor_input, context)
-        type_schema = importer.type_schema
-        schema_title = (type_schema.schema_title if type_schema else None) or "system.Artifact"
-        schema_version = (type_schema.schema_version if type_schema else None) or "0.0.1"
-        artifact_id = None
-        if not importer.reimport:
-            with self.ctx.store.read_session() as session:
-                artifact_id = session.scalar(
-                    select(Artifact.id)
-                    .where(Artifact.uri == uri, Artifact.schema_title == schema_title)
-                    .order_by(Artifact.created_at)
-                    .limit(1)
-                )
-        if artifact_id is None:
-            artifact_id = self.journal.record_artifact(
-                uri=uri,
-                schema_title=schema_title,
-                schema_version=schema_version,
-                name="artifact",
-                metadata=metadata,
-            )
-        return ArtifactValue(artifact_id, "artifact", uri, schema_title, schema_version, metadata)
 
     # ==================================================================================== containers
 
@@ -908,16 +843,3 @@ class RunEngine:
         self.ctx.store.transition_run(self.ctx.run_id, state, error=error, owner=self.owner)
         self.ctx.store.release_run(self.ctx.run_id, self.owner)
         return state
-
-
-def _resolve_json(value: Any, executor_input: dict[str, Any], context: PlaceholderContext) -> Any:
-    if isinstance(value, str):
-        return resolve_string(value, executor_input, context)
-    if isinstance(value, list):
-        return [_resolve_json(item, executor_input, context) for item in value]
-    if isinstance(value, dict):
-        return {
-            resolve_string(str(key), executor_input, context): _resolve_json(item, executor_input, context)
-            for key, item in value.items()
-        }
-    return value

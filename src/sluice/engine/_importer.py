@@ -1,0 +1,93 @@
+"""Importer tasks (``dsl.importer``): they run no process, they register an existing artifact.
+
+The URI is a constant or an input parameter; metadata may use placeholders of the task's inputs. Unless
+``reimport`` is set, an artifact already in the store with the same URI and type is reused (MLMD's
+behaviour); otherwise a new artifact row is written. Either way the importer's output ``artifact`` is it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from sluice.engine._context import RunContext
+from sluice.engine._errors import TaskError
+from sluice.engine._graph import ArtifactValue, Node, artifact_type, values_json
+from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_string
+from sluice.engine._state import RunState
+from sluice.ir import ImporterSpec
+from sluice.store import EventType, ExecutionState, RuntimeState
+from sluice.store.models import Artifact
+
+__all__ = ["run_importer"]
+
+
+def run_importer(ctx: RunContext, state: RunState, node: Node) -> None:
+    """Import the artifact and end the task (SUCCEEDED, or FAILED naming what is wrong)."""
+    importer = ctx.spec.executor(node.component.executor_label or "").importer
+    assert importer is not None
+    try:
+        artifact = _import(ctx, node, importer)
+    except (TaskError, PlaceholderError) as error:
+        state.fail(node, getattr(error, "message", str(error)))
+        return
+    node.artifacts["artifact"] = [artifact]
+    execution_id = ctx.journal.record_execution(
+        task_id=node.id,
+        type="system.ImporterExecution",
+        name=node.display_name,
+        state=ExecutionState.COMPLETE,
+        properties={"uri": artifact.uri},
+    )
+    ctx.journal.record_events(execution_id, node.artifacts, EventType.OUTPUT)
+    state.finish(node, RuntimeState.SUCCEEDED, inputs=values_json(node.input_parameters, {}))
+
+
+def _import(ctx: RunContext, node: Node, importer: ImporterSpec) -> ArtifactValue:
+    source = importer.artifact_uri
+    uri: Any = None
+    if source is not None:
+        if source.runtime_parameter is not None:
+            uri = node.input_parameters.get(source.runtime_parameter)
+        elif source.constant is not None:
+            uri = source.constant
+        elif source.constant_value is not None:
+            uri = source.constant_value.string_value
+    if not isinstance(uri, str) or not uri:
+        raise TaskError(node.path, "the importer has no artifact URI")
+    executor_input = {"inputs": {"parameterValues": node.input_parameters}}
+    metadata = _resolve_json(importer.metadata or {}, executor_input, ctx.placeholder_context(node))
+    schema_title, schema_version = artifact_type(importer.type_schema)
+    artifact_id = None
+    if not importer.reimport:
+        with ctx.store.read_session() as session:
+            artifact_id = session.scalar(
+                select(Artifact.id)
+                .where(Artifact.uri == uri, Artifact.schema_title == schema_title)
+                .order_by(Artifact.created_at)
+                .limit(1)
+            )
+    if artifact_id is None:
+        artifact_id = ctx.journal.record_artifact(
+            uri=uri,
+            schema_title=schema_title,
+            schema_version=schema_version,
+            name="artifact",
+            metadata=metadata,
+        )
+    return ArtifactValue(artifact_id, "artifact", uri, schema_title, schema_version, metadata)
+
+
+def _resolve_json(value: Any, executor_input: dict[str, Any], context: PlaceholderContext) -> Any:
+    """``value`` with the placeholders in its strings (keys too) resolved."""
+    if isinstance(value, str):
+        return resolve_string(value, executor_input, context)
+    if isinstance(value, list):
+        return [_resolve_json(item, executor_input, context) for item in value]
+    if isinstance(value, dict):
+        return {
+            resolve_string(str(key), executor_input, context): _resolve_json(item, executor_input, context)
+            for key, item in value.items()
+        }
+    return value
