@@ -26,15 +26,12 @@ from typing import Any
 from sqlalchemy import select
 
 from sluice.artifacts import LocalArtifactStore, UnsafePathError, check_path_part
-from sluice.engine._cel import CelError, evaluate_condition
 from sluice.engine._context import EngineOptions, RunContext
-from sluice.engine._dag import child_ended, enter_dag, start_root
+from sluice.engine._dag import child_ended, start_root
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, values_json
-from sluice.engine._importer import run_importer
-from sluice.engine._inputs import resolve_task_inputs
 from sluice.engine._journal import Journal
-from sluice.engine._loops import iteration_ended, start_loop
+from sluice.engine._loops import iteration_ended
 from sluice.engine._observer import RunObserver
 from sluice.engine._outputs import read_outputs
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
@@ -42,6 +39,7 @@ from sluice.engine._placeholders import PlaceholderError, resolve_command, resol
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
 from sluice.engine._resume import previous_tasks
+from sluice.engine._start import start
 from sluice.engine._state import RunState
 from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied, runtime_pythonpath
 from sluice.ir import (
@@ -49,7 +47,6 @@ from sluice.ir import (
     ContainerSpec,
     PipelineSpec,
     PlatformSpec,
-    TriggerStrategy,
 )
 from sluice.launchers import Exit, Launcher, LaunchHandle, LaunchSpec, LocalLauncher, PythonCall
 from sluice.store import EventType, ExecutionState, RuntimeState, Store, TaskKind, utcnow
@@ -297,78 +294,13 @@ class RunEngine:
             else:
                 node = self.state.to_start.popleft()
                 if not node.is_terminal and not node.started and not self.state.canceled:
-                    self._start(node)
+                    start(self.ctx, self.state, node)
 
     def _propagate(self, node: Node) -> None:
         if node.kind is TaskKind.LOOP_ITERATION:
             iteration_ended(self.ctx, self.state, node)
             return
         child_ended(self.state, node)
-
-    # ==================================================================================== starting a node
-
-    def _final_status(self, producer: Node) -> dict[str, Any]:
-        state = producer.state.value if producer.is_terminal else "FAILED"
-        return {
-            "state": state,
-            "pipelineJobResourceName": self.ctx.job_name,
-            "pipelineTaskName": producer.display_name,
-            "error": {"code": 0 if state == "SUCCEEDED" else 2, "message": producer.error or ""},
-        }
-
-    def _start(self, node: Node) -> None:
-        task_spec = node.task_spec
-        scope = node.parent
-        assert task_spec is not None and scope is not None
-        node.started = True
-        policy = task_spec.trigger_policy
-        strategy = policy.strategy if policy else None
-        if strategy is not TriggerStrategy.ALL_UPSTREAM_TASKS_COMPLETED:
-            for name in sorted(node.upstream):
-                upstream = scope.children[name]
-                if not upstream.succeeded:
-                    verb = {"FAILED": "failed", "CANCELED": "was canceled", "SKIPPED": "was skipped"}
-                    self.state.skip(
-                        node,
-                        f"upstream task {upstream.display_name!r} {verb.get(upstream.state, upstream.state)}",
-                    )
-                    return
-        item_input = None
-        if task_spec.parameter_iterator is not None:
-            item_input = task_spec.parameter_iterator.item_input
-        elif task_spec.artifact_iterator is not None:
-            item_input = task_spec.artifact_iterator.item_input
-        try:
-            parameters, artifacts = resolve_task_inputs(
-                node.path,
-                task_spec,
-                node.component,
-                scope,
-                self._final_status,
-                self.ctx.placeholder_context(node),
-                bound_later=item_input,
-            )
-        except TaskError as error:
-            self.state.fail(node, error.message)
-            return
-        node.input_parameters, node.input_artifacts = parameters, artifacts
-        if policy is not None and policy.condition:
-            try:
-                holds = evaluate_condition(policy.condition, parameters)
-            except CelError as error:
-                self.state.fail(node, f"trigger condition: {error}")
-                return
-            if not holds:
-                self.state.skip(node, f"condition is false: {policy.condition}")
-                return
-        if node.kind is TaskKind.LOOP:
-            start_loop(self.ctx, self.state, node)
-        elif node.component.dag is not None:
-            enter_dag(self.ctx, self.state, node)
-        elif node.kind is TaskKind.IMPORTER:
-            run_importer(self.ctx, self.state, node)
-        else:
-            self.state.ready.append(node)
 
     # ==================================================================================== containers
 
