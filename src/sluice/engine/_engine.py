@@ -9,8 +9,6 @@ what they are given; nothing here knows how a process is started.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import shutil
 import signal
@@ -18,14 +16,15 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from sluice.artifacts import LocalArtifactStore, UnsafePathError, check_path_part
+from sluice.artifacts import LocalArtifactStore, UnsafePathError
+from sluice.engine._cache import find_hits
 from sluice.engine._context import EngineOptions, RunContext
 from sluice.engine._dag import child_ended, start_root
 from sluice.engine._errors import TaskError
@@ -35,16 +34,14 @@ from sluice.engine._loops import iteration_ended
 from sluice.engine._observer import RunObserver
 from sluice.engine._outputs import read_outputs
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
-from sluice.engine._placeholders import PlaceholderError, resolve_command, resolve_string
-from sluice.engine._python_tasks import PythonFunction, recognise_python_function
-from sluice.engine._resources import Capacity, Request, detect_capacity, request_of
+from sluice.engine._placeholders import PlaceholderError
+from sluice.engine._prepare import PreparedTask, TaskPreparer
+from sluice.engine._resources import Capacity, detect_capacity
 from sluice.engine._resume import previous_tasks
 from sluice.engine._start import start
 from sluice.engine._state import RunState
 from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied, runtime_pythonpath
 from sluice.ir import (
-    ComponentSpec,
-    ContainerSpec,
     PipelineSpec,
     PlatformSpec,
 )
@@ -57,32 +54,11 @@ __all__ = ["RunEngine"]
 _S = RuntimeState
 POLL_INTERVAL_S = 0.5
 LOG_TAIL_LINES = 20
-_SLUICE_DIR = ".sluice"
-
-
-@dataclass
-class _Prepared:
-    """A container task, resolved and ready to launch (or to be found in the cache)."""
-
-    node: Node
-    executor_label: str
-    executor_input: dict[str, Any]
-    task_dir: Path
-    fingerprint: str
-    cacheable: bool
-    request: Request
-    timeout: float | None
-    env: dict[str, str]
-    image: str | None
-    argv: list[str] = field(default_factory=list)
-    python: PythonFunction | None = None
-    module_path: str = ""
-    interpreter: str | None = None  # a venv's python; None: the engine's
 
 
 @dataclass
 class _Attempt:
-    prepared: _Prepared
+    prepared: PreparedTask
     handle: LaunchHandle
     gpus: list[int]
     deadline: float | None
@@ -154,18 +130,15 @@ class RunEngine:
         self.launcher: Launcher = launcher or LocalLauncher(use_fork_server=options.use_fork_server)
         self.capacity: Capacity = detect_capacity(options.gpus)
         self.parallelism = options.parallelism or max(1, int(self.capacity.total_cpu))
-        self._queue: deque[_Prepared] = deque()
+        self._queue: deque[PreparedTask] = deque()
         self._running: dict[str, _Attempt] = {}
-        self._retries: list[tuple[float, _Prepared]] = []
-        self._venv_builds: dict[Future[str], _Prepared] = {}
+        self._retries: list[tuple[float, PreparedTask]] = []
+        self._venv_builds: dict[Future[str], PreparedTask] = {}
         self._venv_pool: ThreadPoolExecutor | None = None
-        self._executor_digests: dict[str, str] = {}
-        self._python_functions: dict[str, PythonFunction | None] = {}
-        self._module_paths: dict[str, str] = {}
+        self.preparer = TaskPreparer(self.ctx, self.capacity)
         self._next_poll = 0.0
         self._next_heartbeat = 0.0
         self._sigint = False
-        self._kubernetes_executors = self._platform_executors()
 
     # ==================================================================================== the loop
 
@@ -304,175 +277,21 @@ class RunEngine:
 
     # ==================================================================================== containers
 
-    def _task_dir(self, node: Node) -> Path:
-        parts = node.path.split("/")[1:]  # without "root"
-        for part in parts:
-            check_path_part(part, "task path part")
-        return self.ctx.run_dir.joinpath(*parts)
-
-    def _executor_digest(self, label: str, component: ComponentSpec) -> str:
-        digest = self._executor_digests.get(label)
-        if digest is None:
-            identity = {
-                "inputs": component.input_definitions.to_dict() if component.input_definitions else {},
-                "outputs": component.output_definitions.to_dict() if component.output_definitions else {},
-                "executor": self.ctx.spec.executor(label).to_dict(),
-            }
-            digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
-            self._executor_digests[label] = digest
-        return digest
-
-    def _python_function(self, label: str, container: ContainerSpec) -> PythonFunction | None:
-        if label not in self._python_functions:
-            self._python_functions[label] = recognise_python_function(container, list(container.args))
-        return self._python_functions[label]
-
-    def _module_path(self, label: str, function: PythonFunction) -> str:
-        path = self._module_paths.get(label)
-        if path is None:
-            folder = self.ctx.run_dir / _SLUICE_DIR / "components" / check_path_part(label, "executor label")
-            folder.mkdir(parents=True, exist_ok=True)
-            module = folder / "ephemeral_component.py"
-            module.write_text(function.source, encoding="utf-8")
-            path = str(module)
-            self._module_paths[label] = path
-        return path
-
-    def _platform_executors(self) -> dict[str, Any]:
-        if self.ctx.platform_spec is None:
-            return {}
-        kubernetes = self.ctx.platform_spec.platforms.get("kubernetes")
-        if kubernetes is None or kubernetes.deployment_spec is None:
-            return {}
-        return dict(kubernetes.deployment_spec.executors)
-
-    def _timeout_for(self, label: str) -> float | None:
-        config = self._kubernetes_executors.get(label)
-        if isinstance(config, dict) and config.get("activeDeadlineSeconds") is not None:
-            with contextlib.suppress(TypeError, ValueError):
-                return float(config["activeDeadlineSeconds"])
-        return self.options.task_timeout
-
-    def _prepare(self, node: Node) -> _Prepared:
-        label = node.component.executor_label or ""
-        executor = self.ctx.spec.executor(label)
-        container = executor.container
-        if container is None:
-            kind = next(
-                (name for name in ("resolver", "custom_job") if getattr(executor, name) is not None),
-                "unknown",
-            )
-            raise TaskError(
-                node.path, f"executor {label!r} is a {kind} executor, which runs on Vertex AI only"
-            )
-        task_dir = self._task_dir(node)
-        out_dir = task_dir / _SLUICE_DIR
-        out_dir.mkdir(parents=True, exist_ok=True)
-        definitions = node.component.output_definitions
-        output_parameters = {
-            name: {"outputFile": str(task_dir / check_path_part(name, "output name"))}
-            for name in (definitions.parameters if definitions else {})
-        }
-        output_artifacts = {}
-        for name, spec in (definitions.artifacts if definitions else {}).items():
-            type_schema = spec.artifact_type
-            output_artifacts[name] = {
-                "artifacts": [
-                    {
-                        "name": name,
-                        "type": {
-                            "schemaTitle": (type_schema.schema_title if type_schema else None)
-                            or "system.Artifact",
-                            "schemaVersion": (type_schema.schema_version if type_schema else None) or "0.0.1",
-                        },
-                        "uri": str(task_dir / check_path_part(name, "output name")),
-                        "metadata": {},
-                    }
-                ]
-            }
-        executor_input: dict[str, Any] = {
-            "inputs": {
-                "parameterValues": node.input_parameters,
-                "artifacts": {
-                    name: {"artifacts": [artifact.runtime_artifact() for artifact in values]}
-                    for name, values in node.input_artifacts.items()
-                },
-            },
-            "outputs": {
-                "parameters": output_parameters,
-                "artifacts": output_artifacts,
-                "outputFile": str(out_dir / "executor_output.json"),
-            },
-        }
-        context = self.ctx.placeholder_context(node)
-        env = {
-            variable.name: resolve_string(variable.value or "", executor_input, context)
-            for variable in container.env
-            if variable.name
-        }
-        env.update(
-            {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
-        )
-        request = request_of(container.resources)
-        if request.gpus > self.capacity.total_gpus:
-            raise TaskError(
-                node.path,
-                f"needs {request.gpus} GPU(s) ({request.accelerator_type or 'any type'}), "
-                f"this machine has {self.capacity.total_gpus} (set SLUICE_GPUS or --gpus if that is wrong)",
-            )
-        prepared = _Prepared(
-            node=node,
-            executor_label=label,
-            executor_input=executor_input,
-            task_dir=task_dir,
-            fingerprint=self._fingerprint(node, label),
-            cacheable=self._cacheable(node),
-            request=self.capacity.clamp(request),
-            timeout=self._timeout_for(label),
-            env=env,
-            image=container.image,
-        )
-        function = self._python_function(label, container)
-        if function is not None:
-            prepared.python = function
-            prepared.module_path = self._module_path(label, function)
-        else:
-            command = resolve_command(list(container.command), executor_input, context)
-            args = resolve_command(list(container.args), executor_input, context)
-            prepared.argv = command + args
-            if not prepared.argv:
-                raise TaskError(node.path, f"executor {label!r} has no command to run")
-        return prepared
-
-    def _cacheable(self, node: Node) -> bool:
-        options = node.task_spec.caching_options if node.task_spec else None
-        return bool(self.options.cache and options is not None and options.enable_cache)
-
-    def _fingerprint(self, node: Node, label: str) -> str:
-        options = node.task_spec.caching_options if node.task_spec else None
-        if options is not None and options.cache_key:
-            return hashlib.sha256(f"cacheKey:{options.cache_key}".encode()).hexdigest()
-        identity = {
-            "executor": self._executor_digest(label, node.component),
-            "parameters": node.input_parameters,
-            "artifacts": {
-                name: [[artifact.uri, artifact.schema_title] for artifact in values]
-                for name, values in node.input_artifacts.items()
-            },
-        }
-        return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
-
     def _dispatch(self) -> None:
         """Prepare ready tasks, answer the cacheable ones from the cache, launch what fits."""
         if self.state.ready:
             ready, self.state.ready = self.state.ready, []
-            prepared_tasks: list[_Prepared] = []
+            prepared_tasks: list[PreparedTask] = []
             for node in ready:
                 try:
-                    prepared_tasks.append(self._prepare(node))
+                    prepared_tasks.append(self.preparer.prepare(node))
                 except (TaskError, PlaceholderError, UnsafePathError) as error:
                     self.state.fail(node, getattr(error, "message", str(error)))
-            hits = self._cache_hits([prepared for prepared in prepared_tasks if prepared.cacheable])
+            hits = find_hits(
+                self.ctx.store,
+                self.ctx.artifacts,
+                [prepared.fingerprint for prepared in prepared_tasks if prepared.cacheable],
+            )
             for prepared in prepared_tasks:
                 hit = hits.get(prepared.fingerprint) if prepared.cacheable else None
                 if hit is not None:
@@ -482,7 +301,7 @@ class RunEngine:
             self._settle()
         if self.state.canceled:
             return
-        waiting: deque[_Prepared] = deque()
+        waiting: deque[PreparedTask] = deque()
         while self._queue:
             prepared = self._queue.popleft()
             if len(self._running) >= self.parallelism or not self.capacity.fits(prepared.request):
@@ -493,7 +312,7 @@ class RunEngine:
             self._launch(prepared)
         self._queue = waiting
 
-    def _environment_ready(self, prepared: _Prepared) -> bool:
+    def _environment_ready(self, prepared: PreparedTask) -> bool:
         """False while the task's virtual environment is being built (it is re-queued when done)."""
         function = prepared.python
         if function is None or not function.requirements or prepared.interpreter is not None:
@@ -512,33 +331,7 @@ class RunEngine:
         self._venv_builds[future] = prepared
         return False
 
-    def _cache_hits(self, prepared_tasks: list[_Prepared]) -> dict[str, Task]:
-        if not prepared_tasks:
-            return {}
-        fingerprints = sorted({prepared.fingerprint for prepared in prepared_tasks})
-        hits: dict[str, Task] = {}
-        with self.ctx.store.read_session() as session:
-            for start in range(0, len(fingerprints), 500):
-                chunk = fingerprints[start : start + 500]
-                rows = session.scalars(
-                    select(Task)
-                    .where(Task.cache_fingerprint.in_(chunk), Task.state == _S.SUCCEEDED)
-                    .order_by(Task.finished_at.desc())
-                ).all()
-                for row in rows:
-                    if row.cache_fingerprint in hits or row.outputs is None:
-                        continue
-                    artifacts = (row.outputs or {}).get("artifacts") or {}
-                    if all(
-                        self.ctx.artifacts.exists(item["uri"])
-                        for items in artifacts.values()
-                        for item in items
-                        if self.ctx.artifacts.contains(item["uri"])
-                    ):
-                        hits[row.cache_fingerprint or ""] = row
-        return hits
-
-    def _finish_cached(self, prepared: _Prepared, source: Task) -> None:
+    def _finish_cached(self, prepared: PreparedTask, source: Task) -> None:
         node = prepared.node
         outputs = source.outputs or {}
         node.parameters = dict(outputs.get("parameters") or {})
@@ -569,7 +362,7 @@ class RunEngine:
             started_at=now,
         )
 
-    def _clear_outputs(self, prepared: _Prepared) -> None:
+    def _clear_outputs(self, prepared: PreparedTask) -> None:
         """Remove what an earlier attempt wrote, so a stale file is never read as this attempt's result."""
         outputs = prepared.executor_input["outputs"]
         paths = [outputs["outputFile"]] + [entry["outputFile"] for entry in outputs["parameters"].values()]
@@ -585,11 +378,11 @@ class RunEngine:
                     with contextlib.suppress(FileNotFoundError):
                         target.unlink()
 
-    def _launch(self, prepared: _Prepared) -> None:
+    def _launch(self, prepared: PreparedTask) -> None:
         node = prepared.node
         attempt_number = node.attempts + 1
         self._clear_outputs(prepared)
-        log_path = prepared.task_dir / _SLUICE_DIR / f"attempt-{attempt_number}.log"
+        log_path = prepared.log_path(attempt_number)
         gpus = self.capacity.take(prepared.request)
         env = dict(prepared.env)
         if prepared.request.gpus:
@@ -697,7 +490,7 @@ class RunEngine:
         self.journal.record_events(execution_id, node.artifacts, EventType.OUTPUT)
         self.state.finish(node, _S.SUCCEEDED)
 
-    def _attempt_failed(self, prepared: _Prepared, reason: str, log_tail: str) -> None:
+    def _attempt_failed(self, prepared: PreparedTask, reason: str, log_tail: str) -> None:
         node = prepared.node
         policy = node.task_spec.retry_policy if node.task_spec else None
         retries = policy.max_retry_count or 0 if policy else 0

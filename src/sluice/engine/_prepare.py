@@ -1,0 +1,198 @@
+"""Preparing a container task whose inputs are resolved, for the cache and then for a launcher.
+
+Preparing decides everything an attempt needs and writes nothing but folders: the task's folder under the
+run's (``<run>/<task path>``; output files and artifacts go there, ``.sluice/`` holds its logs and executor
+output), KFP's executor input, the environment (the executor's, placeholders resolved, plus
+``SLUICE_RUN_ID``/``SLUICE_TASK_ID``/``SLUICE_TASK_PATH``), its resource request and timeout, its cache
+fingerprint, and what to run: a Python function component for ``sluice.runtime`` (its source written once
+per run and executor), or the executor's command and args with placeholders resolved.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluice.artifacts import check_path_part
+from sluice.engine._cache import Fingerprints, is_cacheable
+from sluice.engine._context import RunContext
+from sluice.engine._errors import TaskError
+from sluice.engine._graph import Node, artifact_type
+from sluice.engine._placeholders import resolve_command, resolve_string
+from sluice.engine._python_tasks import PythonFunction, recognise_python_function
+from sluice.engine._resources import Capacity, Request, request_of
+from sluice.ir import ContainerSpec
+
+__all__ = ["SLUICE_DIR", "PreparedTask", "TaskPreparer"]
+
+SLUICE_DIR = ".sluice"  # Sluice's own files in a task's or a run's folder
+
+
+@dataclass
+class PreparedTask:
+    """A container task, resolved and ready to launch (or to be found in the cache)."""
+
+    node: Node
+    executor_label: str
+    executor_input: dict[str, Any]
+    task_dir: Path
+    fingerprint: str
+    cacheable: bool
+    request: Request
+    timeout: float | None
+    env: dict[str, str]
+    image: str | None
+    argv: list[str] = field(default_factory=list)
+    python: PythonFunction | None = None
+    module_path: str = ""
+    interpreter: str | None = None  # a venv's python; None: the engine's
+
+    def log_path(self, attempt: int) -> Path:
+        return self.task_dir / SLUICE_DIR / f"attempt-{attempt}.log"
+
+
+class TaskPreparer:
+    """Prepares a run's container tasks; what is the same for every task of an executor is done once."""
+
+    def __init__(self, ctx: RunContext, capacity: Capacity) -> None:
+        self.ctx = ctx
+        self.capacity = capacity
+        self.fingerprints = Fingerprints(ctx.spec)
+        self._python_functions: dict[str, PythonFunction | None] = {}
+        self._module_paths: dict[str, str] = {}
+        self._kubernetes_executors = _kubernetes_executors(ctx)
+
+    def prepare(self, node: Node) -> PreparedTask:
+        """Raises TaskError (also PlaceholderError, UnsafePathError) when the task cannot run here."""
+        label = node.component.executor_label or ""
+        executor = self.ctx.spec.executor(label)
+        container = executor.container
+        if container is None:
+            kind = next(
+                (name for name in ("resolver", "custom_job") if getattr(executor, name) is not None),
+                "unknown",
+            )
+            raise TaskError(
+                node.path, f"executor {label!r} is a {kind} executor, which runs on Vertex AI only"
+            )
+        task_dir = self._task_dir(node)
+        (task_dir / SLUICE_DIR).mkdir(parents=True, exist_ok=True)
+        executor_input = _executor_input(node, task_dir)
+        context = self.ctx.placeholder_context(node)
+        env = {
+            variable.name: resolve_string(variable.value or "", executor_input, context)
+            for variable in container.env
+            if variable.name
+        }
+        env.update(
+            {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
+        )
+        request = request_of(container.resources)
+        if request.gpus > self.capacity.total_gpus:
+            raise TaskError(
+                node.path,
+                f"needs {request.gpus} GPU(s) ({request.accelerator_type or 'any type'}), "
+                f"this machine has {self.capacity.total_gpus} (set SLUICE_GPUS or --gpus if that is wrong)",
+            )
+        prepared = PreparedTask(
+            node=node,
+            executor_label=label,
+            executor_input=executor_input,
+            task_dir=task_dir,
+            fingerprint=self.fingerprints.of(node, label),
+            cacheable=is_cacheable(node, self.ctx.options.cache),
+            request=self.capacity.clamp(request),
+            timeout=self._timeout_for(label),
+            env=env,
+            image=container.image,
+        )
+        function = self._python_function(label, container)
+        if function is not None:
+            prepared.python = function
+            prepared.module_path = self._module_path(label, function)
+        else:
+            command = resolve_command(list(container.command), executor_input, context)
+            args = resolve_command(list(container.args), executor_input, context)
+            prepared.argv = command + args
+            if not prepared.argv:
+                raise TaskError(node.path, f"executor {label!r} has no command to run")
+        return prepared
+
+    def _task_dir(self, node: Node) -> Path:
+        parts = node.path.split("/")[1:]  # without "root"
+        for part in parts:
+            check_path_part(part, "task path part")
+        return self.ctx.run_dir.joinpath(*parts)
+
+    def _python_function(self, label: str, container: ContainerSpec) -> PythonFunction | None:
+        if label not in self._python_functions:
+            self._python_functions[label] = recognise_python_function(container, list(container.args))
+        return self._python_functions[label]
+
+    def _module_path(self, label: str, function: PythonFunction) -> str:
+        """The component's source as a file, written on first use in this run."""
+        path = self._module_paths.get(label)
+        if path is None:
+            folder = self.ctx.run_dir / SLUICE_DIR / "components" / check_path_part(label, "executor label")
+            folder.mkdir(parents=True, exist_ok=True)
+            module = folder / "ephemeral_component.py"
+            module.write_text(function.source, encoding="utf-8")
+            path = str(module)
+            self._module_paths[label] = path
+        return path
+
+    def _timeout_for(self, label: str) -> float | None:
+        """The executor's ``activeDeadlineSeconds`` (kfp-kubernetes' ``set_timeout``), else the run's."""
+        config = self._kubernetes_executors.get(label)
+        if isinstance(config, dict) and config.get("activeDeadlineSeconds") is not None:
+            with contextlib.suppress(TypeError, ValueError):
+                return float(config["activeDeadlineSeconds"])
+        return self.ctx.options.task_timeout
+
+
+def _kubernetes_executors(ctx: RunContext) -> dict[str, Any]:
+    """The Kubernetes platform spec's settings by executor label (empty without one)."""
+    if ctx.platform_spec is None:
+        return {}
+    kubernetes = ctx.platform_spec.platforms.get("kubernetes")
+    if kubernetes is None or kubernetes.deployment_spec is None:
+        return {}
+    return dict(kubernetes.deployment_spec.executors)
+
+
+def _executor_input(node: Node, task_dir: Path) -> dict[str, Any]:
+    """KFP's ``ExecutorInput``: the resolved inputs, and where each output goes (in the task's folder)."""
+    definitions = node.component.output_definitions
+    output_parameters = {
+        name: {"outputFile": str(task_dir / check_path_part(name, "output name"))}
+        for name in (definitions.parameters if definitions else {})
+    }
+    output_artifacts = {}
+    for name, spec in (definitions.artifacts if definitions else {}).items():
+        schema_title, schema_version = artifact_type(spec.artifact_type)
+        output_artifacts[name] = {
+            "artifacts": [
+                {
+                    "name": name,
+                    "type": {"schemaTitle": schema_title, "schemaVersion": schema_version},
+                    "uri": str(task_dir / check_path_part(name, "output name")),
+                    "metadata": {},
+                }
+            ]
+        }
+    return {
+        "inputs": {
+            "parameterValues": node.input_parameters,
+            "artifacts": {
+                name: {"artifacts": [artifact.runtime_artifact() for artifact in values]}
+                for name, values in node.input_artifacts.items()
+            },
+        },
+        "outputs": {
+            "parameters": output_parameters,
+            "artifacts": output_artifacts,
+            "outputFile": str(task_dir / SLUICE_DIR / "executor_output.json"),
+        },
+    }
