@@ -59,14 +59,8 @@ def test_failed_run_exits_non_zero_with_log_tail(home: Path, compiled: dict[str,
     assert "pipeline input 'seed': expected an integer" in bad_param.stderr
 
 
-def test_stream_logs_prefixes_task_output(home: Path) -> None:
-    completed = _invoke("run", str(FIXTURES / "hello_world.yaml"), "--stream-logs")
-    assert "[shout] HELLO, WORLD!" in completed.stderr
-
-
-def test_terminate_cancels_a_run_in_another_process(
-    home: Path, compiled: dict[str, Path], marks: Path
-) -> None:
+def _run_until_the_gate(compiled: dict[str, Path], marks: Path) -> subprocess.Popen[str]:
+    """``sluice run --json`` of the gated chain in a subprocess, once its gate task is running."""
     engine = subprocess.Popen(
         [SLUICE, "run", str(compiled["gated_chain"]), "-p", f"marks={marks}", "--json"],
         stdout=subprocess.PIPE,
@@ -76,6 +70,18 @@ def test_terminate_cancels_a_run_in_another_process(
     deadline = time.monotonic() + 30
     while read_marks(marks, "gate") == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
+    return engine
+
+
+def test_stream_logs_prefixes_task_output(home: Path) -> None:
+    completed = _invoke("run", str(FIXTURES / "hello_world.yaml"), "--stream-logs")
+    assert "[shout] HELLO, WORLD!" in completed.stderr
+
+
+def test_terminate_cancels_a_run_in_another_process(
+    home: Path, compiled: dict[str, Path], marks: Path
+) -> None:
+    engine = _run_until_the_gate(compiled, marks)
     run_id = json.loads(_sluice("runs", "list", "--json").stdout)[0]["run_id"]
     terminated = _sluice("runs", "terminate", run_id)
     assert f"run {run_id} CANCELED" in terminated.stdout
@@ -97,15 +103,7 @@ def test_ctrl_c_cancels_the_run_and_kills_its_tasks(
 ) -> None:
     import signal
 
-    engine = subprocess.Popen(
-        [SLUICE, "run", str(compiled["gated_chain"]), "-p", f"marks={marks}", "--json"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    while read_marks(marks, "gate") == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    engine = _run_until_the_gate(compiled, marks)
     engine.send_signal(signal.SIGINT)
     stdout, _ = engine.communicate(timeout=30)
     assert engine.returncode == 1

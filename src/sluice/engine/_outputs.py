@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.engine._errors import TaskError
+from sluice.engine._graph import artifact_type
 from sluice.engine._values import coerce_value
 from sluice.ir import ComponentSpec, ParameterType
 
@@ -79,9 +80,7 @@ def read_outputs(
         planned = outputs["artifacts"][name]["artifacts"]
         reported = written_artifacts.get(name, {}).get("artifacts") if name in written_artifacts else None
         entries = reported if isinstance(reported, list) and reported else planned
-        type_schema = artifact_spec.artifact_type
-        schema_title = (type_schema.schema_title if type_schema else None) or "system.Artifact"
-        schema_version = (type_schema.schema_version if type_schema else None) or "0.0.1"
+        schema_title, schema_version = artifact_type(artifact_spec.artifact_type)
         values: list[OutputArtifact] = []
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("uri", planned[0]["uri"]), str):

@@ -52,19 +52,13 @@ def coerce_value(value: Any, parameter_type: ParameterType | None) -> Any:
     elif parameter_type is ParameterType.NUMBER_DOUBLE:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value) if isinstance(value, int) else value
-    elif parameter_type is ParameterType.LIST:
-        if isinstance(value, list):
+    elif parameter_type in (ParameterType.LIST, ParameterType.STRUCT):
+        wanted = list if parameter_type is ParameterType.LIST else dict
+        if isinstance(value, wanted):
             return value
-        if isinstance(value, str):
+        if isinstance(value, str):  # JSON text of one
             parsed = _json_or_none(value)
-            if isinstance(parsed, list):
-                return parsed
-    elif parameter_type is ParameterType.STRUCT:
-        if isinstance(value, dict):
-            return value
-        if isinstance(value, str):
-            parsed = _json_or_none(value)
-            if isinstance(parsed, dict):
+            if isinstance(parsed, wanted):
                 return parsed
     raise ValueError(f"expected {type_name(parameter_type)}, got {_describe(value)}")
 
