@@ -3,16 +3,24 @@
 ``run_pipeline`` (``sluice.run``) runs one to its end and returns a :class:`RunResult`;
 ``resume_run`` picks up a run whose engine died; ``terminate_run`` cancels a run another process drives;
 ``load_run_result`` and ``list_runs`` read runs back. Tasks run through a :mod:`sluice.launchers` launcher.
+
+Each name is imported on first use, so reading runs back (``sluice runs list``) does not load the machinery
+that runs them (launchers, the CEL library, the IR's validation).
 """
 
 from __future__ import annotations
 
-from sluice.engine._api import Workspace, resume_run, run_pipeline, terminate_run
-from sluice.engine._arguments import parse_arguments
-from sluice.engine._context import EngineOptions
-from sluice.engine._errors import EngineError, PipelineInputError, TaskError
-from sluice.engine._observer import RunObserver
-from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sluice.engine._api import resume_run, run_pipeline, terminate_run
+    from sluice.engine._arguments import parse_arguments
+    from sluice.engine._context import EngineOptions
+    from sluice.engine._errors import EngineError, PipelineInputError, TaskError
+    from sluice.engine._observer import RunObserver
+    from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
+    from sluice.engine._workspace import Workspace
 
 __all__ = [
     "EngineError",
@@ -31,3 +39,34 @@ __all__ = [
     "run_pipeline",
     "terminate_run",
 ]
+
+_MODULES = {
+    "EngineError": "_errors",
+    "EngineOptions": "_context",
+    "PipelineInputError": "_errors",
+    "RunObserver": "_observer",
+    "RunResult": "_result",
+    "RunSummary": "_result",
+    "TaskError": "_errors",
+    "TaskResult": "_result",
+    "Workspace": "_workspace",
+    "list_runs": "_result",
+    "load_run_result": "_result",
+    "parse_arguments": "_arguments",
+    "resume_run": "_api",
+    "run_pipeline": "_api",
+    "terminate_run": "_api",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sluice.engine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"sluice.engine.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
