@@ -163,9 +163,8 @@ def get_command(run_id: str, as_json: bool) -> None:
 @click.option("--wait", type=float, default=10.0, show_default=True, help="Seconds to wait for it to end.")
 def terminate_command(run_id: str, wait: float) -> None:
     """Cancel a run, also one running in another process: its running tasks are killed."""
-    from sluice.engine import EngineError, Workspace, terminate_run
+    from sluice.engine import EngineError, terminate_run
 
-    del Workspace
     try:
         result = terminate_run(run_id, wait=wait)
     except EngineError as error:
