@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from sluice.store import RuntimeState, Store
-from sluice.store.models import Run, Task
+from sluice.store.models import Run, Task, TaskStateHistory
 from tests.engine.conftest import read_marks
 
 SLUICE = str(Path(sys.executable).parent / "sluice")
@@ -96,3 +96,64 @@ def test_sigkill_mid_run_then_resume(
     gate = next(task for task in summary["tasks"] if task["path"] == "root/gate")
     # Its first attempt counts when its RUNNING state was committed before the kill.
     assert gate["attempts"] == (2 if gate_was_running else 1)
+
+
+def test_stop_token_parks_the_run_and_resume_finishes_it(
+    compiled: dict[str, Path], home: Path, marks: Path, database_url: str
+) -> None:
+    """A StopToken kills the running task, records it PENDING with the reason, commits, releases the lease."""
+    import threading
+
+    from sluice.engine import RunResult, StopToken, resume_run, run_pipeline
+
+    stop = StopToken()
+    results: list[RunResult] = []
+    driver = threading.Thread(
+        target=lambda: results.append(
+            run_pipeline(
+                compiled["gated_chain"],
+                {"marks": str(marks)},
+                home=home,
+                database_url=database_url,
+                handle_sigint=False,
+                stop=stop,
+            )
+        )
+    )
+    driver.start()
+    _wait_for(lambda: read_marks(marks, "gate") == 1)
+    gate_pid = int((marks / "gate").read_text().split()[0])
+    stop.stop("the server shut down")
+    driver.join(15)
+    assert not driver.is_alive() and results
+    assert _gone(gate_pid), "the stopped task's process outlived the stop"
+    run_id = results[0].run_id
+
+    store = Store.open(database_url)
+    try:
+        with store.read_session() as session:
+            run = session.get(Run, run_id)
+            assert run is not None
+            assert run.state is RuntimeState.RUNNING
+            assert run.lease_owner is None
+            rows = {task.path: task for task in session.scalars(select(Task).where(Task.run_id == run_id))}
+        assert {path: row.state for path, row in rows.items()} == {
+            "root": RuntimeState.PENDING,
+            "root/mark": RuntimeState.SUCCEEDED,
+            "root/gate": RuntimeState.PENDING,
+            "root/mark-2": RuntimeState.PENDING,
+        }
+        with store.read_session() as session:
+            notes = session.scalars(
+                select(TaskStateHistory.message).where(TaskStateHistory.task_id == rows["root/gate"].id)
+            ).all()
+        assert "the server shut down" in notes
+    finally:
+        store.close()
+
+    (marks / "release").touch()
+    resumed = resume_run(run_id, home=home, database_url=database_url, handle_sigint=False)
+    assert resumed.state == "SUCCEEDED"
+    assert read_marks(marks, "first") == 1
+    assert read_marks(marks, "gate") == 2
+    assert read_marks(marks, "last") == 1

@@ -1,7 +1,7 @@
 """The engine: runs a compiled pipeline (any KFP PipelineSpec) on this machine and records it in the store.
 
 ``run_pipeline`` (``sluice.run``) runs one to its end and returns a :class:`RunResult`;
-``resume_run`` picks up a run whose engine died; ``terminate_run`` cancels a run another process drives;
+``resume_run`` picks up a run whose engine died (or one a :class:`StopToken` stopped); ``terminate_run`` cancels a run another process drives;
 ``load_run_result`` and ``list_runs`` read runs back. Tasks run through a :mod:`sluice.launchers` launcher.
 
 Each name is imported on first use, so reading runs back (``sluice runs list``) does not load the machinery
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sluice.engine._errors import EngineError, PipelineInputError, TaskError
     from sluice.engine._observer import RunObserver
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
+    from sluice.engine._stop import StopToken
     from sluice.engine._workspace import Workspace
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "RunObserver",
     "RunResult",
     "RunSummary",
+    "StopToken",
     "TaskError",
     "TaskResult",
     "Workspace",
@@ -47,6 +49,7 @@ _MODULES = {
     "RunObserver": "_observer",
     "RunResult": "_result",
     "RunSummary": "_result",
+    "StopToken": "_stop",
     "TaskError": "_errors",
     "TaskResult": "_result",
     "Workspace": "_workspace",

@@ -18,6 +18,7 @@ from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
 from sluice.engine._result import RunResult, load_run_result
+from sluice.engine._stop import StopToken
 from sluice.engine._workspace import Workspace
 from sluice.ir import (
     IRError,
@@ -93,6 +94,7 @@ def run_pipeline(
     observer: RunObserver | None = None,
     use_fork_server: bool = True,
     handle_sigint: bool = True,
+    stop: StopToken | None = None,
 ) -> RunResult:
     """Run a pipeline on this machine to its end and return its summary.
 
@@ -104,6 +106,9 @@ def run_pipeline(
 
     ``task_timeout`` (seconds) applies to tasks without their own; a task's own timeout is its executor's
     ``activeDeadlineSeconds`` in the Kubernetes platform spec (kfp-kubernetes' ``set_timeout``).
+
+    ``stop``: once stopped, the engine kills the running tasks, records them back to PENDING with the
+    token's reason, releases the run and returns; the run stays RUNNING, for ``resume_run``.
     """
     workspace = Workspace.resolve(home, database_url, pipeline_root)
     given = dict(arguments or {})
@@ -153,6 +158,7 @@ def run_pipeline(
             observer=observer,
             owner=owner,
             resume=False,
+            stop=stop,
         )
 
 
@@ -169,6 +175,7 @@ def resume_run(
     observer: RunObserver | None = None,
     use_fork_server: bool = True,
     handle_sigint: bool = True,
+    stop: StopToken | None = None,
 ) -> RunResult:
     """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
     were running or failed run again. Refuses a run another live engine still drives."""
@@ -216,6 +223,7 @@ def resume_run(
             observer=observer,
             owner=owner,
             resume=True,
+            stop=stop,
         )
 
 
@@ -231,6 +239,7 @@ def _drive(
     observer: RunObserver | None,
     owner: str,
     resume: bool,
+    stop: StopToken | None,
 ) -> RunResult:
     """Drive a run this process has claimed to its end (from the start, or resumed); its summary after."""
     engine = RunEngine(
@@ -246,6 +255,7 @@ def _drive(
         options=options,
         observer=observer,
         owner=owner,
+        stop=stop,
     )
     engine.run(resume=resume)
     return load_run_result(store, run.id)

@@ -4,7 +4,9 @@ Each turn: start the nodes whose upstream tasks have ended and pass on what ende
 ready container tasks to the scheduler (the cache may end some; settle again), launch what fits, and
 **commit the turn's changes** (the journal) before acting on anything; then wait for an exit or a timer
 (retry backoff, timeout, the store poll that notices ``sluice runs terminate``, the lease heartbeat) or
-Ctrl-C. The run ends when its root has ended and nothing runs, or, once canceled, when nothing runs.
+Ctrl-C. The run ends when its root has ended and nothing runs, or, once canceled, when nothing runs. A
+:class:`StopToken` makes the loop let go instead: it kills what runs, records those tasks back to PENDING,
+commits and releases the run, which stays RUNNING for a later resume.
 
 The parts, each in its module: node state changes (``_state``), DAGs (``_dag``), loops (``_loops``),
 starting a node (``_start``), importers (``_importer``), container tasks from ready to ended
@@ -35,6 +37,7 @@ from sluice.engine._resume import previous_tasks
 from sluice.engine._scheduler import Scheduler
 from sluice.engine._start import start
 from sluice.engine._state import RunState
+from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher
 from sluice.store import RuntimeState, Store, TaskKind
@@ -80,6 +83,7 @@ class RunEngine:
         observer: RunObserver | None = None,
         launcher: Launcher | None = None,
         owner: str | None = None,
+        stop: StopToken | None = None,
     ) -> None:
         self.owner = owner or engine_owner_id()
         self.journal = Journal(store, run_id)
@@ -104,6 +108,7 @@ class RunEngine:
         self._next_poll = 0.0
         self._next_heartbeat = 0.0
         self._sigint = False
+        self._stop = stop
 
     def run(self, resume: bool = False) -> RuntimeState:
         """Run (or resume) to the end; returns the run's final state."""
@@ -135,6 +140,7 @@ class RunEngine:
         ctx.observer.run_started(ctx.run_id, ctx.pipeline_name, resume)
         start_root(ctx, state)
         while True:
+            self._check_stop()
             settle(ctx, state)
             if state.ready:
                 self.scheduler.take_ready()
@@ -142,6 +148,8 @@ class RunEngine:
             self.scheduler.launch_queued()
             self.journal.flush()
             assert state.root is not None
+            if self.scheduler.stopping and not self.scheduler.running:
+                return self._let_go()
             if state.root.is_terminal and not self.scheduler.running:
                 break
             if state.canceled and not self.scheduler.running:
@@ -173,6 +181,22 @@ class RunEngine:
             self._next_heartbeat = now + HEARTBEAT_INTERVAL_S
             if self.ctx.run_id not in self.ctx.store.heartbeat(self.owner, [self.ctx.run_id]):
                 self._cancel("another engine took the run over")
+
+    def _check_stop(self) -> None:
+        # A run already being canceled finishes its cancel (its kills are on their way) rather than parking.
+        stop = self._stop
+        if stop is not None and stop.stopped and not self.scheduler.stopping and not self.state.canceled:
+            self.scheduler.stop(stop.reason)
+
+    def _let_go(self) -> RuntimeState:
+        """Stopped, nothing running: what was running goes back to PENDING; commit; release the lease."""
+        assert self._stop is not None
+        for node in self.state.nodes.values():
+            if node.state is _S.RUNNING:
+                self.state.set_state(node, _S.PENDING, self._stop.reason)
+        self.journal.flush()
+        self.ctx.store.release_run(self.ctx.run_id, self.owner)
+        return _S.RUNNING
 
     def _on_sigint(self, signum: int, frame: Any) -> None:
         if self._sigint:

@@ -5,7 +5,9 @@ cache together; the rest are queued. Queued tasks launch in order while fewer th
 run and their CPU, memory and GPU requests fit what is free; one that does not fit waits, and those behind
 it may go first. A task whose ``packages_to_install`` the engine's environment lacks waits for its virtual
 environment, built in a thread, before it is queued again. A failed attempt with retries left waits out
-its backoff here; a running attempt past its deadline is killed (and counts as timed out).
+its backoff here; a running attempt past its deadline is killed (and counts as timed out). Once stopped
+(a :class:`~sluice.engine.StopToken`), nothing launches and killed attempts count for nothing: their tasks
+go back to PENDING, to run again when the run resumes.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Scheduler:
         self._retries: list[tuple[float, PreparedTask]] = []  # (time.monotonic() to queue it again, task)
         self._venv_builds: dict[Future[str], PreparedTask] = {}
         self._venv_pool: ThreadPoolExecutor | None = None
+        self.stopping = False
+        self._stop_reason = ""
 
     @property
     def running(self) -> bool:
@@ -76,8 +80,8 @@ class Scheduler:
                 self._queue.append(prepared)
 
     def launch_queued(self) -> None:
-        """Launch queued tasks that fit now (nothing once the run is canceled)."""
-        if self.state.canceled:
+        """Launch queued tasks that fit now (nothing once the run is canceled or stopped)."""
+        if self.state.canceled or self.stopping:
             return
         waiting: deque[PreparedTask] = deque()
         while self._queue:
@@ -99,6 +103,10 @@ class Scheduler:
         self.capacity.give_back(attempt.prepared.request, attempt.gpus)
         if self.ctx.options.stream_logs:
             stream_log(self.ctx.observer, attempt, ended=True)
+        if self.stopping:
+            # Killed by the stop, not failed: the attempt neither counts against retries nor ends the task.
+            self.state.set_state(attempt.prepared.node, RuntimeState.PENDING, self._stop_reason)
+            return
         retry_in = attempt_ended(self.ctx, self.state, attempt, ended)
         if retry_in is not None:
             self._retries.append((time.monotonic() + retry_in, attempt.prepared))
@@ -151,6 +159,13 @@ class Scheduler:
         for prepared in self._venv_builds.values():
             self.state.finish(prepared.node, RuntimeState.CANCELED, reason)
         self._venv_builds.clear()
+
+    def stop(self, reason: str) -> None:
+        """Kill what runs and launch nothing more; each killed task goes back to PENDING when it exits."""
+        self.stopping = True
+        self._stop_reason = reason
+        for attempt in self._running.values():
+            self.launcher.kill(attempt.handle)
 
     def close(self) -> None:
         """Kill whatever still runs; stop building environments."""

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from sluice.engine import EngineError, RunObserver, resume_run, terminate_run
+from sluice.engine import EngineError, StopToken, resume_run, terminate_run
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Run, Task
+from sluice.store.models import Run
 
 __all__ = ["RunExecutor"]
 
@@ -32,23 +32,6 @@ STALE_AFTER = timedelta(seconds=30)
 # Runs created this recently may be about to be claimed by the process that made them (``sluice run``).
 _GRACE = timedelta(seconds=5)
 _SHUTDOWN_NOTE = "stopped: the server shut down; the run goes on when it starts again"
-
-
-class _ServerStopping(BaseException):
-    """Raised inside the engine's loop to make it let go of its run (it kills the run's tasks on the way).
-
-    A BaseException, like KeyboardInterrupt: the engine records an ordinary exception as a crash (the run
-    FAILED), whereas a shutdown must leave the run to resume.
-    """
-
-
-class _StopWhenAsked(RunObserver):
-    def __init__(self, stopping: threading.Event) -> None:
-        self._stopping = stopping
-
-    def tick(self) -> None:
-        if self._stopping.is_set():
-            raise _ServerStopping
 
 
 class RunExecutor:
@@ -63,6 +46,7 @@ class RunExecutor:
         self._known: set[str] = set()  # queued or running here
         self._lock = threading.Lock()
         self._stopping = threading.Event()
+        self._stop_runs = StopToken()
         self._threads: list[threading.Thread] = []
 
     # ------------------------------------------------------------------------------------------------ life
@@ -78,6 +62,7 @@ class RunExecutor:
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop running tasks, record them, release the runs; returns when the workers are done."""
         self._stopping.set()
+        self._stop_runs.stop(_SHUTDOWN_NOTE)
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:
@@ -166,36 +151,15 @@ class RunExecutor:
                 run_id,
                 home=self._home,
                 database_url=self._database_url,
-                observer=_StopWhenAsked(self._stopping),
                 handle_sigint=False,
+                stop=self._stop_runs,
             )
-        except _ServerStopping:
-            self._park(run_id)
         except EngineError as error:
             # Canceled before it started, or driven by another live engine: nothing to do here.
             _log.info("run %s not executed here: %s", run_id, error)
         except Exception as error:
             _log.exception("run %s: the engine failed", run_id)
             self._fail(run_id, f"the engine failed: {type(error).__name__}: {error}")
-
-    def _park(self, run_id: str) -> None:
-        """After a shutdown stopped the run: its running tasks back to PENDING, its lease released."""
-        try:
-            with self._store.session() as session:
-                tasks = session.scalars(
-                    select(Task).where(Task.run_id == run_id, Task.state.in_((_S.RUNNING, _S.CANCELING)))
-                ).all()
-                for task in tasks:
-                    target = _S.PENDING if task.state is _S.RUNNING else _S.CANCELED
-                    self._store.transition_task(task.id, target, message=_SHUTDOWN_NOTE, session=session)
-                session.execute(
-                    update(Run)
-                    .where(Run.id == run_id)
-                    .values(lease_owner=None, lease_heartbeat_at=None)
-                    .execution_options(synchronize_session=False)
-                )
-        except StoreError as error:
-            _log.warning("run %s: could not record the shutdown: %s", run_id, error)
 
     def _fail(self, run_id: str, message: str) -> None:
         try:
