@@ -66,3 +66,13 @@ class LocalArtifactStore:
 
     def open(self, uri: str, mode: str = "rb") -> IO[Any]:
         return self.local_path(uri).open(mode)
+
+    @property
+    def is_remote(self) -> bool:
+        return False
+
+    def download(self, uri: str) -> Path:
+        return self.local_path(uri)  # tasks work on the files themselves
+
+    def upload(self, uri: str) -> bool:
+        return self.local_path(uri).exists()

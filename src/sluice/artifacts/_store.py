@@ -9,7 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-__all__ = ["ArtifactStore", "UnsafePathError", "check_path_part"]
+__all__ = ["ArtifactStore", "ArtifactStoreError", "UnsafePathError", "check_path_part"]
+
+
+class ArtifactStoreError(ValueError):
+    """An artifact root that cannot be used (unknown scheme, missing bucket, unreachable endpoint, ...)."""
 
 
 class UnsafePathError(ValueError):
@@ -55,4 +59,17 @@ class ArtifactStore(Protocol):
 
     def contains(self, uri: str) -> bool:
         """Whether ``uri`` lies under this store's root (outputs the engine itself placed)."""
+        ...
+
+    @property
+    def is_remote(self) -> bool:
+        """Whether tasks work on local copies (``download`` before, ``upload`` after) rather than in place."""
+        ...
+
+    def download(self, uri: str) -> Path:
+        """Make ``uri`` readable at ``local_path(uri)``; returns that path."""
+        ...
+
+    def upload(self, uri: str) -> bool:
+        """Store what a task wrote at ``local_path(uri)``; False when nothing is there."""
         ...

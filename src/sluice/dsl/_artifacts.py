@@ -34,6 +34,9 @@ _REMOTE_PREFIX_TO_MOUNT = {
     "s3://": "/s3/",
     "minio://": "/minio/",
 }
+# Where s3:// objects appear on this machine when not under KFP's /s3/ mount: Sluice's engine stages them in
+# a local folder and names it here for each task.
+S3_MOUNT_VARIABLE = "SLUICE_S3_MOUNT"
 _OCI_PREFIX = "oci://"
 _OCI_MOUNT = "/oci/"
 _FILE_PREFIX = "file://"
@@ -42,9 +45,17 @@ _WORKSPACE_METADATA_KEY = "_kfp_workspace"
 _WORKSPACE_MOUNT_PATH = "/kfp-workspace"
 
 
+def _mounts() -> dict[str, str]:
+    mounts = dict(_REMOTE_PREFIX_TO_MOUNT)
+    s3_mount = os.environ.get(S3_MOUNT_VARIABLE)
+    if s3_mount:
+        mounts["s3://"] = s3_mount.rstrip("/") + "/"
+    return mounts
+
+
 def uri_to_local_path(uri: str) -> str:
     """The local path at which a task reads or writes the artifact stored at ``uri``."""
-    for prefix, mount in _REMOTE_PREFIX_TO_MOUNT.items():
+    for prefix, mount in _mounts().items():
         if uri.startswith(prefix):
             return mount + uri[len(prefix) :]
     if uri.startswith(_OCI_PREFIX):
@@ -57,7 +68,7 @@ def uri_to_local_path(uri: str) -> str:
 
 def local_path_to_uri(path: str) -> str:
     """The inverse of :func:`uri_to_local_path`: the URI of an artifact found at a mounted ``path``."""
-    for prefix, mount in _REMOTE_PREFIX_TO_MOUNT.items():
+    for prefix, mount in _mounts().items():
         if path.startswith(mount):
             return prefix + path[len(mount) :]
     if path.startswith(_OCI_MOUNT):

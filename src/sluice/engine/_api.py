@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sluice.artifacts import LocalArtifactStore
+from sluice.artifacts import ArtifactStore
 from sluice.engine._arguments import complete_arguments
 from sluice.engine._context import EngineOptions
 from sluice.engine._engine import RunEngine
@@ -111,6 +111,7 @@ def run_pipeline(
     token's reason, releases the run and returns; the run stays RUNNING, for ``resume_run``.
     """
     workspace = Workspace.resolve(home, database_url, pipeline_root)
+    artifacts = workspace.artifact_store()  # an unusable root (no bucket, bad endpoint) stops here, named
     given = dict(arguments or {})
     with workspace.store() as store:
         document: PipelineDocument | None = None
@@ -132,7 +133,7 @@ def run_pipeline(
             pipeline_spec=spec.to_dict(),
             platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
             display_name=_display_name(spec, pipeline),
-            runtime_config={"parameters": complete, "pipelineRoot": str(workspace.pipeline_root)},
+            runtime_config={"parameters": complete, "pipelineRoot": workspace.pipeline_root},
             cache_enabled=cache,
         )
         owner = engine_owner_id()
@@ -153,7 +154,7 @@ def run_pipeline(
             document,
             complete,
             options,
-            root=workspace.pipeline_root,
+            artifacts=artifacts,
             home=workspace.home,
             observer=observer,
             owner=owner,
@@ -198,7 +199,6 @@ def resume_run(
             PlatformSpec.from_dict(run.platform_spec) if run.platform_spec else None,
         )
         config = run.runtime_config or {}
-        root = Path(config.get("pipelineRoot") or workspace.pipeline_root)
         if run.state is _S.CANCELING:
             _finish_cancel(store, run_id, "terminated on request")
             return load_run_result(store, run_id)
@@ -218,7 +218,7 @@ def resume_run(
             document,
             arguments,
             options,
-            root=root,
+            artifacts=workspace.artifact_store(config.get("pipelineRoot")),
             home=workspace.home,
             observer=observer,
             owner=owner,
@@ -234,7 +234,7 @@ def _drive(
     arguments: dict[str, Any],
     options: EngineOptions,
     *,
-    root: Path,
+    artifacts: ArtifactStore,
     home: Path,
     observer: RunObserver | None,
     owner: str,
@@ -248,7 +248,7 @@ def _drive(
         spec=document.spec,
         platform_spec=document.platform_spec,
         arguments=arguments,
-        artifact_store=LocalArtifactStore(root),
+        artifact_store=artifacts,
         home=home,
         job_name=run.display_name,
         created_at=run.created_at,

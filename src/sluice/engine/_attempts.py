@@ -3,7 +3,9 @@
 Launching removes whatever an earlier attempt left in the task's outputs (a stale file is never read as
 this attempt's result), takes the attempt's GPUs (``CUDA_VISIBLE_DEVICES``), hands a fully resolved
 :class:`~sluice.launchers.LaunchSpec` to the launcher, and records the task RUNNING with its pid and log.
-Each attempt logs to its own file, ``<task>/.sluice/attempt-N.log``.
+Each attempt logs to its own file, ``<task>/.sluice/attempt-N.log``. With an object store (``s3://``) the
+task still works on local files: its input artifacts are downloaded before it starts, its output artifacts
+uploaded after it succeeds, and its log after every attempt.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from sluice.engine._venvs import runtime_pythonpath
 from sluice.launchers import Launcher, LaunchHandle, LaunchSpec, PythonCall
 from sluice.store import RuntimeState
 
-__all__ = ["Attempt", "launch_attempt", "log_tail", "stream_log"]
+__all__ = ["Attempt", "launch_attempt", "log_tail", "stage_inputs", "store_outputs", "stream_log"]
 
 LOG_TAIL_LINES = 20
 
@@ -40,6 +42,7 @@ class Attempt:
     gpus: list[int]
     deadline: float | None  # time.monotonic() when it times out
     log_path: Path
+    log_uri: str  # where the log is kept once the attempt ends (log_path's URI)
     log_offset: int = 0  # how much of the log has been streamed
     timed_out: bool = False
 
@@ -50,7 +53,7 @@ def launch_attempt(
     """Start the task's next attempt (its resources must fit; they are taken here)."""
     node = prepared.node
     attempt_number = node.attempts + 1
-    _clear_outputs(prepared)
+    _clear_outputs(ctx, prepared)
     log_path = prepared.log_path(attempt_number)
     gpus = capacity.take(prepared.request)
     env = dict(prepared.env)
@@ -83,17 +86,37 @@ def launch_attempt(
     values: dict[str, Any] = {
         "attempts": attempt_number,
         "pid": handle.pid,
-        "log_uri": str(log_path),
+        "log_uri": prepared.log_uri(attempt_number),
         "cache_fingerprint": prepared.fingerprint,
     }
     if attempt_number == 1 or node.state is not RuntimeState.PENDING:
         values["executor_input"] = prepared.executor_input
         values["inputs"] = values_json(node.input_parameters, node.input_artifacts)
     state.set_state(node, RuntimeState.RUNNING, f"attempt {attempt_number} started", **values)
-    return Attempt(prepared, handle, gpus, deadline, log_path)
+    return Attempt(prepared, handle, gpus, deadline, log_path, prepared.log_uri(attempt_number))
 
 
-def _clear_outputs(prepared: PreparedTask) -> None:
+def stage_inputs(ctx: RunContext, prepared: PreparedTask) -> None:
+    """With an object store: copy the task's input artifacts to the local paths the task reads."""
+    if not ctx.artifacts.is_remote:
+        return
+    for entry in prepared.executor_input["inputs"]["artifacts"].values():
+        for artifact in entry["artifacts"]:
+            uri = artifact.get("uri") or ""
+            if uri.startswith("s3://"):
+                ctx.artifacts.download(uri)
+
+
+def store_outputs(ctx: RunContext, uris: list[str]) -> None:
+    """With an object store: upload what the task wrote for each output artifact."""
+    if not ctx.artifacts.is_remote:
+        return
+    for uri in uris:
+        if uri.startswith("s3://"):
+            ctx.artifacts.upload(uri)
+
+
+def _clear_outputs(ctx: RunContext, prepared: PreparedTask) -> None:
     """Remove what an earlier attempt wrote, so a stale file is never read as this attempt's result."""
     outputs = prepared.executor_input["outputs"]
     paths = [outputs["outputFile"]] + [entry["outputFile"] for entry in outputs["parameters"].values()]
@@ -102,7 +125,7 @@ def _clear_outputs(prepared: PreparedTask) -> None:
             os.remove(path)
     for entry in outputs["artifacts"].values():
         for artifact in entry["artifacts"]:
-            target = Path(artifact["uri"])
+            target = ctx.artifacts.local_path(artifact["uri"])
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target, ignore_errors=True)
             else:

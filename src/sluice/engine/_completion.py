@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from sluice.engine._attempts import Attempt, log_tail
+from sluice.artifacts import UnsafePathError
+from sluice.engine._attempts import Attempt, log_tail, store_outputs
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, values_json
@@ -49,6 +50,10 @@ def attempt_ended(ctx: RunContext, state: RunState, attempt: Attempt, ended: Exi
         parameters, artifacts = read_outputs(node.path, node.component, prepared.executor_input)
     except TaskError as error:
         return _attempt_failed(ctx, state, node, error.message, tail)
+    try:
+        store_outputs(ctx, [entry["uri"] for entries in artifacts.values() for entry in entries])
+    except (OSError, UnsafePathError) as error:
+        return _attempt_failed(ctx, state, node, f"cannot upload its output artifacts: {error}", tail)
     node.parameters = parameters
     execution_id = _record_execution(ctx.journal, node, ExecutionState.COMPLETE, {"attempts": node.attempts})
     for key, entries in artifacts.items():

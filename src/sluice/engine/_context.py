@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sluice.artifacts import LocalArtifactStore
+from sluice.artifacts import ArtifactStore
 from sluice.engine._graph import Node
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
@@ -44,18 +44,20 @@ class RunContext:
     spec: PipelineSpec
     platform_spec: PlatformSpec | None
     arguments: dict[str, Any]
-    artifacts: LocalArtifactStore
+    artifacts: ArtifactStore
     home: Path
     job_name: str
     created_at: datetime
     options: EngineOptions
     journal: Journal
     observer: RunObserver
-    run_dir: Path = field(init=False)  # the run's folder under the artifact root
+    run_uri: str = field(init=False)  # the run's folder under the artifact root
+    run_dir: Path = field(init=False)  # where its files are on this machine (the same for a local root)
     _create_time: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.run_dir = Path(self.artifacts.uri_for(self.run_id))
+        self.run_uri = self.artifacts.uri_for(self.run_id)
+        self.run_dir = self.artifacts.local_path(self.run_uri)
         self._create_time = self.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
     @property

@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sluice.artifacts import LocalArtifactStore
+from sluice.artifacts import ArtifactStore
 from sluice.engine._context import EngineOptions, RunContext
 from sluice.engine._dag import child_ended, start_root
 from sluice.engine._journal import Journal
@@ -75,7 +75,7 @@ class RunEngine:
         spec: PipelineSpec,
         platform_spec: PlatformSpec | None,
         arguments: dict[str, Any],
-        artifact_store: LocalArtifactStore,
+        artifact_store: ArtifactStore,
         home: Path,
         job_name: str,
         created_at: datetime,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import check_path_part
+from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
 from sluice.engine._cache import Fingerprints, is_cacheable
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
@@ -37,7 +38,8 @@ class PreparedTask:
     node: Node
     executor_label: str
     executor_input: dict[str, Any]
-    task_dir: Path
+    task_dir: Path  # on this machine
+    task_uri: str  # in the artifact store (the same as task_dir for a local root)
     fingerprint: str
     cacheable: bool
     request: Request
@@ -51,6 +53,9 @@ class PreparedTask:
 
     def log_path(self, attempt: int) -> Path:
         return self.task_dir / SLUICE_DIR / f"attempt-{attempt}.log"
+
+    def log_uri(self, attempt: int) -> str:
+        return f"{self.task_uri}/{SLUICE_DIR}/attempt-{attempt}.log"
 
 
 class TaskPreparer:
@@ -77,9 +82,10 @@ class TaskPreparer:
             raise TaskError(
                 node.path, f"executor {label!r} is a {kind} executor, which runs on Vertex AI only"
             )
-        task_dir = self._task_dir(node)
+        task_uri = self._task_uri(node)
+        task_dir = self.ctx.artifacts.local_path(task_uri)
         (task_dir / SLUICE_DIR).mkdir(parents=True, exist_ok=True)
-        executor_input = _executor_input(node, task_dir)
+        executor_input = _executor_input(node, task_dir, task_uri)
         context = self.ctx.placeholder_context(node)
         env = {
             variable.name: resolve_string(variable.value or "", executor_input, context)
@@ -89,6 +95,10 @@ class TaskPreparer:
         env.update(
             {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
         )
+        s3_mount = getattr(self.ctx.artifacts, "mount", None)
+        if s3_mount is not None:
+            # The runtime maps s3:// URIs to the engine's local copies instead of KFP's /s3/ mount.
+            env[S3_MOUNT_VARIABLE] = str(s3_mount)
         request = request_of(container.resources)
         if request.gpus > self.capacity.total_gpus:
             raise TaskError(
@@ -101,6 +111,7 @@ class TaskPreparer:
             executor_label=label,
             executor_input=executor_input,
             task_dir=task_dir,
+            task_uri=task_uri,
             fingerprint=self.fingerprints.of(node, label),
             cacheable=is_cacheable(node, self.ctx.options.cache),
             request=self.capacity.clamp(request),
@@ -120,11 +131,11 @@ class TaskPreparer:
                 raise TaskError(node.path, f"executor {label!r} has no command to run")
         return prepared
 
-    def _task_dir(self, node: Node) -> Path:
+    def _task_uri(self, node: Node) -> str:
         parts = node.path.split("/")[1:]  # without "root"
         for part in parts:
             check_path_part(part, "task path part")
-        return self.ctx.run_dir.joinpath(*parts)
+        return self.ctx.artifacts.uri_for(self.ctx.run_id, *parts)
 
     def _python_function(self, label: str, container: ContainerSpec) -> PythonFunction | None:
         if label not in self._python_functions:
@@ -162,7 +173,7 @@ def _kubernetes_executors(ctx: RunContext) -> dict[str, Any]:
     return dict(kubernetes.deployment_spec.executors)
 
 
-def _executor_input(node: Node, task_dir: Path) -> dict[str, Any]:
+def _executor_input(node: Node, task_dir: Path, task_uri: str) -> dict[str, Any]:
     """KFP's ``ExecutorInput``: the resolved inputs, and where each output goes (in the task's folder)."""
     definitions = node.component.output_definitions
     output_parameters = {
@@ -177,7 +188,7 @@ def _executor_input(node: Node, task_dir: Path) -> dict[str, Any]:
                 {
                     "name": name,
                     "type": {"schemaTitle": schema_title, "schemaVersion": schema_version},
-                    "uri": str(task_dir / check_path_part(name, "output name")),
+                    "uri": f"{task_uri}/{check_path_part(name, 'output name')}",
                     "metadata": {},
                 }
             ]

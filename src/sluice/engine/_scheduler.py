@@ -12,12 +12,13 @@ go back to PENDING, to run again when the run resumes.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sluice.artifacts import UnsafePathError
-from sluice.engine._attempts import Attempt, launch_attempt, stream_log
+from sluice.engine._attempts import Attempt, launch_attempt, stage_inputs, stream_log
 from sluice.engine._cache import find_hits
 from sluice.engine._completion import attempt_ended, finish_from_cache
 from sluice.engine._context import RunContext
@@ -91,6 +92,11 @@ class Scheduler:
                 continue
             if not self._environment_ready(prepared):
                 continue
+            try:
+                stage_inputs(self.ctx, prepared)
+            except (OSError, UnsafePathError) as error:
+                self.state.fail(prepared.node, f"cannot download its input artifacts: {error}")
+                continue
             attempt = launch_attempt(self.ctx, self.state, self.launcher, self.capacity, prepared)
             self._running[attempt.handle.key] = attempt
         self._queue = waiting
@@ -101,6 +107,10 @@ class Scheduler:
         if attempt is None:
             return
         self.capacity.give_back(attempt.prepared.request, attempt.gpus)
+        if self.ctx.artifacts.is_remote:
+            # A log that cannot be uploaded stays in the local copy: the task's result matters more.
+            with contextlib.suppress(OSError):
+                self.ctx.artifacts.upload(attempt.log_uri)
         if self.ctx.options.stream_logs:
             stream_log(self.ctx.observer, attempt, ended=True)
         if self.stopping:

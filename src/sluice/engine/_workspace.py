@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sluice import _home
+from sluice.artifacts import ArtifactStore, ArtifactStoreError, is_remote_root, open_artifact_store
+from sluice.engine._errors import EngineError
 from sluice.store import Store
 
 __all__ = ["Workspace"]
@@ -20,7 +22,7 @@ class Workspace:
 
     home: Path
     database_url: str
-    pipeline_root: Path
+    pipeline_root: str  # a folder or an s3:// URI
 
     @classmethod
     def resolve(
@@ -37,8 +39,17 @@ class Workspace:
         return cls(
             home=home_path,
             database_url=database_url or _home.database_url(home_path),
-            pipeline_root=Path(pipeline_root).absolute() if pipeline_root else _home.artifact_root(home_path),
+            pipeline_root=_pipeline_root(pipeline_root)
+            if pipeline_root
+            else str(_home.artifact_root(home_path)),
         )
+
+    def artifact_store(self, root: str | None = None) -> ArtifactStore:
+        """The store of ``root`` (default: this workspace's pipeline root); EngineError when unusable."""
+        try:
+            return open_artifact_store(root or self.pipeline_root, s3_mount=self.home / "s3")
+        except ArtifactStoreError as error:
+            raise EngineError(str(error)) from error
 
     @contextlib.contextmanager
     def store(self) -> Iterator[Store]:
@@ -47,3 +58,9 @@ class Workspace:
             yield store
         finally:
             store.close()
+
+
+def _pipeline_root(root: str | os.PathLike[str]) -> str:
+    text = os.fspath(root)
+    # Path() would fold "s3://b" into "s3:/b": URIs stay text, folders become absolute.
+    return text if is_remote_root(text) else str(Path(text.removeprefix("file://")).absolute())
