@@ -34,14 +34,14 @@ def test_health_landing_page_and_openapi(api: httpx.Client, server: ServerProces
 
 def test_unsupported_artifact_root_is_refused_up_front(tmp_path: object) -> None:
     result = subprocess.run(
-        [SLUICE, "up", "--artifact-root", "s3://bucket/prefix", "--port", "0"],
+        [SLUICE, "up", "--artifact-root", "gs://bucket/prefix", "--port", "0"],
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
     assert result.returncode == 2
-    assert "s3:// artifact store is not supported yet" in result.stderr
+    assert "gs:// artifact store is not supported" in result.stderr
 
 
 def test_an_unreachable_database_is_a_clear_error(tmp_path: object) -> None:

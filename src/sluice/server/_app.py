@@ -13,6 +13,7 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from sluice import __version__, ui
+from sluice.artifacts import open_artifact_store
 from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
@@ -74,7 +75,11 @@ def create_app(config: ServerConfig) -> FastAPI:
         )
         scheduler = RecurringRunScheduler(store, executor, config.artifact_root)
         app.state.service = ServiceContext(
-            store=store, executor=executor, artifact_root=config.artifact_root, home=config.home
+            store=store,
+            executor=executor,
+            artifact_root=config.artifact_root,
+            artifacts=open_artifact_store(config.artifact_root, s3_mount=config.home / "s3"),
+            home=config.home,
         )
         executor.start()
         housekeeping = _Housekeeping(config, scheduler, executor)

@@ -2,7 +2,9 @@
 log (plain text, followed while the task runs).
 
 Every path comes from the store, where a task could have reported any URI: reads are confined to the
-artifact root (symlinks and '..' resolved first), so nothing outside it can be read through the API.
+artifact root (symlinks and '..' resolved first), so nothing outside it can be read through the API. With
+an object-store root (``s3://``) artifacts and finished tasks' logs are read from the bucket; a running
+task's log is followed in the engine's local copy, where the task writes it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,37 @@ def confined_path(uri: str, root: Path, what: str) -> Path:
     if not resolved.is_relative_to(Path(os.path.realpath(root))):
         raise failed_precondition(f"{what} lies outside the artifact root; it is not served")
     return resolved
+
+
+def _read_stored(context: ServiceContext, uri: str, what: str) -> bytes:
+    """The content at ``uri`` (a local file or an object in the bucket), confined to the artifact root."""
+    store = context.artifacts
+    if not store.is_remote:
+        return _read_file(confined_path(uri, Path(context.artifact_root), what), what)
+    if not store.contains(uri):
+        raise failed_precondition(f"{what} lies outside the artifact root; it is not served")
+    try:
+        with store.open(uri, "rb") as handle:
+            data: bytes = handle.read(MAX_READ_BYTES + 1)
+    except (FileNotFoundError, IsADirectoryError):
+        raise not_found(f"{what} has no content (nothing was stored at {uri})") from None
+    except OSError as error:
+        raise failed_precondition(f"{what} cannot be read from {uri}: {error}") from None
+    if len(data) > MAX_READ_BYTES:
+        raise ApiError(
+            GrpcCode.RESOURCE_EXHAUSTED, f"{what} is larger than 32 MB; read it from {uri}", status=413
+        )
+    return data
+
+
+def _local_log(context: ServiceContext, log_uri: str, what: str) -> Path:
+    """Where a task writes its log on this machine (for an object store, the engine's local copy)."""
+    store = context.artifacts
+    if not store.is_remote:
+        return confined_path(log_uri, Path(context.artifact_root), what)
+    if not store.contains(log_uri):
+        raise failed_precondition(f"{what} lies outside the artifact root; it is not served")
+    return store.local_path(log_uri)
 
 
 def _read_file(path: Path, what: str) -> bytes:
@@ -96,7 +129,7 @@ def read_artifact(
         )
     uri = str(artifacts[0].get("uri") or "")
     what = f"artifact {artifact_name!r} of task {task.path!r}"
-    data = _read_file(confined_path(uri, context.artifact_root, what), what)
+    data = _read_stored(context, uri, what)
     return JSONResponse({"data": base64.b64encode(data).decode("ascii")})
 
 
@@ -117,7 +150,7 @@ def _artifact(context: ServiceContext, artifact_id: str) -> Artifact:
 def download_artifact(artifact_id: str, context: Context) -> Response:
     artifact = _artifact(context, artifact_id)
     what = f"artifact {artifact_id!r}"
-    data = _read_file(confined_path(artifact.uri, context.artifact_root, what), what)
+    data = _read_stored(context, artifact.uri, what)
     return Response(data, media_type="application/octet-stream")
 
 
@@ -125,11 +158,12 @@ def download_artifact(artifact_id: str, context: Context) -> Response:
 def get_artifact(artifact_id: str, context: Context) -> JSONResponse:
     artifact = _artifact(context, artifact_id)
     size = None
-    try:
-        path = confined_path(artifact.uri, context.artifact_root, "the artifact")
-        size = path.stat().st_size if path.is_file() else None
-    except (ApiError, OSError):
-        pass
+    if not context.artifacts.is_remote:  # a bucket would cost a request per look; the size is optional
+        try:
+            path = confined_path(artifact.uri, Path(context.artifact_root), "the artifact")
+            size = path.stat().st_size if path.is_file() else None
+        except (ApiError, OSError):
+            pass
     document = {
         "artifact_id": artifact.id,
         "uri": artifact.uri,
@@ -198,8 +232,12 @@ def task_log(
         if task.state in TERMINAL_STATES or not follow:
             return StreamingResponse(iter([b""]), media_type="text/plain; charset=utf-8")
         path = None
+    elif context.artifacts.is_remote and task.state in TERMINAL_STATES:
+        # Finished: the engine uploaded the log; the bucket has it even if the local copy is gone.
+        data = _read_stored(context, task.log_uri, what)
+        return StreamingResponse(iter([data]), media_type="text/plain; charset=utf-8")
     else:
-        path = confined_path(task.log_uri, context.artifact_root, what)
+        path = _local_log(context, task.log_uri, what)
     if path is None:
         return StreamingResponse(
             _wait_for_log(context, task.id, what, follow), media_type="text/plain; charset=utf-8"
@@ -217,7 +255,7 @@ async def _wait_for_log(
             return
         if task.log_uri:
             try:
-                path = confined_path(task.log_uri, context.artifact_root, what)
+                path = _local_log(context, task.log_uri, what)
             except ApiError:
                 return
             async for chunk in _follow(context, task_id, path, follow):

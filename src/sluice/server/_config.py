@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sluice import _home
+from sluice.artifacts import ArtifactStoreError, is_remote_root, open_artifact_store
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "ServerConfigError"]
 
@@ -24,7 +25,7 @@ class ServerConfig:
 
     home: Path
     database_url: str
-    artifact_root: Path
+    artifact_root: str  # a folder, or s3://bucket/prefix
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     max_concurrent_runs: int = 4
@@ -48,18 +49,19 @@ class ServerConfig:
             home_path.mkdir(parents=True, exist_ok=True)
         else:
             home_path = _home.sluice_home()
-        if artifact_root:
-            root_text = artifact_root.removeprefix("file://")
-            if "://" in root_text:
-                scheme = root_text.split("://", 1)[0]
-                raise ServerConfigError(
-                    f"--artifact-root {artifact_root}: the {scheme}:// artifact store is not supported yet by "
-                    "Sluice's artifact layer; use a local folder"
-                )
-            root = Path(root_text).expanduser().absolute()
-            root.mkdir(parents=True, exist_ok=True)
+        if artifact_root and is_remote_root(artifact_root):
+            root = artifact_root.rstrip("/")
+            try:
+                # Opened once here so that a missing bucket or a wrong endpoint stops `sluice up` at once.
+                open_artifact_store(root, s3_mount=home_path / "s3")
+            except ArtifactStoreError as error:
+                raise ServerConfigError(f"--artifact-root: {error}") from error
+        elif artifact_root:
+            folder = Path(artifact_root.removeprefix("file://")).expanduser().absolute()
+            folder.mkdir(parents=True, exist_ok=True)
+            root = str(folder)
         else:
-            root = _home.artifact_root(home_path)
+            root = str(_home.artifact_root(home_path))
         return cls(
             home=home_path,
             database_url=database_url or _home.database_url(home_path),

@@ -1,4 +1,4 @@
-"""What every request handler reaches: the store, the run executor and the artifact root."""
+"""What every request handler reaches: the store, the run executor and the artifact root and store."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request
 
+from sluice.artifacts import ArtifactStore
 from sluice.store import Store
 
 if TYPE_CHECKING:
@@ -20,7 +21,8 @@ __all__ = ["ServiceContext", "service"]
 class ServiceContext:
     store: Store
     executor: RunExecutor
-    artifact_root: Path
+    artifact_root: str  # a folder, or s3://bucket/prefix
+    artifacts: ArtifactStore  # reads what runs produced, by URI
     home: Path
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sluice.artifacts import is_remote_root
 from sluice.ir import PipelineSpec
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
 from sluice.server._packages import check_spec_document
@@ -92,26 +93,34 @@ def resolve_experiment(store: Store, session: Session, experiment_id: str | None
     return experiment
 
 
-def resolve_pipeline_root(requested: str | None, artifact_root: Path) -> str:
+def resolve_pipeline_root(requested: str | None, artifact_root: str) -> str:
     """Where the run's outputs go: the artifact root, or a folder under it (reads never leave the root)."""
     if not requested:
-        return str(artifact_root)
+        return artifact_root
+    if "\0" in requested:
+        raise invalid_argument("runtime_config.pipeline_root must not contain NUL")
+    outside = invalid_argument(
+        f"runtime_config.pipeline_root {requested!r} must lie under the server's artifact root {artifact_root}"
+    )
+    if is_remote_root(artifact_root):
+        # An object-store root: an absolute URI under it, or a relative prefix; '..' never climbs out.
+        relative = requested.removeprefix(artifact_root + "/") if "://" in requested else requested
+        if "://" in relative:
+            raise outside
+        parts = [part for part in relative.strip("/").split("/") if part]
+        if any(part in (".", "..") or "\\" in part for part in parts):
+            raise outside
+        return "/".join([artifact_root, *parts])
     path_text = requested.removeprefix("file://")
     if "://" in path_text:
-        scheme = path_text.split("://", 1)[0]
-        raise invalid_argument(
-            f"runtime_config.pipeline_root {requested!r}: {scheme}:// is not supported yet"
-        )
-    if "\0" in path_text:
-        raise invalid_argument("runtime_config.pipeline_root must not contain NUL")
+        raise outside
+    root = Path(artifact_root)
     path = Path(path_text)
     if not path.is_absolute():
-        path = artifact_root / path
+        path = root / path
     resolved = path.resolve()
-    if not resolved.is_relative_to(artifact_root.resolve()):
-        raise invalid_argument(
-            f"runtime_config.pipeline_root {requested!r} must lie under the server's artifact root {artifact_root}"
-        )
+    if not resolved.is_relative_to(root.resolve()):
+        raise outside
     return str(resolved)
 
 

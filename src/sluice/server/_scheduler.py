@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
@@ -52,7 +51,7 @@ def latest_slot(schedule: Schedule, first_due: datetime, now: datetime) -> datet
 class RecurringRunScheduler:
     """Turns due recurring runs into runs and hands them to the executor."""
 
-    def __init__(self, store: Store, executor: RunExecutor, artifact_root: Path) -> None:
+    def __init__(self, store: Store, executor: RunExecutor, artifact_root: str) -> None:
         self._store = store
         self._executor = executor
         self._artifact_root = artifact_root
