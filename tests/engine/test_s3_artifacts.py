@@ -3,6 +3,9 @@ holds the artifacts and logs, outputs chain from task to task, metrics are recor
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +117,34 @@ def test_s3_root_with_a_missing_bucket_or_a_bad_endpoint_names_the_url(
             pipeline_root=f"s3://{s3_environment.bucket}/x",
             handle_sigint=False,
         )
+
+
+def test_cli_run_takes_an_s3_artifact_root(home: Path, s3_environment: S3Server, tmp_path: Path) -> None:
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    sluice_command = str(Path(sys.executable).parent / "sluice")
+    root = f"s3://{s3_environment.bucket}/cli-test"
+    completed = subprocess.run(
+        [sluice_command, "run", str(examples / "nested_pipeline.py"), "--artifact-root", root, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    run_id = json.loads(completed.stdout)["run_id"]
+    assert _bucket(s3_environment).find(f"{s3_environment.bucket}/cli-test/{run_id}")
+    missing = subprocess.run(
+        [
+            sluice_command,
+            "run",
+            str(examples / "nested_pipeline.py"),
+            "--artifact-root",
+            "s3://no-such-bucket/x",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "bucket 'no-such-bucket' does not exist" in missing.stderr

@@ -48,6 +48,11 @@ def _print_result_text(result: Any) -> None:
 )
 @click.option("--task-timeout", type=click.FloatRange(min=0, min_open=True), help="Seconds a task may run.")
 @click.option("--stream-logs", is_flag=True, help="Print every task's output live, prefixed by its name.")
+@click.option(
+    "--artifact-root",
+    envvar="SLUICE_ARTIFACT_ROOT",
+    help="Where outputs and logs go: a folder or s3://bucket/prefix (default: $SLUICE_HOME/artifacts).",
+)
 def run_command(  # noqa: PLR0917  (click passes options positionally)
     pipeline: str | None,
     params: tuple[str, ...],
@@ -59,6 +64,7 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     gpus: int | None,
     task_timeout: float | None,
     stream_logs: bool,
+    artifact_root: str | None,
 ) -> None:
     """Run PIPELINE (a compiled .yaml/.json, or a .py file) on this machine, or resume a run (--resume).
 
@@ -96,7 +102,12 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
                         raise
                     arguments = {}
             result = run_pipeline(
-                pipeline, arguments, pipeline_name=pipeline_name, cache=not no_cache, **options
+                pipeline,
+                arguments,
+                pipeline_name=pipeline_name,
+                cache=not no_cache,
+                pipeline_root=artifact_root,
+                **options,
             )
     except (EngineError, StoreError) as error:
         _fail(str(error))
