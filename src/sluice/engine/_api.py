@@ -102,7 +102,9 @@ def run_pipeline(
     one pipeline, a pipeline object (``@dsl.pipeline``), or a ``PipelineSpec``. ``arguments`` are its input
     parameters (typed; defaults fill the rest). Everything is recorded under ``home`` (``$SLUICE_HOME``,
     default ``~/.sluice``). A pipeline that cannot start (bad file, bad arguments) still gives a FAILED run
-    whose ``error`` says why; only an unusable store raises (``StoreError``).
+    whose ``error`` says why; only an unusable store raises (``StoreError``), or an unusable artifact root
+    (``EngineError`` naming it: a missing bucket, an unreachable endpoint). ``pipeline_root``: a folder or
+    ``s3://bucket/prefix`` (default ``$SLUICE_HOME/artifacts``).
 
     ``task_timeout`` (seconds) applies to tasks without their own; a task's own timeout is its executor's
     ``activeDeadlineSeconds`` in the Kubernetes platform spec (kfp-kubernetes' ``set_timeout``).
