@@ -76,3 +76,6 @@ class LocalArtifactStore:
 
     def upload(self, uri: str) -> bool:
         return self.local_path(uri).exists()
+
+    def task_environment(self) -> dict[str, str]:
+        return {}  # URIs are paths

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sluice.artifacts._store import ArtifactStoreError, UnsafePathError, check_path_part
+from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
 
 __all__ = ["S3ArtifactStore"]
 
@@ -73,6 +74,10 @@ class S3ArtifactStore:
     @property
     def is_remote(self) -> bool:
         return True
+
+    def task_environment(self) -> dict[str, str]:
+        # The runtime maps s3:// URIs to these local copies instead of KFP's /s3/ mount.
+        return {S3_MOUNT_VARIABLE: str(self.mount)}
 
     def uri_for(self, *parts: str) -> str:
         for part in parts:

@@ -73,3 +73,7 @@ class ArtifactStore(Protocol):
     def upload(self, uri: str) -> bool:
         """Store what a task wrote at ``local_path(uri)``; False when nothing is there."""
         ...
+
+    def task_environment(self) -> dict[str, str]:
+        """Variables a task needs to find this store's URIs on disk (``sluice.runtime`` reads them)."""
+        ...

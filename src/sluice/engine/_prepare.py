@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import check_path_part
-from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
 from sluice.engine._cache import Fingerprints, is_cacheable
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
@@ -95,10 +94,7 @@ class TaskPreparer:
         env.update(
             {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
         )
-        s3_mount = getattr(self.ctx.artifacts, "mount", None)
-        if s3_mount is not None:
-            # The runtime maps s3:// URIs to the engine's local copies instead of KFP's /s3/ mount.
-            env[S3_MOUNT_VARIABLE] = str(s3_mount)
+        env.update(self.ctx.artifacts.task_environment())
         request = request_of(container.resources)
         if request.gpus > self.capacity.total_gpus:
             raise TaskError(
