@@ -126,16 +126,20 @@ def test_recurring_runs_catch_up_after_a_restart_without_gaps_or_doubles(
     server.stop(signal.SIGTERM)
     time.sleep(3)  # slots fall due while nothing is serving
     restarted = ServerProcess(server.home, None).start()
+    flt = f'{{"predicates":[{{"key":"recurring_run_id","operation":"EQUALS","string_value":"{recurring_id}"}}]}}'
+    slots: list[str] = []
     try:
-        time.sleep(1.5)
+        # Poll rather than sleep a fixed time: on a loaded machine the scheduler's first tick may come late.
+        deadline = time.monotonic() + 30
         with restarted.client() as api:
-            flt = f'{{"predicates":[{{"key":"recurring_run_id","operation":"EQUALS","string_value":"{recurring_id}"}}]}}'
-            runs = api.get(
-                f"{API}/runs", params={"filter": flt, "sort_by": "scheduled_at", "page_size": 100}
-            ).json()
+            while len(slots) < 4 and time.monotonic() < deadline:
+                time.sleep(0.5)
+                runs = api.get(
+                    f"{API}/runs", params={"filter": flt, "sort_by": "scheduled_at", "page_size": 100}
+                ).json()
+                slots = [run["scheduled_at"] for run in runs.get("runs", [])]
     finally:
         restarted.stop()
-    slots = [run["scheduled_at"] for run in runs["runs"]]
     assert len(slots) >= 4, slots
     assert len(set(slots)) == len(slots), "a slot fired twice"
     moments = [datetime.fromisoformat(slot.replace("Z", "+00:00")) for slot in slots]
