@@ -252,6 +252,13 @@ def test_compare_two_runs(page: Any, finished_runs: list[str]) -> None:
     shoot(page, "compare", full_page=True)
 
 
+def test_the_run_link_kfp_client_prints_opens_the_run(page: Any, finished_runs: list[str]) -> None:
+    # kfp.Client prints "<host>/#/runs/details/<id>" after creating a run.
+    page.goto(f"/#/runs/details/{finished_runs[0]}")
+    page.wait_for_url(re.compile(rf"/runs/{finished_runs[0]}$"))
+    page.get_by_role("button", name="Clone").wait_for()
+
+
 def test_runs_list_sorts_and_filters_by_a_metric(
     page: Any, api: httpx.Client, finished_runs: list[str]
 ) -> None:

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
-import { Link, match, navigate, useLocation } from "./router";
+import { Link, match, navigate, pathForKfpLink, useLocation } from "./router";
 import { ComparePage } from "./pages/ComparePage";
 import { CreateRunPage } from "./pages/CreateRunPage";
 import { ExperimentDetailsPage } from "./pages/ExperimentDetailsPage";
@@ -38,7 +38,7 @@ const ROUTES: Route[] = [
 export function App() {
   const { path, query } = useLocation();
   useEffect(() => {
-    if (path === "/" || path === "") navigate("/runs", { replace: true });
+    if (path === "/" || path === "") navigate(pathForKfpLink(window.location.hash) ?? "/runs", { replace: true });
   }, [path]);
   let page: ComponentChildren = null;
   for (const [pattern, render] of ROUTES) {

@@ -74,3 +74,23 @@ export function withQuery(path: string, query: Record<string, string | undefined
   const text = params.toString();
   return text ? `${path}?${text}` : path;
 }
+
+// kfp.Client prints links in KFP's UI form ("/#/runs/details/<id>"); map them to Sluice's pages.
+const KFP_HASH_ROUTES: [prefix: string, page: string][] = [
+  ["/runs/details/", "/runs/"],
+  ["/pipelines/details/", "/pipelines/"],
+  ["/experiments/details/", "/experiments/"],
+  ["/recurringrun/details/", "/recurring/"],
+];
+
+/** Sluice's path for a KFP UI hash link such as "#/runs/details/<id>", or undefined if it is none. */
+export function pathForKfpLink(hash: string): string | undefined {
+  const route = hash.replace(/^#/, "");
+  for (const [prefix, page] of KFP_HASH_ROUTES) {
+    if (route.startsWith(prefix)) {
+      const id = route.slice(prefix.length).split(/[/?]/)[0];
+      if (id) return page + id;
+    }
+  }
+  return undefined;
+}
