@@ -50,3 +50,44 @@ def test_cli_runs_a_python_file(home: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "SUCCEEDED" in completed.stderr
+
+
+TWO_ROOTS = """
+from sluice import dsl
+
+@dsl.component
+def one() -> int:
+    return 1
+
+@dsl.pipeline
+def inner() -> int:
+    return one().output
+
+@dsl.pipeline
+def outer() -> int:
+    return inner().output
+
+@dsl.pipeline
+def unrelated() -> int:
+    return one().output
+"""
+
+
+def test_a_file_runs_the_pipeline_no_other_calls_and_names_the_choice_when_ambiguous(
+    home: Path, tmp_path: Path
+) -> None:
+    # The same rule as `sluice compile`: sub-pipelines are never candidates.
+    source = tmp_path / "pipelines.py"
+    source.write_text(TWO_ROOTS.replace("@dsl.pipeline\ndef unrelated", "def unrelated"))
+    result = sluice.run(source, home=home, handle_sigint=False)
+    assert result.succeeded, result.error
+    assert result.pipeline_name == "outer"
+
+    source.write_text(TWO_ROOTS)
+    ambiguous = sluice.run(source, home=home, handle_sigint=False)
+    assert ambiguous.state == "FAILED"
+    assert ambiguous.error is not None
+    assert "several pipelines (outer, unrelated)" in ambiguous.error
+    assert "--pipeline" in ambiguous.error
+    chosen = sluice.run(source, pipeline_name="unrelated", home=home, handle_sigint=False)
+    assert chosen.succeeded, chosen.error

@@ -72,33 +72,19 @@ def import_pipeline_file(path: Path) -> ModuleType:
     return module
 
 
-def _uses(pipeline: Any, other: Any) -> bool:
-    """Whether the pipeline ``pipeline`` calls ``other`` (directly or through nested pipelines)."""
-    from sluice.dsl import GraphComponent
-
-    for task in pipeline.graph.tasks.values():
-        if task.component is other or (
-            isinstance(task.component, GraphComponent) and _uses(task.component, other)
-        ):
-            return True
-    return False
-
-
 def find_root_pipelines(module: ModuleType) -> dict[str, Any]:
     """The module's pipelines that no other pipeline of the module calls, by variable name."""
+    from sluice.compiler._source import root_pipelines
     from sluice.dsl import GraphComponent
 
-    pipelines = {
-        name: value
-        for name, value in vars(module).items()
-        if isinstance(value, GraphComponent)
-        and getattr(value.pipeline_func, "__module__", None) == module.__name__
-    }
-    return {
-        name: pipeline
-        for name, pipeline in pipelines.items()
-        if not any(other is not pipeline and _uses(other, pipeline) for other in pipelines.values())
-    }
+    return root_pipelines(
+        {
+            name: value
+            for name, value in vars(module).items()
+            if isinstance(value, GraphComponent)
+            and getattr(value.pipeline_func, "__module__", None) == module.__name__
+        }
+    )
 
 
 def _choose(module: ModuleType, path: Path, function_name: str | None) -> Any:

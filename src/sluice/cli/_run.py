@@ -35,7 +35,9 @@ def _print_result_text(result: Any) -> None:
     "-p", "--param", "params", multiple=True, metavar="NAME=VALUE", help="A pipeline input (repeatable)."
 )
 @click.option(
-    "--pipeline", "pipeline_name", help="Which pipeline of a .py file (default: the last one it defines)."
+    "--pipeline",
+    "pipeline_name",
+    help="Which pipeline of a .py file (default: the one no other pipeline in it calls).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON on stdout.")
 @click.option("--no-cache", is_flag=True, help="Run every task, reusing no earlier result.")

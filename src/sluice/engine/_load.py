@@ -77,7 +77,17 @@ def _load_python_file(path: Path, pipeline_name: str | None) -> PipelineDocument
         return _compile(pipelines[pipeline_name])
     if not pipelines:
         raise EngineError(f"{path}: defines no pipeline (a function decorated with @dsl.pipeline)")
-    # Several: sub-pipelines come first, the pipeline that uses them last (as a file is read).
+    if len(pipelines) == 1:
+        return _compile(next(iter(pipelines.values())))
+    from sluice.compiler._source import root_pipelines
+
+    roots = root_pipelines(pipelines)
+    if len(roots) == 1:
+        return _compile(next(iter(roots.values())))
+    if len(roots) > 1:
+        names = ", ".join(sorted(roots))
+        raise EngineError(f"{path} defines several pipelines ({names}): choose one with --pipeline NAME")
+    # kfp's pipeline objects don't expose their graph: sub-pipelines come first, the one using them last.
     return _compile(list(pipelines.values())[-1])
 
 
