@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -108,8 +108,30 @@ class Client:
             raise ApiError(response.status_code, code, message, method, path)
         return response.json() if response.content else {}
 
-    @staticmethod
-    def _page(data: dict[str, Any], key: str, build: Any) -> Page[Any]:
+    def _list(
+        self,
+        path: str,
+        key: str,
+        build: Callable[[dict[str, Any]], _T],
+        *,
+        page_size: int,
+        page_token: str,
+        sort_by: str | None = None,
+        filter: Filter = None,
+        **scope: str | None,
+    ) -> Page[_T]:
+        """One page of a collection; ``scope`` (``experiment_id``) goes first, unset parameters are left out."""
+        data = self._request(
+            "GET",
+            path,
+            params={
+                **scope,
+                "page_size": page_size,
+                "page_token": page_token,
+                "sort_by": sort_by,
+                "filter": _filter_text(filter),
+            },
+        )
         return Page(
             [build(item) for item in data.get(key) or []],
             int(data.get("total_size") or 0),
@@ -168,27 +190,27 @@ class Client:
         sort_by: str = "created_at desc",
         filter: Filter = None,
     ) -> Page[Pipeline]:
-        data = self._request(
-            "GET",
+        return self._list(
             "/pipelines",
-            params={
-                "page_size": page_size,
-                "page_token": page_token,
-                "sort_by": sort_by,
-                "filter": _filter_text(filter),
-            },
+            "pipelines",
+            Pipeline.from_json,
+            page_size=page_size,
+            page_token=page_token,
+            sort_by=sort_by,
+            filter=filter,
         )
-        return self._page(data, "pipelines", Pipeline.from_json)
 
     def list_pipeline_versions(
         self, pipeline_id: str, *, page_size: int = 50, page_token: str = "", sort_by: str = "created_at desc"
     ) -> Page[PipelineVersion]:
-        data = self._request(
-            "GET",
+        return self._list(
             f"/pipelines/{pipeline_id}/versions",
-            params={"page_size": page_size, "page_token": page_token, "sort_by": sort_by},
+            "pipeline_versions",
+            PipelineVersion.from_json,
+            page_size=page_size,
+            page_token=page_token,
+            sort_by=sort_by,
         )
-        return self._page(data, "pipeline_versions", PipelineVersion.from_json)
 
     def delete_pipeline(self, pipeline_id: str, *, cascade: bool = False) -> None:
         self._request("DELETE", f"/pipelines/{pipeline_id}", params={"cascade": str(cascade).lower()})
@@ -216,17 +238,15 @@ class Client:
         sort_by: str = "created_at desc",
         filter: Filter = None,
     ) -> Page[Experiment]:
-        data = self._request(
-            "GET",
+        return self._list(
             "/experiments",
-            params={
-                "page_size": page_size,
-                "page_token": page_token,
-                "sort_by": sort_by,
-                "filter": _filter_text(filter),
-            },
+            "experiments",
+            Experiment.from_json,
+            page_size=page_size,
+            page_token=page_token,
+            sort_by=sort_by,
+            filter=filter,
         )
-        return self._page(data, "experiments", Experiment.from_json)
 
     def archive_experiment(self, experiment_id: str) -> None:
         self._request("POST", f"/experiments/{experiment_id}:archive")
@@ -280,18 +300,16 @@ class Client:
     ) -> Page[Run]:
         """Runs, newest first by default; ``sort_by="metric:accuracy desc"`` and filter keys ``metric:NAME``
         use the metrics runs logged."""
-        data = self._request(
-            "GET",
+        return self._list(
             "/runs",
-            params={
-                "experiment_id": experiment_id,
-                "page_size": page_size,
-                "page_token": page_token,
-                "sort_by": sort_by,
-                "filter": _filter_text(filter),
-            },
+            "runs",
+            Run.from_json,
+            experiment_id=experiment_id,
+            page_size=page_size,
+            page_token=page_token,
+            sort_by=sort_by,
+            filter=filter,
         )
-        return self._page(data, "runs", Run.from_json)
 
     def wait(self, run_id: str, *, timeout: float | None = None, poll_interval: float = 0.5) -> Run:
         """Poll until the run ends; raises TimeoutError after ``timeout`` seconds."""
@@ -414,12 +432,14 @@ class Client:
     def list_recurring_runs(
         self, *, experiment_id: str | None = None, page_size: int = 50, page_token: str = ""
     ) -> Page[RecurringRun]:
-        data = self._request(
-            "GET",
+        return self._list(
             "/recurringruns",
-            params={"experiment_id": experiment_id, "page_size": page_size, "page_token": page_token},
+            "recurringRuns",
+            RecurringRun.from_json,
+            experiment_id=experiment_id,
+            page_size=page_size,
+            page_token=page_token,
         )
-        return self._page(data, "recurringRuns", RecurringRun.from_json)
 
     def enable_recurring_run(self, recurring_run_id: str) -> None:
         self._request("POST", f"/recurringruns/{recurring_run_id}:enable")
