@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import experiment_json
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
 from sluice.server._schemas import Experiment as ExperimentSchema
 from sluice.server._schemas import ExperimentIn, ListExperimentsResponse
 from sluice.store import RecurringRunMode, StorageState
@@ -85,13 +85,7 @@ def list_experiments(
         context.store.default_experiment(session=session)
     with context.store.read_session() as session:
         page = fetch_page(session, Experiment, request, EXPERIMENT_FIELDS)
-        return JSONResponse(
-            {
-                "experiments": [experiment_json(row) for row in page.rows],
-                "total_size": page.total_size,
-                "next_page_token": page.next_page_token,
-            }
-        )
+        return JSONResponse(page_json("experiments", [experiment_json(row) for row in page.rows], page))
 
 
 @router.get("/experiments/{experiment_id}", response_model=ExperimentSchema, summary="Get an experiment")

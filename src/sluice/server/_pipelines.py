@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import pipeline_json, pipeline_version_json
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
 from sluice.server._packages import (
     MAX_PACKAGE_BYTES,
     CheckedSpec,
@@ -198,13 +198,7 @@ def list_pipelines(
     scope = [Pipeline.namespace == (namespace or "")] if namespace else []
     with context.store.read_session() as session:
         page = fetch_page(session, Pipeline, request, PIPELINE_FIELDS, scope=scope)
-        return JSONResponse(
-            {
-                "pipelines": [pipeline_json(row) for row in page.rows],
-                "total_size": page.total_size,
-                "next_page_token": page.next_page_token,
-            }
-        )
+        return JSONResponse(page_json("pipelines", [pipeline_json(row) for row in page.rows], page))
 
 
 @router.get("/pipelines/names/{name}", response_model=PipelineSchema, summary="Get a pipeline by its name")
@@ -295,11 +289,7 @@ def list_pipeline_versions(
             scope=[PipelineVersion.pipeline_id == pipeline_id],
         )
         return JSONResponse(
-            {
-                "pipeline_versions": [pipeline_version_json(row) for row in page.rows],
-                "total_size": page.total_size,
-                "next_page_token": page.next_page_token,
-            }
+            page_json("pipeline_versions", [pipeline_version_json(row) for row in page.rows], page)
         )
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import recurring_run_json
 from sluice.server._errors import invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
 from sluice.server._parameters import complete_parameters
 from sluice.server._run_creation import resolve_experiment, resolve_pipeline, resolve_pipeline_root
 from sluice.server._schedules import schedule_from_store, schedule_from_trigger
@@ -176,9 +176,7 @@ def list_recurring_runs(
         page = fetch_page(session, RecurringRun, request, RECURRING_RUN_FIELDS, scope=scope)
         items = [recurring_run_json(row, pipeline_id=_pipeline_id(session, row)) for row in page.rows]
     # "recurringRuns": KFP's proto names this one field in camel case, and kfp.Client reads it so.
-    return JSONResponse(
-        {"recurringRuns": items, "total_size": page.total_size, "next_page_token": page.next_page_token}
-    )
+    return JSONResponse(page_json("recurringRuns", items, page))
 
 
 @router.get(

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import run_json, task_json
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, compare, fetch_page, parse_list_request
+from sluice.server._listing import FieldSpec, ListFields, compare, fetch_page, page_json, parse_list_request
 from sluice.server._run_creation import (
     insert_run,
     resolve_experiment,
@@ -320,9 +320,7 @@ def list_runs(
             )
             for run in page.rows
         ]
-    return JSONResponse(
-        {"runs": runs, "total_size": page.total_size, "next_page_token": page.next_page_token}
-    )
+    return JSONResponse(page_json("runs", runs, page))
 
 
 @router.get("/runs/{run_id}", response_model=RunSchema, summary="Get a run with its task details")
