@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import click
 
@@ -46,6 +46,23 @@ def _client(host: str | None) -> Iterator[Client]:
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2))
+
+
+class _Listed(Protocol):
+    @property
+    def raw(self) -> dict[str, Any]: ...
+
+
+_Item = TypeVar("_Item", bound=_Listed)
+
+
+def _echo_listing(items: Iterable[_Item], as_json: bool, line: Callable[[_Item], str]) -> None:
+    """A list command's output: the items' JSON with ``--json``, else one line per item."""
+    if as_json:
+        _echo_json([item.raw for item in items])
+        return
+    for item in items:
+        click.echo(line(item))
 
 
 def _when(moment: Any) -> str:
@@ -115,11 +132,7 @@ def pipelines_list_command(limit: int, as_json: bool, host: str | None) -> None:
     """The newest pipelines first."""
     with _client(host) as client:
         page = client.list_pipelines(page_size=limit)
-    if as_json:
-        _echo_json([item.raw for item in page])
-        return
-    for pipeline in page:
-        click.echo(f"{pipeline.pipeline_id}  {_when(pipeline.created_at):<25} {pipeline.name}")
+    _echo_listing(page, as_json, lambda item: f"{item.pipeline_id}  {_when(item.created_at):<25} {item.name}")
 
 
 @pipelines_group.command("get")
@@ -172,11 +185,9 @@ def experiments_list_command(as_json: bool, host: str | None) -> None:
     """Every experiment, newest first."""
     with _client(host) as client:
         page = client.list_experiments(page_size=200)
-    if as_json:
-        _echo_json([item.raw for item in page])
-        return
-    for experiment in page:
-        click.echo(f"{experiment.experiment_id}  {experiment.storage_state:<9} {experiment.display_name}")
+    _echo_listing(
+        page, as_json, lambda item: f"{item.experiment_id}  {item.storage_state:<9} {item.display_name}"
+    )
 
 
 @experiments_group.command("create")
@@ -308,12 +319,12 @@ def retry_command(run_id: str, host: str | None) -> None:
 def _remote_list(host: str, limit: int, as_json: bool) -> None:
     with _client(host) as client:
         page = client.list_runs(page_size=limit)
-    if as_json:
-        _echo_json([run.raw for run in page])
-        return
-    for run in page:
+
+    def line(run: Run) -> str:
         error = f"  {run.error}" if run.error else ""
-        click.echo(f"{run.run_id}  {run.state:<10} {_when(run.created_at):<25} {run.display_name}{error}")
+        return f"{run.run_id}  {run.state:<10} {_when(run.created_at):<25} {run.display_name}{error}"
+
+    _echo_listing(page, as_json, line)
 
 
 def _remote_get(host: str, run_id: str, as_json: bool) -> None:
@@ -418,13 +429,14 @@ def recurring_list_command(as_json: bool, host: str | None) -> None:
     """Every recurring run."""
     with _client(host) as client:
         page = client.list_recurring_runs(page_size=200)
-    if as_json:
-        _echo_json([item.raw for item in page])
-        return
-    for item in page:
-        click.echo(
-            f"{item.recurring_run_id}  {item.status:<8} next {_when(item.next_fire_time):<25} {item.display_name}"
-        )
+    _echo_listing(
+        page,
+        as_json,
+        lambda item: (
+            f"{item.recurring_run_id}  {item.status:<8} next {_when(item.next_fire_time):<25} "
+            f"{item.display_name}"
+        ),
+    )
 
 
 @recurring_group.command("get")
