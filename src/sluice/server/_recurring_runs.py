@@ -18,7 +18,7 @@ from sluice.server._convert import recurring_run_json
 from sluice.server._errors import invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
 from sluice.server._parameters import complete_parameters
-from sluice.server._run_creation import resolve_experiment, resolve_pipeline, resolve_pipeline_root
+from sluice.server._run_creation import resolve_experiment, resolve_pipeline_root, resolve_requested_pipeline
 from sluice.server._schedules import schedule_from_store, schedule_from_trigger
 from sluice.server._schemas import ListRecurringRunsResponse, RecurringRunIn
 from sluice.server._schemas import RecurringRun as RecurringRunSchema
@@ -115,17 +115,10 @@ def create_recurring_run(body: RecurringRunIn, context: Context) -> JSONResponse
     display_name = (body.display_name or "").strip()
     if not display_name:
         raise invalid_argument("the recurring run needs a display_name")
-    reference = body.pipeline_version_reference
     config = body.runtime_config
     pipeline_root = resolve_pipeline_root(config.pipeline_root if config else None, context.artifact_root)
     with context.store.session() as session:
-        pipeline = resolve_pipeline(
-            session,
-            pipeline_spec=body.pipeline_spec,
-            pipeline_id=reference.pipeline_id if reference else None,
-            pipeline_version_id=(reference.pipeline_version_id if reference else None)
-            or body.pipeline_version_id,
-        )
+        pipeline = resolve_requested_pipeline(session, body)
         experiment = resolve_experiment(context.store, session, body.experiment_id)
         parameters = complete_parameters(pipeline.spec, config.parameters if config else None)
         now = utcnow()

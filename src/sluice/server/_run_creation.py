@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ __all__ = [
     "resolve_experiment",
     "resolve_pipeline",
     "resolve_pipeline_root",
+    "resolve_requested_pipeline",
 ]
 
 
@@ -79,6 +80,36 @@ def resolve_pipeline(
         if version is None:
             raise not_found(f"pipeline {pipeline_id!r} does not exist or has no version")
     return ResolvedPipeline(version.pipeline_spec, version.platform_spec, version.id, version.pipeline_id)
+
+
+class _VersionReference(Protocol):
+    @property
+    def pipeline_id(self) -> str | None: ...
+    @property
+    def pipeline_version_id(self) -> str | None: ...
+
+
+class PipelineRequest(Protocol):
+    """What CreateRun and CreateRecurringRun bodies say about their pipeline."""
+
+    @property
+    def pipeline_spec(self) -> dict[str, Any] | None: ...
+    @property
+    def pipeline_version_reference(self) -> _VersionReference | None: ...
+    @property
+    def pipeline_version_id(self) -> str | None: ...
+
+
+def resolve_requested_pipeline(session: Session, request: PipelineRequest) -> ResolvedPipeline:
+    """The pipeline a run or recurring-run request names (its deprecated top-level version id included)."""
+    reference = request.pipeline_version_reference
+    return resolve_pipeline(
+        session,
+        pipeline_spec=request.pipeline_spec,
+        pipeline_id=reference.pipeline_id if reference else None,
+        pipeline_version_id=(reference.pipeline_version_id if reference else None)
+        or request.pipeline_version_id,
+    )
 
 
 def resolve_experiment(store: Store, session: Session, experiment_id: str | None) -> Experiment:

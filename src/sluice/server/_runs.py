@@ -24,8 +24,8 @@ from sluice.server._listing import FieldSpec, ListFields, compare, fetch_page, p
 from sluice.server._run_creation import (
     insert_run,
     resolve_experiment,
-    resolve_pipeline,
     resolve_pipeline_root,
+    resolve_requested_pipeline,
 )
 from sluice.server._schemas import ListRunsResponse, RunIn
 from sluice.server._schemas import Run as RunSchema
@@ -221,17 +221,10 @@ def create_run(
         str | None, Query(description="Deprecated: use the run's experiment_id.")
     ] = None,
 ) -> JSONResponse:
-    reference = body.pipeline_version_reference
     config = body.runtime_config
     pipeline_root = resolve_pipeline_root(config.pipeline_root if config else None, context.artifact_root)
     with context.store.session() as session:
-        pipeline = resolve_pipeline(
-            session,
-            pipeline_spec=body.pipeline_spec,
-            pipeline_id=reference.pipeline_id if reference else None,
-            pipeline_version_id=(reference.pipeline_version_id if reference else None)
-            or body.pipeline_version_id,
-        )
+        pipeline = resolve_requested_pipeline(session, body)
         experiment = resolve_experiment(context.store, session, body.experiment_id or experiment_id)
         run = insert_run(
             context.store,
