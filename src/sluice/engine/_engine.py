@@ -1,8 +1,8 @@
 """The engine's loop: drives one run from its root DAG to its end, one thread, one turn at a time.
 
 Each turn: start the nodes whose upstream tasks have ended and pass on what ended (:func:`settle`), hand
-ready container tasks to the scheduler (the cache may end some; settle again), launch what fits, and
-**commit the turn's changes** (the journal) before acting on anything; then wait for an exit or a timer
+ready container tasks to the scheduler (the cache may end some; settle again), **commit the turn's changes**
+(the journal) before acting on them, launch what fits and commit that too; then wait for an exit or a timer
 (retry backoff, timeout, the store poll that notices ``sluice runs terminate``, the lease heartbeat) or
 Ctrl-C. The run ends when its root has ended and nothing runs, or, once canceled, when nothing runs. A
 :class:`StopToken` makes the loop let go instead: it kills what runs, records those tasks back to PENDING,
@@ -145,6 +145,9 @@ class RunEngine:
             if state.ready:
                 self.scheduler.take_ready()
                 settle(ctx, state)
+            # Commit results before launching what they enable: a kill -9 between the two must never leave a
+            # downstream task started while the store still shows its upstream running.
+            self.journal.flush()
             self.scheduler.launch_queued()
             self.journal.flush()
             assert state.root is not None
