@@ -1,5 +1,7 @@
 """Where Sluice keeps its state on this machine: ``$SLUICE_HOME`` (default ``~/.sluice``).
 
+The service a client talks to is ``$SLUICE_HOST`` (or KFP's ``$KF_PIPELINES_ENDPOINT``).
+
 Layout: ``sluice.db`` (the SQLite store), ``artifacts/`` (the pipeline root: task outputs and logs),
 ``venvs/`` (cached virtual environments for ``packages_to_install``). ``SLUICE_DATABASE_URL`` points the
 store at another database (PostgreSQL, MariaDB) while artifacts stay under the home.
@@ -10,10 +12,21 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["artifact_root", "database_url", "sluice_home", "venv_root"]
+__all__ = ["HOST_VARIABLES", "artifact_root", "configured_host", "database_url", "sluice_home", "venv_root"]
 
 HOME_VARIABLE = "SLUICE_HOME"
 DATABASE_URL_VARIABLE = "SLUICE_DATABASE_URL"
+# SLUICE_HOST first; KF_PIPELINES_ENDPOINT is what kfp's own tools read.
+HOST_VARIABLES = ("SLUICE_HOST", "KF_PIPELINES_ENDPOINT")
+
+
+def configured_host() -> str | None:
+    """The service address from the environment, if one is set."""
+    for variable in HOST_VARIABLES:
+        value = os.environ.get(variable)
+        if value:
+            return value
+    return None
 
 
 def sluice_home() -> Path:

@@ -40,14 +40,14 @@ def _loaded(modules: set[str], packages: tuple[str, ...]) -> list[str]:
     return sorted(name for name in modules if name.startswith(packages))
 
 
-def test_help_imports_neither_the_engine_nor_the_store() -> None:
+def test_help_imports_neither_the_engine_nor_the_store_nor_the_http_client() -> None:
     modules = _imported(
         "from sluice.cli import main\n"
         "try:\n    main(['--help'], prog_name='sluice')\nexcept SystemExit:\n    pass\n"
         "for name in ('run', 'runs'):\n"
         "    try:\n        main([name, '--help'], prog_name='sluice')\n    except SystemExit:\n        pass\n"
     )
-    heavy = ("sluice.engine", "sluice.store", "sluice.ir", "sqlalchemy", "yaml", *RUN_MACHINERY)
+    heavy = ("sluice.engine", "sluice.store", "sluice.ir", "sqlalchemy", "yaml", "httpx", *RUN_MACHINERY)
     assert _loaded(modules, heavy) == []
 
 

@@ -348,7 +348,8 @@ def _remote_terminate(host: str, run_id: str, wait: float) -> None:
 
 def _serve_remotely(command: click.Command, remote: Callable[..., None]) -> None:
     """Give a local ``runs`` command a --host: with one (or $SLUICE_HOST set) it asks the service."""
-    from sluice.client import configured_host
+    # sluice._home, not sluice.client: deciding local or remote must not import httpx for every command.
+    from sluice._home import configured_host
 
     local = command.callback
     assert local is not None

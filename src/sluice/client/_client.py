@@ -12,28 +12,18 @@ from typing import Any, TypeVar
 
 import httpx
 
+from sluice._home import HOST_VARIABLES, configured_host
 from sluice.client._errors import ApiError
 from sluice.client._models import Experiment, Page, Pipeline, PipelineVersion, RecurringRun, Run
 
 __all__ = ["DEFAULT_HOST", "HOST_VARIABLES", "Client", "configured_host"]
 
 DEFAULT_HOST = "http://127.0.0.1:8888"
-# SLUICE_HOST first; KF_PIPELINES_ENDPOINT is what kfp's own tools read.
-HOST_VARIABLES = ("SLUICE_HOST", "KF_PIPELINES_ENDPOINT")
 _API = "/apis/v2beta1"
 _T = TypeVar("_T")
 
 PipelineSource = str | os.PathLike[str] | Mapping[str, Any]
 Filter = str | Mapping[str, Any] | None
-
-
-def configured_host() -> str | None:
-    """The service address from the environment, if one is set."""
-    for variable in HOST_VARIABLES:
-        value = os.environ.get(variable)
-        if value:
-            return value
-    return None
 
 
 def _normalise_host(host: str) -> str:
