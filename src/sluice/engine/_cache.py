@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from sluice.artifacts import ArtifactStore
-from sluice.engine._graph import Node
+from sluice.engine._graph import METADATA_ONLY_TYPES, Node
 from sluice.ir import PipelineSpec
 from sluice.store import RuntimeState, Store
 from sluice.store.models import Task
@@ -68,12 +68,6 @@ def is_cacheable(node: Node, cache_enabled: bool) -> bool:
     return bool(cache_enabled and options is not None and options.enable_cache)
 
 
-# Artifacts whose content is their metadata (``log_metric`` writes no file): nothing to find in the store.
-_METADATA_ONLY = frozenset(
-    {"system.Metrics", "system.ClassificationMetrics", "system.SlicedClassificationMetrics"}
-)
-
-
 def find_hits(store: Store, artifacts: ArtifactStore, fingerprints: Iterable[str]) -> dict[str, Task]:
     """For each fingerprint that has one, the newest SUCCEEDED task whose output artifacts still exist."""
     wanted = sorted(set(fingerprints))
@@ -96,7 +90,7 @@ def find_hits(store: Store, artifacts: ArtifactStore, fingerprints: Iterable[str
                     artifacts.exists(item["uri"])
                     for items in outputs.values()
                     for item in items
-                    if artifacts.contains(item["uri"]) and item.get("schemaTitle") not in _METADATA_ONLY
+                    if artifacts.contains(item["uri"]) and item.get("schemaTitle") not in METADATA_ONLY_TYPES
                 ):
                     hits[row.cache_fingerprint or ""] = row
     return hits

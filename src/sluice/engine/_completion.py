@@ -2,7 +2,8 @@
 
 - Its attempt exits 0 and its outputs read back as declared: SUCCEEDED, its output artifacts recorded
   (numeric ``system.Metrics`` metadata also as run metrics) with the execution and its lineage events.
-- It exits otherwise, times out, or its outputs are unusable: a failed attempt. While the task's
+- It exits otherwise, times out, or its outputs are unusable (missing, mistyped, an output artifact with
+  nothing at its URI): a failed attempt. While the task's
   ``retryPolicy`` allows, it waits ``backoff_duration * backoff_factor^(attempt-1)`` (capped by
   ``backoff_max_duration``) and runs again; after that it is FAILED with the end of its log.
 - The cache has its result: SUCCEEDED with the earlier task's outputs, recorded as a CACHED execution.
@@ -17,7 +18,7 @@ from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, values_json
 from sluice.engine._journal import Journal
-from sluice.engine._outputs import OutputArtifact, read_outputs
+from sluice.engine._outputs import OutputArtifact, check_artifacts_written, read_outputs
 from sluice.engine._prepare import PreparedTask
 from sluice.engine._state import RunState
 from sluice.ir import PipelineTaskSpec
@@ -48,6 +49,7 @@ def attempt_ended(ctx: RunContext, state: RunState, attempt: Attempt, ended: Exi
         return _attempt_failed(ctx, state, node, reason, tail)
     try:
         parameters, artifacts = read_outputs(node.path, node.component, prepared.executor_input)
+        check_artifacts_written(node.path, artifacts, ctx.artifacts)
     except TaskError as error:
         return _attempt_failed(ctx, state, node, error.message, tail)
     try:

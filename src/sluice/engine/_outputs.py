@@ -1,7 +1,9 @@
 """Reading a finished task's outputs back: the executor output JSON, or the individual output files.
 
 Typed as the component declares them (an integer output stays ``int``); anything else that a component
-wrote is an error naming the task, the output and the file.
+wrote is an error naming the task, the output and the file. An output artifact must exist where its URI
+says (metrics-like artifacts excepted: their content is their metadata), so a task never passes on a URI
+to nothing.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import json
 from pathlib import Path
 from typing import Any
 
+from sluice.artifacts import ArtifactStore, UnsafePathError
 from sluice.engine._errors import TaskError
-from sluice.engine._graph import artifact_type
+from sluice.engine._graph import METADATA_ONLY_TYPES, artifact_type
 from sluice.engine._values import coerce_value
 from sluice.ir import ComponentSpec, ParameterType
 
-__all__ = ["OutputArtifact", "read_outputs"]
+__all__ = ["OutputArtifact", "check_artifacts_written", "read_outputs"]
 
-OutputArtifact = dict[str, Any]  # {"name", "uri", "metadata", "schemaTitle", "schemaVersion"}
+# {"name", "uri", "metadata", "schemaTitle", "schemaVersion"} and "customPath" when the task set one.
+OutputArtifact = dict[str, Any]
 
 
 def _read_parameter_file(path: Path, parameter_type: ParameterType | None, task: str, name: str) -> Any:
@@ -88,14 +92,43 @@ def read_outputs(
             metadata = entry.get("metadata") or {}
             if not isinstance(metadata, dict):
                 raise TaskError(task, f"output artifact {name!r}: metadata is not an object")
-            values.append(
-                {
-                    "name": entry.get("name") or name,
-                    "uri": entry.get("uri") or planned[0]["uri"],
-                    "metadata": metadata,
-                    "schemaTitle": schema_title,
-                    "schemaVersion": schema_version,
-                }
-            )
+            artifact: OutputArtifact = {
+                "name": entry.get("name") or name,
+                "uri": entry.get("uri") or planned[0]["uri"],
+                "metadata": metadata,
+                "schemaTitle": schema_title,
+                "schemaVersion": schema_version,
+            }
+            custom_path = entry.get("custom_path") or entry.get("customPath")
+            if isinstance(custom_path, str) and custom_path:
+                artifact["customPath"] = custom_path
+            values.append(artifact)
         artifacts[name] = values
     return parameters, artifacts
+
+
+def check_artifacts_written(
+    task: str, artifacts: dict[str, list[OutputArtifact]], store: ArtifactStore
+) -> None:
+    """Raise TaskError for an output artifact with nothing at its URI (one under the artifact root; a URI
+    elsewhere is the component's own business)."""
+    for name, entries in artifacts.items():
+        for entry in entries:
+            if entry["schemaTitle"] in METADATA_ONLY_TYPES or not store.contains(entry["uri"]):
+                continue
+            try:
+                path = store.local_path(entry["uri"])
+            except UnsafePathError:
+                continue
+            if path.exists():
+                continue
+            custom = entry.get("customPath")
+            how = (
+                f"; it was given the path {custom!r} with set_path(), which only Python components copy back"
+                if custom
+                else ""
+            )
+            raise TaskError(
+                task,
+                f"output artifact {name!r} was never written: nothing at {str(path)!r}{how}",
+            )

@@ -26,7 +26,7 @@ from sluice.dsl._annotations import (
     parameter_type_of,
     strip_optional,
 )
-from sluice.dsl._artifacts import Artifact, artifact_class_for_schema_title, set_task_root
+from sluice.dsl._artifacts import Artifact, artifact_class_for_schema_title, set_task_root, uri_to_local_path
 from sluice.dsl._final_status import PipelineTaskFinalStatus
 from sluice.runtime._errors import ExecutorInputError
 from sluice.runtime._kfp_alias import install_kfp_aliases
@@ -585,6 +585,59 @@ class _Execution:
                     f"({_PARAMETER_TYPE_DESCRIPTIONS[parameter_type]}) to {path}: {error}"
                 ) from None
 
+    def _custom_paths(self) -> list[tuple[str, Artifact]]:
+        return [
+            (name, artifact)
+            for name, artifacts in self.output_artifacts.items()
+            for artifact in artifacts
+            if artifact.custom_path
+        ]
+
+    def _explain_custom_path_error(self, error: OSError) -> None:
+        """Name the output whose ``set_path()`` location could not be written, under the traceback."""
+        failed = [str(path) for path in (error.filename, error.filename2) if path is not None]
+        for name, artifact in self._custom_paths():
+            custom = os.path.abspath(artifact.custom_path)
+            if any(
+                os.path.abspath(path) == custom or os.path.abspath(path).startswith(custom + os.sep)
+                for path in failed
+            ):
+                error.add_note(
+                    f"function {self.function_name!r}: output artifact {name!r}: the path set with "
+                    f"set_path({artifact.custom_path!r}) cannot be written ({error.strerror or error})"
+                )
+                return
+
+    def _publish_custom_paths(self) -> None:
+        """Copy what was written at a ``set_path()`` location to the artifact's URI, where the next tasks
+        read it (as KFP's launcher uploads it from there)."""
+        custom_paths = self._custom_paths()
+        if not custom_paths:
+            return
+        import shutil
+
+        for name, artifact in custom_paths:
+            source = artifact.custom_path
+            target = uri_to_local_path(artifact.uri)
+            if not os.path.lexists(source):
+                raise ValueError(
+                    f"function {self.function_name!r}: output artifact {name!r}: nothing was written to "
+                    f"{source!r}, the path set with set_path()"
+                )
+            if os.path.realpath(source) == os.path.realpath(target):
+                continue
+            try:
+                os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+                if os.path.isdir(source):
+                    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+                else:
+                    shutil.copy2(source, target)
+            except OSError as error:
+                raise ValueError(
+                    f"function {self.function_name!r}: output artifact {name!r}: cannot copy it from its "
+                    f"set_path() location {source!r} to {target!r}: {error.strerror or error}"
+                ) from None
+
     def _executor_output(self) -> dict[str, Any]:
         executor_output: dict[str, Any] = {}
         if self.output_parameter_values:
@@ -611,10 +664,15 @@ class _Execution:
                 keyword_arguments[parameter.name] = argument
         self._create_output_directories()
 
-        result = self.function(*positional_arguments, **keyword_arguments)
+        try:
+            result = self.function(*positional_arguments, **keyword_arguments)
+        except OSError as error:
+            self._explain_custom_path_error(error)
+            raise
 
         self._record_return_value(result)
         self._record_output_path_parameters()
+        self._publish_custom_paths()
         executor_output = self._executor_output()
         if _is_chief_process():
             os.makedirs(os.path.dirname(self.output_file) or ".", exist_ok=True)
