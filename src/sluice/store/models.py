@@ -48,6 +48,7 @@ __all__ = [
     "Association",
     "Attribution",
     "Base",
+    "ConfigMap",
     "Context",
     "Event",
     "Execution",
@@ -59,6 +60,7 @@ __all__ = [
     "Run",
     "RunMetric",
     "RunStateHistory",
+    "Secret",
     "Task",
     "TaskStateHistory",
 ]
@@ -219,6 +221,9 @@ class Run(_RandomId, Base):
     # Engine lease: which engine process drives the run, and when it last said it is alive.
     lease_owner: Mapped[str | None] = mapped_column(String(NAME_LENGTH), default=None)
     lease_heartbeat_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    # What the run's settings ask for and this machine does not do (kfp-kubernetes node selectors...):
+    # a list of sentences, recorded once when the run starts.
+    warnings: Mapped[list[str] | None] = mapped_column(JsonDocument, default=None)
 
     experiment: Mapped[Experiment] = relationship()
     pipeline_version: Mapped[PipelineVersion | None] = relationship()
@@ -283,6 +288,9 @@ class Task(_RandomId, Base):
     executor_input: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
     log_uri: Mapped[str | None] = mapped_column(String(URL_LENGTH), default=None)
+    # The task's kfp-kubernetes settings as applied (pod name, labels, annotations, which secrets and config
+    # maps set which variables, scheduling settings recorded but unused). Never a secret's value.
+    platform: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
 
     run: Mapped[Run] = relationship(back_populates="tasks", foreign_keys=[run_id])
     state_history: Mapped[list[TaskStateHistory]] = relationship(
@@ -495,3 +503,37 @@ class RecurringRunFire(Base):
         IdString(), ForeignKey("runs.id", ondelete="SET NULL"), default=None
     )
     fired_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Secrets and config maps (kfp-kubernetes' use_secret_as_env, use_config_map_as_env)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Secret(_RandomId, Base):
+    """A named set of secret values. ``data`` is one Fernet token (``sluice.secrets``) holding every key and
+    value: the database alone reveals only the secret's name."""
+
+    __tablename__ = "secrets"
+    __table_args__ = (UniqueConstraint("namespace", "name"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="default")
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    data: Mapped[str] = mapped_column(LargeText)
+    created_at: Mapped[datetime] = _created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ConfigMap(_RandomId, Base):
+    """A named set of plain configuration values (``{key: value}``)."""
+
+    __tablename__ = "config_maps"
+    __table_args__ = (UniqueConstraint("namespace", "name"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="default")
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    data: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    created_at: Mapped[datetime] = _created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
