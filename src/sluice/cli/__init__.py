@@ -13,12 +13,13 @@ def main() -> None:
     """Sluice: author, compile and run Kubeflow-compatible ML pipelines."""
 
 
-from sluice.cli import _client_commands, _compile, _run, _server  # noqa: E402  (registers on the group defined above)
+from sluice.cli import _client_commands, _compile, _run, _secrets, _server  # noqa: E402  (registers on the group defined above)
 
 _compile.register(main)
 _run.register(main)
 _server.register(main)
 _client_commands.register(main)  # after _run: it extends the `runs` group
+_secrets.register(main)
 
 
 __all__ = ["main"]

@@ -103,6 +103,8 @@ class Task:
     error: str | None
     parent_task_id: str | None
     raw: dict[str, Any] = field(repr=False)
+    # Its kfp-kubernetes settings as applied (pod name, labels, annotations, where each variable came from).
+    platform: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Task:
@@ -122,6 +124,7 @@ class Task:
             error=error.get("message") or None,
             parent_task_id=data.get("parent_task_id"),
             raw=data,
+            platform=dict(data.get("platform") or {}),
         )
 
 
@@ -142,6 +145,7 @@ class Run:
     metrics: dict[str, float]
     tasks: list[Task] = field(repr=False)
     raw: dict[str, Any] = field(repr=False)
+    warnings: list[str] = field(default_factory=list)  # settings this machine does not use
 
     @property
     def done(self) -> bool:
@@ -178,6 +182,7 @@ class Run:
             metrics=dict(data.get("metrics") or {}),
             tasks=[Task.from_json(task) for task in details.get("task_details") or []],
             raw=data,
+            warnings=list(data.get("warnings") or []),
         )
 
 

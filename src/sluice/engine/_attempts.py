@@ -92,6 +92,8 @@ def launch_attempt(
     if attempt_number == 1 or node.state is not RuntimeState.PENDING:
         values["executor_input"] = prepared.executor_input
         values["inputs"] = values_json(node.input_parameters, node.input_artifacts)
+        if prepared.platform is not None:
+            values["platform"] = prepared.platform
     state.set_state(node, RuntimeState.RUNNING, f"attempt {attempt_number} started", **values)
     return Attempt(prepared, handle, gpus, deadline, log_path, prepared.log_uri(attempt_number))
 

@@ -94,6 +94,9 @@ class ConsoleProgress(RunObserver):
         verb = "resuming" if resumed else "running"
         self._print(f"{verb} {pipeline_name} (run {run_id})")
 
+    def run_warning(self, message: str) -> None:
+        self._print(f"warning: {message}")
+
     def task_changed(self, node: Node) -> None:
         if node.kind is TaskKind.LOOP:
             self.loops[node.path] = node

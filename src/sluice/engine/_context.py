@@ -51,6 +51,8 @@ class RunContext:
     options: EngineOptions
     journal: Journal
     observer: RunObserver
+    namespace: str = "default"  # where its secrets and config maps are looked up (its "pods" namespace)
+    service_account: str = ""  # the run's, as KFP's API takes it ("" : the default)
     run_uri: str = field(init=False)  # the run's folder under the artifact root
     run_dir: Path = field(init=False)  # where its files are on this machine (the same for a local root)
     _create_time: str = field(init=False)

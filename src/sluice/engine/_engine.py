@@ -33,6 +33,7 @@ from sluice.engine._journal import Journal
 from sluice.engine._loops import iteration_ended
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
+from sluice.engine._platform import DEFAULT_NAMESPACE, unused_settings_warning
 from sluice.engine._resume import previous_tasks
 from sluice.engine._scheduler import Scheduler
 from sluice.engine._start import start
@@ -41,7 +42,7 @@ from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher
 from sluice.store import RuntimeState, Store, TaskKind
-from sluice.store.models import Run
+from sluice.store.models import Experiment, Run
 
 __all__ = ["RunEngine", "settle"]
 
@@ -134,10 +135,21 @@ class RunEngine:
             state.previous = previous_tasks(ctx.store, ctx.run_id)
         self.journal.context_id = ctx.store.ensure_context("system.PipelineRun", ctx.run_id).id
         with ctx.store.read_session() as session:
-            current = session.scalar(select(Run.state).where(Run.id == ctx.run_id))
+            current, service_account, namespace, warnings = session.execute(
+                select(Run.state, Run.service_account, Experiment.namespace, Run.warnings)
+                .join(Experiment, Experiment.id == Run.experiment_id)
+                .where(Run.id == ctx.run_id)
+            ).one()
+        ctx.service_account = service_account or ""
+        ctx.namespace = namespace or DEFAULT_NAMESPACE
         if current is not _S.RUNNING:
             ctx.store.transition_run(ctx.run_id, _S.RUNNING, owner=self.owner)
         ctx.observer.run_started(ctx.run_id, ctx.pipeline_name, resume)
+        warning = unused_settings_warning(ctx.spec, ctx.platform_spec)
+        if warning is not None:
+            if warnings is None:
+                ctx.store.record_run_warnings(ctx.run_id, [warning])
+            ctx.observer.run_warning(warning)
         start_root(ctx, state)
         while True:
             self._check_stop()

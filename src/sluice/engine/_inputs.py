@@ -16,7 +16,7 @@ from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, re
 from sluice.engine._values import coerce_value
 from sluice.ir import ComponentSpec, PipelineTaskSpec, TaskInputParameterSpec
 
-__all__ = ["MISSING", "resolve_task_inputs"]
+__all__ = ["MISSING", "resolve_parameter", "resolve_task_inputs"]
 
 
 class _Missing:
@@ -75,6 +75,16 @@ def _parameter_value(
             return scope.parameters.get(key, MISSING), f"runtime parameter {key!r} has no value"
         return value, "" if value is not MISSING else "the constant is empty"
     return MISSING, "the input has no source"
+
+
+def resolve_parameter(spec: TaskInputParameterSpec, scope: Scope) -> tuple[Any, str]:
+    """A parameter reference outside a task's inputs (a kfp-kubernetes setting naming a secret by a pipeline
+    parameter): its value and, when there is none (MISSING), why not."""
+
+    def no_final_status(node: Node) -> dict[str, Any]:
+        return {}
+
+    return _parameter_value("", spec, scope, no_final_status)
 
 
 def resolve_task_inputs(  # noqa: PLR0917  (one call site; the names read better than a bundle)

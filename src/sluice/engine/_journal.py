@@ -45,6 +45,7 @@ _TASK_FIELDS = (
     "log_uri",
     "inputs",
     "cache_fingerprint",
+    "platform",
 )
 
 

@@ -16,6 +16,9 @@ class RunObserver:
     def run_started(self, run_id: str, pipeline_name: str, resumed: bool) -> None:
         """The run is claimed and about to start (or resume)."""
 
+    def run_warning(self, message: str) -> None:
+        """Something the run asks for that this engine does not do (said once, when the run starts)."""
+
     def task_changed(self, node: Node) -> None:
         """A task (or DAG, loop, iteration) changed state."""
 

@@ -10,7 +10,6 @@ per run and executor), or the executor's command and args with placeholders reso
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import Node, artifact_type
 from sluice.engine._placeholders import resolve_command, resolve_string
+from sluice.engine._platform import PlatformSettings
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, request_of
 from sluice.ir import ContainerSpec
@@ -49,6 +49,7 @@ class PreparedTask:
     python: PythonFunction | None = None
     module_path: str = ""
     interpreter: str | None = None  # a venv's python; None: the engine's
+    platform: dict[str, Any] | None = None  # its kfp-kubernetes settings as applied (no secret values)
 
     def log_path(self, attempt: int) -> Path:
         return self.task_dir / SLUICE_DIR / f"attempt-{attempt}.log"
@@ -66,7 +67,7 @@ class TaskPreparer:
         self.fingerprints = Fingerprints(ctx.spec)
         self._python_functions: dict[str, PythonFunction | None] = {}
         self._module_paths: dict[str, str] = {}
-        self._kubernetes_executors = _kubernetes_executors(ctx)
+        self.platform = PlatformSettings(ctx)
 
     def prepare(self, node: Node) -> PreparedTask:
         """Raises TaskError (also PlaceholderError, UnsafePathError) when the task cannot run here."""
@@ -91,6 +92,8 @@ class TaskPreparer:
             for variable in container.env
             if variable.name
         }
+        platform = self.platform.for_task(node, label, container.image)
+        env.update(platform.env)
         env.update(
             {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
         )
@@ -111,9 +114,10 @@ class TaskPreparer:
             fingerprint=self.fingerprints.of(node, label),
             cacheable=is_cacheable(node, self.ctx.options.cache),
             request=self.capacity.clamp(request),
-            timeout=self._timeout_for(label),
+            timeout=self.platform.timeout(label),
             env=env,
             image=container.image,
+            platform=platform.record,
         )
         function = self._python_function(label, container)
         if function is not None:
@@ -149,24 +153,6 @@ class TaskPreparer:
             path = str(module)
             self._module_paths[label] = path
         return path
-
-    def _timeout_for(self, label: str) -> float | None:
-        """The executor's ``activeDeadlineSeconds`` (kfp-kubernetes' ``set_timeout``), else the run's."""
-        config = self._kubernetes_executors.get(label)
-        if isinstance(config, dict) and config.get("activeDeadlineSeconds") is not None:
-            with contextlib.suppress(TypeError, ValueError):
-                return float(config["activeDeadlineSeconds"])
-        return self.ctx.options.task_timeout
-
-
-def _kubernetes_executors(ctx: RunContext) -> dict[str, Any]:
-    """The Kubernetes platform spec's settings by executor label (empty without one)."""
-    if ctx.platform_spec is None:
-        return {}
-    kubernetes = ctx.platform_spec.platforms.get("kubernetes")
-    if kubernetes is None or kubernetes.deployment_spec is None:
-        return {}
-    return dict(kubernetes.deployment_spec.executors)
 
 
 def _executor_input(node: Node, task_dir: Path, task_uri: str) -> dict[str, Any]:

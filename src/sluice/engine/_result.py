@@ -48,6 +48,7 @@ class TaskResult:
     cached_from_task_id: str | None = None
     log_path: str | None = None
     log_tail: str | None = None
+    platform: dict[str, Any] | None = None  # its kfp-kubernetes settings as applied (never a secret value)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class RunResult(RunSummary):
     arguments: dict[str, Any]
     outputs: dict[str, Any]
     tasks: list[TaskResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # settings of the run this machine does not use
 
     @property
     def succeeded(self) -> bool:
@@ -132,6 +134,7 @@ def _task_result(task: Task) -> TaskResult:
         cached_from_task_id=task.cached_from_task_id,
         log_path=task.log_uri,
         log_tail=error.get("logTail"),
+        platform=task.platform,
     )
 
 
@@ -152,6 +155,7 @@ def load_run_result(store: Store, run_id: str) -> RunResult:
             arguments=dict((run.runtime_config or {}).get("parameters") or {}),
             outputs=_output_values(root.outputs) if root is not None else {},
             tasks=[_task_result(task) for task in tasks if task.path != "root"],
+            warnings=list(run.warnings or []),
         )
 
 

@@ -168,6 +168,7 @@ def run_json(
             "recurring_run_id": run.recurring_run_id,
             "state_history": _history_json(history) if history is not None else None,
             "metrics": dict(metrics) if metrics else None,
+            "warnings": list(run.warnings) if run.warnings else None,
         }
     )
 
@@ -225,6 +226,7 @@ def task_json(
             "input_parameters": dict(inputs.get("parameters") or {}) or None,
             "output_parameters": dict(outputs.get("parameters") or {}) or None,
             "cached_from_task_id": task.cached_from_task_id,
+            "platform": task.platform or None,
         }
     )
 

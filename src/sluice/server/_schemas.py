@@ -200,6 +200,12 @@ class PipelineTaskDetail(BaseModel):
     input_parameters: dict[str, Any] | None = Field(default=None, description="Sluice: parameter inputs.")
     output_parameters: dict[str, Any] | None = Field(default=None, description="Sluice: parameter outputs.")
     cached_from_task_id: str | None = Field(default=None, description="Sluice: the task it reused.")
+    platform: dict[str, Any] | None = Field(
+        default=None,
+        description="Sluice: the task's kfp-kubernetes settings as applied: pod_name, namespace, "
+        "service_account, labels, annotations, env (which secret, config map key or field path set each "
+        "variable; never a value), timeout_seconds, not_applied (settings recorded but unused here).",
+    )
 
 
 class RunDetails(BaseModel):
@@ -221,6 +227,9 @@ class Run(RunIn):
     state_history: list[RuntimeStatus] | None = None
     metrics: dict[str, float] | None = Field(
         default=None, description="Sluice: scalar metrics the run logged."
+    )
+    warnings: list[str] | None = Field(
+        default=None, description="Sluice: settings of the run this machine does not use."
     )
 
 

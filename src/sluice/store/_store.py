@@ -683,6 +683,11 @@ class Store:
             )
             return list(s.scalars(select(Run).where(exists(consumed)).order_by(Run.created_at, Run.id)))
 
+    def record_run_warnings(self, run_id: str, warnings: list[str]) -> None:
+        """Record what the run asks for and its engine does not do (shown with the run)."""
+        with self.session() as s:
+            s.execute(update(Run).where(Run.id == run_id).values(warnings=list(warnings)))
+
     # -----------------------------------------------------------------------------------------------------------
     # Metrics
     # -----------------------------------------------------------------------------------------------------------
