@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from sluice import dsl, kubernetes
 from sluice.engine import run_pipeline
 from sluice.secrets import SecretStore
 from sluice.store import Store
@@ -261,3 +262,55 @@ def test_another_key_cannot_read_the_secrets(home: Path, tmp_path: Path, secrets
         (other_home / "secret.key").chmod(0o600)
         with pytest.raises(SecretsError, match="cannot be decrypted with the key in"):
             SecretStore(store, other_home).read_secret("api")
+
+
+# ---------------------------------------------------------------- the same with sluice.dsl + sluice.kubernetes
+
+
+@dsl.component
+def sluice_report(hashed: list, plain: list) -> dict:
+    import hashlib
+    import os
+
+    return {
+        "hashed": {name: hashlib.sha256(os.environ[name].encode()).hexdigest() for name in hashed},
+        "plain": {name: os.environ.get(name) for name in plain},
+    }
+
+
+@dsl.pipeline
+def sluice_settings(secret: str = "db-creds") -> dict:
+    task = sluice_report(hashed=["DB_PASSWORD"], plain=["MODE", "POD", "TEAM"])
+    kubernetes.use_secret_as_env(task, secret_name=secret, secret_key_to_env={"password": "DB_PASSWORD"})
+    kubernetes.use_config_map_as_env(task, config_map_name="settings", config_map_key_to_env={"mode": "MODE"})
+    kubernetes.use_field_path_as_env(task, env_name="POD", field_path="metadata.name")
+    kubernetes.use_field_path_as_env(task, env_name="TEAM", field_path="metadata.labels['team']")
+    kubernetes.add_pod_label(task, "team", "search")
+    kubernetes.add_node_selector(task, "gpu", "yes")
+    return task.output
+
+
+@dsl.pipeline
+def sluice_volume() -> dict:
+    task = sluice_report(hashed=[], plain=[])
+    kubernetes.empty_dir_mount(task, volume_name="scratch", mount_path="/scratch")
+    return task.output
+
+
+def test_sluice_kubernetes_settings_apply_the_same(home: Path, secrets: None, password: str) -> None:
+    result = run_pipeline(sluice_settings, home=home, handle_sigint=False)
+    assert result.succeeded, result.error
+    task = result.task("sluice-report")
+    assert result.outputs["Output"] == {
+        "hashed": {"DB_PASSWORD": _sha(password)},
+        "plain": {"MODE": "fast", "POD": task.platform["pod_name"], "TEAM": "search"},
+    }
+    assert result.warnings and "node selector (task sluice-report)" in result.warnings[0]
+
+
+def test_sluice_kubernetes_volume_is_refused(home: Path) -> None:
+    result = run_pipeline(sluice_volume, home=home, handle_sigint=False)
+    assert result.state == "FAILED"
+    assert "volumes need the sandboxed launcher: volume 'scratch' at /scratch" in (
+        result.task("sluice-report").error or ""
+    )

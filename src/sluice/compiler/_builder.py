@@ -16,6 +16,7 @@ from sluice.compiler._executors import container_executor, importer_executor, wi
 from sluice.compiler._flow import ChannelView, DataFlow, SurfacedOutput, view_of
 from sluice.compiler._interface import add_input, add_output, component_spec_of_interface, default_value
 from sluice.compiler._merge import merge_sub_pipeline
+from sluice.compiler._platform import kubernetes_executors_of, platform_references, platform_spec_of
 from sluice.dsl._channel import PipelineChannel, channels_in, pipeline_channel_input_name
 from sluice.dsl._component import (
     BaseComponent,
@@ -37,7 +38,7 @@ from sluice.dsl._task import PipelineTask
 from sluice.dsl._topology import Node, dependencies_by_node
 from sluice.dsl._types import ArtifactType, ParameterKind, ParameterType
 
-__all__ = ["CompileContext", "build_component_pipeline", "build_pipeline"]
+__all__ = ["CompileContext", "build_component_pipeline", "build_pipeline", "build_pipeline_document"]
 
 SCHEMA_VERSION = "2.1.0"
 _FINAL_STATUS = ParameterKind.TASK_FINAL_STATUS
@@ -53,18 +54,18 @@ class CompileContext:
     """State shared by one compilation: sub-pipelines are compiled once however often they are used."""
 
     def __init__(self) -> None:
-        self._sub_pipelines: dict[int, ir.PipelineSpec] = {}
+        self._sub_pipelines: dict[int, ir.PipelineDocument] = {}
 
-    def sub_pipeline(self, component: BaseComponent) -> ir.PipelineSpec:
+    def sub_pipeline(self, component: BaseComponent) -> ir.PipelineDocument:
         implementation = component.component_spec.implementation
         if isinstance(implementation, CompiledImplementation):
             spec = implementation.pipeline_spec
             assert isinstance(spec, ir.PipelineSpec)
-            return spec
+            return ir.PipelineDocument(spec, implementation.platform_spec)
         key = id(component)
         if key not in self._sub_pipelines:
             assert isinstance(component, GraphComponent)
-            self._sub_pipelines[key] = build_pipeline(component, self)
+            self._sub_pipelines[key] = build_pipeline_document(component, self)
         return self._sub_pipelines[key]
 
 
@@ -101,6 +102,8 @@ class _PipelineBuilder:
         assert self.spec.deployment_spec is not None
         self.executors = self.spec.deployment_spec.executors
         self.group_components: dict[int, ir.ComponentSpec] = {}
+        # Each container task's kfp-kubernetes settings, by executor label (the PlatformSpec's executors).
+        self.kubernetes_executors: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------ the whole pipeline
 
@@ -156,6 +159,7 @@ class _PipelineBuilder:
             if isinstance(child, PipelineTask):
                 task_spec = self._task_spec(child, parent_inputs, names_here, at_root)
                 child_component = self._task_component(child)
+                self._add_platform_config(child, child_component, parent_inputs, names_here)
             else:
                 child_component, task_spec = self._group_component_and_task(child, names_here, at_root)
             upstream = sorted(self.upstream.get(id(child), ()))
@@ -285,7 +289,13 @@ class _PipelineBuilder:
         implementation = spec.implementation
         if isinstance(implementation, GraphImplementation | CompiledImplementation):
             sub = self.context.sub_pipeline(task.component)
-            return merge_sub_pipeline(self.spec, self.executors, sub)
+            return merge_sub_pipeline(
+                self.spec,
+                self.executors,
+                sub.spec,
+                platform=self.kubernetes_executors,
+                sub_platform=kubernetes_executors_of(sub.platform_spec),
+            )
         component = component_spec_of_interface(spec.inputs, spec.outputs)
         label = unique_name(f"exec-{task.name}", self.executors)
         component.executor_label = label
@@ -294,6 +304,30 @@ class _PipelineBuilder:
         elif isinstance(implementation, ImporterImplementation):
             self.executors[label] = importer_executor(task, implementation)
         return component
+
+    def _add_platform_config(
+        self,
+        task: PipelineTask,
+        component: ir.ComponentSpec,
+        parent_inputs: ir.ComponentInputsSpec,
+        names_here: set[str],
+    ) -> None:
+        """Record the task's kfp-kubernetes settings under its executor, references made valid in its DAG."""
+        if not task.platform_config:
+            return
+        unknown = sorted(set(task.platform_config) - {"kubernetes"})
+        if task.container is None or not component.executor_label or unknown:
+            what = f"platform {unknown[0]!r} is not one Sluice knows" if unknown else "this is not one"
+            raise PipelineDefinitionError(
+                f"task {task.name!r}: platform settings (platform_config) apply to components only; {what}",
+                task=task.name,
+                location=task.location,
+            )
+        config = task.platform_config.get("kubernetes") or {}
+        if config:
+            self.kubernetes_executors[component.executor_label] = platform_references(
+                config, parent_inputs, names_here, task
+            )
 
     def _build_exit_task(self, handler: ExitHandler) -> None:
         task = handler.exit_task
@@ -310,6 +344,9 @@ class _PipelineBuilder:
                 )
                 task_spec.inputs = inputs
         component = self._task_component(task)
+        self._add_platform_config(
+            task, component, root.input_definitions or ir.ComponentInputsSpec(), set(root.dag.tasks)
+        )
         name = unique_name(f"comp-{task.name}", self.spec.components)
         task_spec.component_ref = ir.ComponentRef(name=name)
         self.spec.components[name] = component
@@ -422,7 +459,16 @@ class _PipelineBuilder:
 
 def build_pipeline(component: GraphComponent, context: CompileContext | None = None) -> ir.PipelineSpec:
     """The PipelineSpec of a ``@dsl.pipeline``."""
-    return _PipelineBuilder(component, context or CompileContext()).build()
+    return build_pipeline_document(component, context).spec
+
+
+def build_pipeline_document(
+    component: GraphComponent, context: CompileContext | None = None
+) -> ir.PipelineDocument:
+    """The PipelineSpec of a ``@dsl.pipeline`` and its PlatformSpec (None without platform settings)."""
+    builder = _PipelineBuilder(component, context or CompileContext())
+    spec = builder.build()
+    return ir.PipelineDocument(spec, platform_spec_of(builder.kubernetes_executors))
 
 
 def build_component_pipeline(component: BaseComponent) -> ir.PipelineSpec:

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from sluice import ir
-from sluice.compiler._builder import build_component_pipeline, build_pipeline
+from sluice.compiler._builder import build_component_pipeline, build_pipeline_document
 from sluice.compiler._interface import default_value
 from sluice.dsl._component import BaseComponent
 from sluice.dsl._errors import PipelineDefinitionError
 from sluice.dsl._pipeline import GraphComponent
 from sluice.dsl._types import ArtifactType, check_default_value
 
-__all__ = ["Compiler", "compile_to_spec"]
+__all__ = ["Compiler", "compile_to_document", "compile_to_spec"]
 
 
 def _apply_overrides(
@@ -69,17 +69,28 @@ def compile_to_spec(
     ``pipeline_name`` replaces the pipeline's name and ``pipeline_parameters`` its parameters' defaults.
     Raises PipelineDefinitionError when the pipeline cannot be compiled.
     """
+    return compile_to_document(pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name).spec
+
+
+def compile_to_document(
+    pipeline_func: BaseComponent,
+    pipeline_name: str | None = None,
+    pipeline_parameters: Mapping[str, Any] | None = None,
+    pipeline_display_name: str | None = None,
+) -> ir.PipelineDocument:
+    """Like :func:`compile_to_spec`, with the PlatformSpec of the tasks' platform settings
+    (``sluice.kubernetes``), None when there are none."""
     if not isinstance(pipeline_func, BaseComponent):
         raise PipelineDefinitionError(
             f"cannot compile {pipeline_func!r}: expected a @dsl.pipeline function or a component "
             "(@dsl.component, @dsl.container_component, or one loaded from YAML)"
         )
     if isinstance(pipeline_func, GraphComponent):
-        spec = build_pipeline(pipeline_func)
+        document = build_pipeline_document(pipeline_func)
     else:
-        spec = build_component_pipeline(pipeline_func)
-    _apply_overrides(spec, pipeline_name, pipeline_display_name, pipeline_parameters, pipeline_func)
-    return spec
+        document = ir.PipelineDocument(build_component_pipeline(pipeline_func))
+    _apply_overrides(document.spec, pipeline_name, pipeline_display_name, pipeline_parameters, pipeline_func)
+    return document
 
 
 def _write_json(spec: ir.PipelineSpec, path: Path) -> None:
@@ -110,8 +121,15 @@ class Compiler:
             raise PipelineDefinitionError(
                 f"the output path {str(path)!r} should end with .yaml (or .yml, .json)"
             )
-        spec = compile_to_spec(pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name)
+        document = compile_to_document(
+            pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name
+        )
         if path.suffix == ".json":
-            _write_json(spec, path)
+            if document.platform_spec is not None:
+                raise PipelineDefinitionError(
+                    f"{str(path)!r}: platform settings (sluice.kubernetes) are only written to YAML, as in kfp; "
+                    "compile to a .yaml file"
+                )
+            _write_json(document.spec, path)
         else:
-            ir.write_pipeline(spec, path)
+            ir.write_pipeline(document, path)

@@ -6,6 +6,9 @@ The sub-pipeline's components and executors join the caller's; a name already ta
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 from sluice import ir
 from sluice.dsl._graph import unique_name
 
@@ -21,15 +24,26 @@ def _rename_component_refs(dag: ir.DagSpec | None, renames: dict[str, str]) -> N
 
 
 def merge_sub_pipeline(
-    main: ir.PipelineSpec, executors: dict[str, ir.ExecutorSpec], sub: ir.PipelineSpec
+    main: ir.PipelineSpec,
+    executors: dict[str, ir.ExecutorSpec],
+    sub: ir.PipelineSpec,
+    *,
+    platform: dict[str, Any] | None = None,
+    sub_platform: dict[str, Any] | None = None,
 ) -> ir.ComponentSpec:
-    """Add ``sub``'s components and executors to ``main`` (renaming clashes); return ``sub``'s root to use."""
+    """Add ``sub``'s components and executors to ``main`` (renaming clashes); return ``sub``'s root to use.
+
+    ``sub_platform`` (the sub-pipeline's kfp-kubernetes settings by executor label) joins ``platform``
+    under the executors' new labels.
+    """
     sub = sub.copy()
     sub_executors = sub.deployment_spec.executors if sub.deployment_spec else {}
     labels: dict[str, str] = {}
     for label, executor in sub_executors.items():
         labels[label] = unique_name(label, executors)
         executors[labels[label]] = executor
+        if platform is not None and sub_platform and label in sub_platform:
+            platform[labels[label]] = copy.deepcopy(sub_platform[label])
     for component in sub.components.values():
         if component.executor_label in labels:
             component.executor_label = labels[component.executor_label]

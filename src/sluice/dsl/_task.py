@@ -142,6 +142,8 @@ class PipelineTask:
         self.is_exit_task = False
         self.parent_group: TasksGroup | None = None
         self.container: ContainerSettings | None = component.container_settings()
+        # Per-platform settings, e.g. {"kubernetes": {...}} written by sluice.kubernetes (kfp's shape).
+        self.platform_config: dict[str, Any] = {}
 
         graph.add_task(self)
         self._outputs: dict[str, PipelineChannel] = {}
@@ -290,6 +292,13 @@ class PipelineTask:
         if not isinstance(value, str) or pattern.match(value) is None:
             raise self._error(f".{method}({value!r}): expected {expected}", caller_location())
         return value
+
+    def register_pipeline_channels(self, channels: list[PipelineChannel]) -> None:
+        """Make the task read ``channels`` besides its arguments (a setting naming a secret by a pipeline
+        parameter): the compiler passes them into the task's DAG, and an upstream output orders the tasks."""
+        self._check_loop_scope(list(channels))
+        for channel in channels:
+            self._use_channel(channel)
 
     def _use_channel(self, channel: PipelineChannel) -> None:
         if not any(existing is channel for existing in self.channel_inputs):
