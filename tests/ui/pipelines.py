@@ -57,3 +57,22 @@ def draw(picture: dsl.Output[dsl.Artifact]):
 @dsl.pipeline(name="picture")
 def picture():
     draw().set_caching_options(False)
+
+
+@dsl.component
+def pod_name() -> str:
+    import os
+
+    return os.environ["POD_NAME"]
+
+
+@dsl.pipeline
+def labelled() -> str:
+    from sluice import kubernetes
+
+    task = pod_name()
+    kubernetes.add_pod_label(task, "team", "search")
+    kubernetes.add_pod_annotation(task, "owner", "alice")
+    kubernetes.use_field_path_as_env(task, env_name="POD_NAME", field_path="metadata.name")
+    kubernetes.add_node_selector(task, "gpu", "h100")
+    return task.output

@@ -12,7 +12,7 @@ import pytest
 from sluice import _home
 from tests.server.conftest import API, ServerProcess, wait_for_run, wait_for_task
 from tests.ui.conftest import GOLDEN, SCREENSHOTS, run_inline, shoot, start_run, upload
-from tests.ui.pipelines import chatty_loop, needs_a_file, picture
+from tests.ui.pipelines import chatty_loop, labelled, needs_a_file, picture
 from tests.ui.thousand import ITERATIONS, insert_thousand_task_run
 
 
@@ -410,6 +410,42 @@ def test_a_failed_run_explains_itself_and_retries(page: Any, api: httpx.Client, 
     panel.get_by_role("tab", name="Overview").click()
     panel.get_by_text("2 (1 retry)").wait_for()
     shoot(page, "run-retried")
+
+
+def test_kubernetes_settings_show_in_the_task_panel_and_the_run_warns(page: Any, api: httpx.Client) -> None:
+    import tempfile
+
+    import yaml
+
+    from sluice.compiler import Compiler
+
+    with tempfile.TemporaryDirectory() as folder:
+        package = Path(folder) / "pipeline.yaml"
+        Compiler().compile(labelled, str(package))
+        spec, platform = yaml.safe_load_all(package.read_text())
+    response = api.post(
+        f"{API}/runs",
+        json={
+            "display_name": "labelled",
+            "pipeline_spec": {"pipeline_spec": spec, "platform_spec": platform},
+        },
+    )
+    assert response.status_code == 200, response.text
+    run = wait_for_run(api, response.json()["run_id"])
+    assert run["state"] == "SUCCEEDED", run
+    page.goto(f"/runs/{run['run_id']}")
+    warning = page.get_by_role("status").filter(has_text="Warning:")
+    assert "node selector (task pod-name)" in warning.inner_text()
+    page.locator("[data-key='root/pod-name'][data-state='SUCCEEDED']").click()
+    section = page.get_by_role("complementary", name="Task pod-name").get_by_role(
+        "region", name="Kubernetes settings"
+    )
+    text = section.inner_text()
+    assert "team" in text and "search" in text and "owner" in text and "alice" in text
+    assert "field path metadata.name" in text and "nodeSelector" in text
+    (task,) = [item for item in run["run_details"]["task_details"] if item.get("name") == "pod-name"]
+    assert task["platform"]["pod_name"] in text
+    shoot(page, "task-kubernetes-settings")
 
 
 def test_a_laptop_screen(browser: Any, ui_server: ServerProcess, finished_runs: list[str]) -> None:

@@ -91,6 +91,31 @@ export interface TaskDetail {
   input_parameters?: Record<string, unknown>;
   output_parameters?: Record<string, unknown>;
   cached_from_task_id?: string;
+  /** Sluice extension: the task's kfp-kubernetes settings as applied (never a secret's value). */
+  platform?: TaskPlatform;
+}
+
+/** Where one environment variable of a task came from (a secret, a config map key, a field path). */
+export interface EnvSource {
+  name: string;
+  from: "secret" | "config_map" | "field_path";
+  source?: string;
+  key?: string;
+  field_path?: string;
+  skipped?: string;
+}
+
+export interface TaskPlatform {
+  pod_name?: string;
+  namespace?: string;
+  service_account?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  env?: EnvSource[];
+  timeout_seconds?: number;
+  /** Settings recorded but not used on this machine (node selectors, tolerations...), as compiled. */
+  not_applied?: Record<string, unknown>;
+  unknown?: string[];
 }
 
 export interface Run {
@@ -113,6 +138,8 @@ export interface Run {
   state_history?: RuntimeStatus[];
   /** Sluice extension: the scalar metrics the run logged. */
   metrics?: Record<string, number>;
+  /** Sluice extension: settings of the run this machine does not use. */
+  warnings?: string[];
 }
 
 export interface Trigger {

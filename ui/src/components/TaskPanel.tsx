@@ -1,7 +1,7 @@
 // The side panel for one task of a run: what it did, what went in and out, its command and its log.
 
 import { useState } from "preact/hooks";
-import type { TaskDetail } from "../api/types";
+import type { EnvSource, TaskDetail, TaskPlatform } from "../api/types";
 import { formatDate, formatDuration } from "../lib/format";
 import type { SpecNode } from "../lib/graph";
 import type { RunTask } from "../lib/runTasks";
@@ -99,8 +99,66 @@ function Overview({ node, task, spec }: { node: SpecNode; task: RunTask | undefi
         <dd class="mono">{node.componentName}</dd>
       </dl>
       <ComponentInterface spec={spec} node={node} />
+      <KubernetesSettings platform={detail?.platform} />
       <StateHistory history={detail?.state_history} />
     </>
+  );
+}
+
+function envSource(entry: EnvSource): string {
+  const origin =
+    entry.from === "field_path"
+      ? `field path ${entry.field_path}`
+      : `${entry.from === "secret" ? "secret" : "config map"} ${entry.source}, key ${entry.key}`;
+  return entry.skipped ? `${origin} (not set: ${entry.skipped})` : origin;
+}
+
+/** The task's kfp-kubernetes settings as the engine applied them; secret values are never part of them. */
+function KubernetesSettings({ platform }: { platform: TaskPlatform | undefined }) {
+  if (!platform) return null;
+  const env = Object.fromEntries((platform.env ?? []).map((entry) => [entry.name, envSource(entry)]));
+  return (
+    <section aria-label="Kubernetes settings">
+      <h3>Kubernetes settings</h3>
+      <dl class="facts">
+        <dt>Pod name</dt>
+        <dd class="mono">{platform.pod_name}</dd>
+        <dt>Namespace</dt>
+        <dd>{platform.namespace}</dd>
+        <dt>Service account</dt>
+        <dd>{platform.service_account}</dd>
+        {platform.timeout_seconds !== undefined ? (
+          <>
+            <dt>Timeout</dt>
+            <dd>{platform.timeout_seconds} s</dd>
+          </>
+        ) : null}
+      </dl>
+      {Object.keys(env).length ? (
+        <>
+          <h4>Environment from settings</h4>
+          <KeyValueTable values={env} />
+        </>
+      ) : null}
+      {platform.labels && Object.keys(platform.labels).length ? (
+        <>
+          <h4>Pod labels</h4>
+          <KeyValueTable values={platform.labels} />
+        </>
+      ) : null}
+      {platform.annotations && Object.keys(platform.annotations).length ? (
+        <>
+          <h4>Pod annotations</h4>
+          <KeyValueTable values={platform.annotations} />
+        </>
+      ) : null}
+      {platform.not_applied && Object.keys(platform.not_applied).length ? (
+        <>
+          <h4>Recorded, not used on this machine</h4>
+          <KeyValueTable values={platform.not_applied} />
+        </>
+      ) : null}
+    </section>
   );
 }
 

@@ -44,6 +44,11 @@ export function RunDetailsPage({ runId, query }: { runId: string; query: URLSear
         <RunActions run={data} onDone={run.reload} />
       </PageHeader>
       <RunSummary run={data} />
+      {(data.warnings ?? []).map((warning) => (
+        <div key={warning} class="warning-box" role="status">
+          <strong>Warning:</strong> {warning}
+        </div>
+      ))}
       {run.error ? <ErrorBox message={`Lost touch with the server: ${run.error}`} /> : null}
       <Tabs
         label="Run views"
