@@ -4,8 +4,9 @@ Run by ``scripts/check-install`` (so by ``scripts/test`` and ``.ci/run``) with t
 which only drives the check (free ports, a SeaweedFS server, a database to point at); every ``sluice``
 command runs from a fresh venv that got exactly what README says and nothing else:
 
-- ``base``: ``pip install -e .``, then ``sluice run`` of an example, ``sluice up`` with a run submitted over
-  HTTP and waited for, and the web UI served at ``/``;
+- ``base``: ``pip install -e .``, then ``sluice run`` of an example, README's secret example (``sluice
+  secrets create``, a pipeline using ``use_secret_as_env``), ``sluice up`` with a run submitted over HTTP and
+  waited for, and the web UI served at ``/``;
 - one venv per optional extra (``postgres``, ``mysql``, ``s3``), installed alone, its feature used once;
 - ``wheel``: ``python -m build`` (wheel and sdist), the wheel installed with no Node.js on PATH, and
   ``sluice up`` from it serving the UI and running a pipeline.
@@ -175,11 +176,30 @@ def check_ui(host: str) -> None:
 # ---------------------------------------------------------------------------------------------- checks
 
 
+def check_readme_secret(bin_dir: Path, env: dict[str, str], work: Path) -> None:
+    """README's "Secrets in a pipeline": its secret, its pipeline file, its run (the secret's value arrives)."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Secrets in a pipeline", 1)[1]
+    source = section.split("```python\n", 1)[1].split("```", 1)[0]
+    pipeline = work / "call_api.py"
+    pipeline.write_text(source)
+    run(
+        [str(bin_dir / "sluice"), "secrets", "create", "api-token", "--from-literal", "token=s3cr3t"],
+        env=env,
+        cwd=ROOT,
+    )
+    summary = json.loads(run([str(bin_dir / "sluice"), "run", str(pipeline), "--json"], env=env, cwd=ROOT))
+    if summary.get("state") != "SUCCEEDED" or summary.get("outputs") != {"Output": len("s3cr3t")}:
+        raise CheckFailed(f"README's secret pipeline ended {summary.get('state')}: {summary.get('error')}")
+    step("README's secret example: the task read the secret (SUCCEEDED)")
+
+
 def check_base(work: Path) -> None:
     env = clean_env(work / "home")
     bin_dir = make_venv(work / "venv")
     pip_install(bin_dir, "-e .", env)
     sluice_run(bin_dir, env)
+    check_readme_secret(bin_dir, env, work)
     with sluice_up(bin_dir, env) as host:
         submit_over_http(bin_dir, env, host)
         check_ui(host)
