@@ -377,14 +377,17 @@ class PlatformSettings:
         resolved: dict[str, Any] = {}
         for name, item in value.items():
             if name.endswith(("Json", "NameParameter")) and isinstance(item, dict):
-                resolved[name] = self._parameter(node, item, f"{key}.{name}")
+                try:
+                    resolved[name] = self._parameter(node, item, f"{key}.{name}")
+                except TaskError:  # an unused setting never fails a task: keep the reference as written
+                    resolved[name] = item
             else:
                 resolved[name] = self._resolved(node, key, item)
         return resolved
 
     # ------------------------------------------------------------ the store
 
-    def _vault_or_error(self, node: Node) -> Any:
+    def _vault_for(self, node: Node) -> Any:
         if self._vault is None:
             from sluice.secrets import SecretStore
 
@@ -396,14 +399,14 @@ class PlatformSettings:
             from sluice.secrets import SecretsError
 
             try:
-                self._secrets[name] = self._vault_or_error(node).read_secret(name, self.ctx.namespace)
+                self._secrets[name] = self._vault_for(node).read_secret(name, self.ctx.namespace)
             except SecretsError as error:
                 raise TaskError(node.path, f"use_secret_as_env: {error}") from None
         return self._secrets[name]
 
     def _config_map(self, node: Node, name: str) -> dict[str, str] | None:
         if name not in self._config_maps:
-            self._config_maps[name] = self._vault_or_error(node).read_config_map(name, self.ctx.namespace)
+            self._config_maps[name] = self._vault_for(node).read_config_map(name, self.ctx.namespace)
         return self._config_maps[name]
 
 
