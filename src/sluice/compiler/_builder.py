@@ -492,6 +492,7 @@ def build_component_pipeline(component: BaseComponent) -> ir.PipelineSpec:
                 ),
                 reimport=True if implementation.reimport else None,
                 metadata=implementation.metadata or None,
+                download_to_workspace=True if implementation.download_to_workspace else None,
             )
         )
     return pipeline

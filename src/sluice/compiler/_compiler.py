@@ -11,12 +11,13 @@ from typing import Any
 from sluice import ir
 from sluice.compiler._builder import build_component_pipeline, build_pipeline
 from sluice.compiler._interface import default_value
+from sluice.compiler._platform import check_workspace_use, platform_spec_of
 from sluice.dsl._component import BaseComponent
 from sluice.dsl._errors import PipelineDefinitionError
 from sluice.dsl._pipeline import GraphComponent
 from sluice.dsl._types import ArtifactType, check_default_value
 
-__all__ = ["Compiler", "compile_to_spec"]
+__all__ = ["Compiler", "compile_to_document", "compile_to_spec"]
 
 
 def _apply_overrides(
@@ -61,14 +62,24 @@ def _apply_overrides(
 def compile_to_spec(
     pipeline_func: BaseComponent,
     pipeline_name: str | None = None,
-    pipeline_parameters: Mapping[str, Any] | None = None,
     pipeline_display_name: str | None = None,
+    pipeline_parameters: Mapping[str, Any] | None = None,
 ) -> ir.PipelineSpec:
     """The PipelineSpec of a pipeline (``@dsl.pipeline``) or of a single component, in memory.
 
     ``pipeline_name`` replaces the pipeline's name and ``pipeline_parameters`` its parameters' defaults.
     Raises PipelineDefinitionError when the pipeline cannot be compiled.
     """
+    return compile_to_document(pipeline_func, pipeline_name, pipeline_display_name, pipeline_parameters).spec
+
+
+def compile_to_document(
+    pipeline_func: BaseComponent,
+    pipeline_name: str | None = None,
+    pipeline_display_name: str | None = None,
+    pipeline_parameters: Mapping[str, Any] | None = None,
+) -> ir.PipelineDocument:
+    """:func:`compile_to_spec`, with the platform spec (``pipeline_config``'s workspace) when there is one."""
     if not isinstance(pipeline_func, BaseComponent):
         raise PipelineDefinitionError(
             f"cannot compile {pipeline_func!r}: expected a @dsl.pipeline function or a component "
@@ -79,12 +90,22 @@ def compile_to_spec(
     else:
         spec = build_component_pipeline(pipeline_func)
     _apply_overrides(spec, pipeline_name, pipeline_display_name, pipeline_parameters, pipeline_func)
-    return spec
+    platform_spec = platform_spec_of(pipeline_func)
+    check_workspace_use(spec, platform_spec, pipeline_func)
+    return ir.PipelineDocument(spec, platform_spec)
 
 
-def _write_json(spec: ir.PipelineSpec, path: Path) -> None:
+def _write_json(document: ir.PipelineDocument, path: Path) -> None:
+    if document.platform_spec is not None:
+        # As kfp: a JSON file holds one document, so platform settings need YAML.
+        raise PipelineDefinitionError(
+            f"{str(path)!r}: the pipeline has platform settings (pipeline_config), which only a YAML file can "
+            "hold; write it to a .yaml file"
+        )
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(json.dumps(spec.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.write_text(
+        json.dumps(document.spec.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     os.replace(temporary, path)
 
 
@@ -96,22 +117,33 @@ class Compiler:
         pipeline_func: BaseComponent,
         package_path: str | os.PathLike[str],
         pipeline_name: str | None = None,
-        pipeline_parameters: Mapping[str, Any] | None = None,
         pipeline_display_name: str | None = None,
+        pipeline_parameters: Mapping[str, Any] | None = None,
         type_check: bool = True,
+        kubernetes_manifest_options: Any = None,
+        kubernetes_manifest_format: bool = False,
     ) -> None:
         """Compile ``pipeline_func`` (a pipeline or a component) and write it to ``package_path``.
 
-        The file is written whole or not at all. ``.yaml``/``.yml`` write YAML, ``.json`` JSON.
-        ``type_check`` is accepted for compatibility with kfp; types are always checked.
+        The arguments are kfp's, in kfp's order. The file is written whole or not at all: ``.yaml``/``.yml``
+        write YAML, ``.json`` JSON. ``type_check`` is accepted for compatibility with kfp; types are always
+        checked. Sluice writes PipelineSpec files only: ``kubernetes_manifest_format=True`` (kfp's
+        Kubernetes-manifest output) is refused.
         """
+        if kubernetes_manifest_format or kubernetes_manifest_options is not None:
+            raise PipelineDefinitionError(
+                "Compiler().compile(kubernetes_manifest_format=..., kubernetes_manifest_options=...): Sluice "
+                "writes PipelineSpec YAML only, not Kubernetes manifests; leave both unset"
+            )
         path = Path(package_path)
         if path.suffix not in (".yaml", ".yml", ".json"):
             raise PipelineDefinitionError(
                 f"the output path {str(path)!r} should end with .yaml (or .yml, .json)"
             )
-        spec = compile_to_spec(pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name)
+        document = compile_to_document(
+            pipeline_func, pipeline_name, pipeline_display_name, pipeline_parameters
+        )
         if path.suffix == ".json":
-            _write_json(spec, path)
+            _write_json(document, path)
         else:
-            ir.write_pipeline(spec, path)
+            ir.write_pipeline(document, path)

@@ -11,6 +11,7 @@ from sluice.dsl._types import ArtifactType, InputSpec, OutputSpec
 if TYPE_CHECKING:
     from sluice.dsl._channel import PipelineChannel
     from sluice.dsl._graph import PipelineGraph
+    from sluice.dsl._pipeline_config import PipelineConfig
 
 __all__ = [
     "BaseComponent",
@@ -48,10 +49,17 @@ class ImporterImplementation:
     ``metadata`` values may be input placeholders (``{{$.inputs.parameters['metadata']}}``).
     """
 
-    def __init__(self, artifact_type: ArtifactType, reimport: bool = False, metadata: Any = None) -> None:
+    def __init__(
+        self,
+        artifact_type: ArtifactType,
+        reimport: bool = False,
+        metadata: Any = None,
+        download_to_workspace: bool = False,
+    ) -> None:
         self.artifact_type = artifact_type
         self.reimport = reimport
         self.metadata = metadata
+        self.download_to_workspace = download_to_workspace
 
     def __repr__(self) -> str:
         return f"ImporterImplementation({self.artifact_type}, reimport={self.reimport})"
@@ -66,11 +74,13 @@ class GraphImplementation:
         outputs: dict[str, PipelineChannel],
         pipeline_root: str | None = None,
         display_name: str | None = None,
+        pipeline_config: PipelineConfig | None = None,
     ) -> None:
         self.graph = graph
         self.outputs = outputs
         self.pipeline_root = pipeline_root
         self.display_name = display_name
+        self.pipeline_config = pipeline_config
 
 
 class CompiledImplementation:
