@@ -130,6 +130,8 @@ class RunEngine:
     def _run(self, resume: bool) -> RuntimeState:
         ctx, state = self.ctx, self.state
         ctx.run_dir.mkdir(parents=True, exist_ok=True)
+        if ctx.has_workspace:
+            ctx.workspace_dir.mkdir(parents=True, exist_ok=True)
         if resume:
             state.previous = previous_tasks(ctx.store, ctx.run_id)
         self.journal.context_id = ctx.store.ensure_context("system.PipelineRun", ctx.run_id).id
