@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sluice.dsl._errors import PipelineDefinitionError, caller_location
+from sluice.dsl._graph import active_graph
 from sluice.dsl._task import ContainerSettings, PipelineTask
 from sluice.dsl._types import ArtifactType, InputSpec, OutputSpec
 
@@ -118,7 +119,8 @@ class ComponentSpec:
 
 
 class BaseComponent:
-    """A component: call it inside a pipeline (with keyword arguments) to add a task."""
+    """A component: call it inside a pipeline (with keyword arguments) to add a task; outside one, after
+    ``sluice.local.init(...)``, to run it now."""
 
     def __init__(self, component_spec: ComponentSpec, function_name: str | None = None) -> None:
         self.component_spec = component_spec
@@ -133,6 +135,10 @@ class BaseComponent:
                 task=self.name,
                 location=caller_location(),
             )
+        if active_graph() is None:
+            from sluice.dsl._local_task import run_outside_pipeline
+
+            return run_outside_pipeline(self, kwargs)
         return PipelineTask(self, kwargs)
 
     @property
