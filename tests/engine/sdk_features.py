@@ -115,7 +115,23 @@ def build(dsl: ModuleType, assets: Path, data_file: Path) -> dict[str, Any]:
         with dsl.ExitHandler(report(path=path)):
             succeed()
 
+    @dsl.component(base_image=IMAGE)
+    def linger(path: str, seconds: float) -> str:
+        import time
+
+        with open(path, "a") as handle:
+            handle.write("started\n")
+        time.sleep(seconds)
+        with open(path, "a") as handle:
+            handle.write("finished\n")
+        return "done"
+
+    @dsl.pipeline(name="bounded", pipeline_config=dsl.PipelineConfig(active_deadline_seconds=2))
+    def bounded(path: str):
+        linger(path=path, seconds=120.0)
+
     return {
+        "bounded": bounded,
         "embedded": embedded,
         "workspace_sharing": workspace_sharing,
         "guarded_failure": guarded_failure,

@@ -189,3 +189,19 @@ def test_the_resource_name_is_stable_for_a_run_and_names_its_pipeline(home: Path
     assert second.outputs["Output"].split(" ")[0] != resource
     assert run_resource_name("naming", first.run_id) == resource
     assert run_resource_name("namespace/x/pipeline/naming", first.run_id) == resource
+
+
+def test_a_run_past_its_active_deadline_fails_and_its_tasks_are_killed(
+    compile_pipeline: Callable[[str, Path, Path], Path],
+    assets: Path,
+    data_file: Path,
+    home: Path,
+    tmp_path: Path,
+) -> None:
+    trace = tmp_path / "trace"
+    result = _run(compile_pipeline("bounded", assets, data_file), home, path=str(trace))
+    # As Argo ends a workflow past its activeDeadlineSeconds: the run fails, its task is killed.
+    assert result.state == "FAILED"
+    assert result.error is not None and "activeDeadlineSeconds: 2 s" in result.error
+    assert result.task("linger").state == "CANCELED"
+    assert trace.read_text() == "started\n"

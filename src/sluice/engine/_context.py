@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,16 @@ class RunContext:
         if self.options.workspace:
             return Path(self.options.workspace).resolve()
         return self.run_dir / "workspace"
+
+    @property
+    def deadline(self) -> datetime | None:
+        """When the run must have ended: its creation plus ``pipelineConfig.activeDeadlineSeconds``."""
+        platforms = self.platform_spec.platforms if self.platform_spec else {}
+        for single in platforms.values():
+            seconds = single.pipeline_config.active_deadline_seconds if single.pipeline_config else None
+            if seconds:
+                return self.created_at + timedelta(seconds=seconds)
+        return None
 
     @property
     def has_workspace(self) -> bool:

@@ -40,7 +40,7 @@ from sluice.engine._state import RunState
 from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher
-from sluice.store import RuntimeState, Store, TaskKind
+from sluice.store import RuntimeState, Store, TaskKind, utcnow
 from sluice.store.models import Run
 
 __all__ = ["RunEngine", "settle"]
@@ -109,6 +109,7 @@ class RunEngine:
         self._next_heartbeat = 0.0
         self._sigint = False
         self._stop = stop
+        self._past_deadline = False
 
     def run(self, resume: bool = False) -> RuntimeState:
         """Run (or resume) to the end; returns the run's final state."""
@@ -171,6 +172,12 @@ class RunEngine:
         now = time.monotonic()
         if self._sigint and not self.state.canceled:
             self._cancel("interrupted (Ctrl-C)")
+        deadline = self.ctx.deadline
+        if deadline is not None and not self.state.canceled and utcnow() >= deadline:
+            # As Argo ends a workflow past its activeDeadlineSeconds: running tasks are killed, the run fails.
+            self._past_deadline = True
+            seconds = int((deadline - self.ctx.created_at).total_seconds())
+            self._cancel(f"the run exceeded its deadline (pipelineConfig.activeDeadlineSeconds: {seconds} s)")
         if now >= self._next_poll:
             self._next_poll = now + POLL_INTERVAL_S
             self._poll_store(now)
@@ -217,7 +224,7 @@ class RunEngine:
         assert root is not None
         final = root.state if root.is_terminal else _S.CANCELED
         if self.state.canceled:
-            final = _S.CANCELED
+            final = _S.FAILED if self._past_deadline else _S.CANCELED
         error = None
         if final is not _S.SUCCEEDED:
             error = {"message": self.state.first_error or root.error or f"the run ended {final}"}
