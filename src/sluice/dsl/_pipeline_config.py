@@ -79,7 +79,7 @@ class PipelineConfig:
         workspace: A folder shared by the run's tasks (see :class:`WorkspaceConfig`).
         ttl_seconds_after_finished, ttl_seconds_after_success, ttl_seconds_after_failure: How long a KFP
             cluster keeps the run's workflow resource after it ends; recorded, meaningless on one machine.
-        active_deadline_seconds: The longest a run may take, from its creation: past it, its running tasks
+        active_deadline_seconds: The longest a run may take, from its start: past it, its running tasks
             are killed and the run fails (as Argo ends a workflow).
     """
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,13 +96,13 @@ class RunContext:
         return self.run_dir / "workspace"
 
     @property
-    def deadline(self) -> datetime | None:
-        """When the run must have ended: its creation plus ``pipelineConfig.activeDeadlineSeconds``."""
+    def active_deadline_seconds(self) -> int | None:
+        """How long the run may take once started (``pipelineConfig.activeDeadlineSeconds``), if limited."""
         platforms = self.platform_spec.platforms if self.platform_spec else {}
         for single in platforms.values():
             seconds = single.pipeline_config.active_deadline_seconds if single.pipeline_config else None
             if seconds:
-                return self.created_at + timedelta(seconds=seconds)
+                return seconds
         return None
 
     @property

@@ -20,11 +20,11 @@ import contextlib
 import signal
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sluice.artifacts import ArtifactStore
 from sluice.engine._context import EngineOptions, RunContext
@@ -41,7 +41,7 @@ from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher
 from sluice.store import RuntimeState, Store, TaskKind, utcnow
-from sluice.store.models import Run
+from sluice.store.models import Run, RunStateHistory
 
 __all__ = ["RunEngine", "settle"]
 
@@ -109,6 +109,7 @@ class RunEngine:
         self._next_heartbeat = 0.0
         self._sigint = False
         self._stop = stop
+        self._deadline: datetime | None = None
         self._past_deadline = False
 
     def run(self, resume: bool = False) -> RuntimeState:
@@ -140,6 +141,7 @@ class RunEngine:
             current = session.scalar(select(Run.state).where(Run.id == ctx.run_id))
         if current is not _S.RUNNING:
             ctx.store.transition_run(ctx.run_id, _S.RUNNING, owner=self.owner)
+        self._deadline = self._run_deadline()
         ctx.observer.run_started(ctx.run_id, ctx.pipeline_name, resume)
         start_root(ctx, state)
         while True:
@@ -172,16 +174,29 @@ class RunEngine:
         now = time.monotonic()
         if self._sigint and not self.state.canceled:
             self._cancel("interrupted (Ctrl-C)")
-        deadline = self.ctx.deadline
-        if deadline is not None and not self.state.canceled and utcnow() >= deadline:
+        if self._deadline is not None and not self.state.canceled and utcnow() >= self._deadline:
             # As Argo ends a workflow past its activeDeadlineSeconds: running tasks are killed, the run fails.
             self._past_deadline = True
-            seconds = int((deadline - self.ctx.created_at).total_seconds())
+            seconds = self.ctx.active_deadline_seconds
             self._cancel(f"the run exceeded its deadline (pipelineConfig.activeDeadlineSeconds: {seconds} s)")
         if now >= self._next_poll:
             self._next_poll = now + POLL_INTERVAL_S
             self._poll_store(now)
         self.scheduler.check_timers(now)
+
+    def _run_deadline(self) -> datetime | None:
+        """When the run must have ended: when it first started running (a resumed run keeps its start) plus
+        ``pipelineConfig.activeDeadlineSeconds``; None without one."""
+        seconds = self.ctx.active_deadline_seconds
+        if seconds is None:
+            return None
+        with self.ctx.store.read_session() as session:
+            started = session.scalar(
+                select(func.min(RunStateHistory.at)).where(
+                    RunStateHistory.run_id == self.ctx.run_id, RunStateHistory.state == _S.RUNNING
+                )
+            )
+        return (started or utcnow()) + timedelta(seconds=seconds)
 
     def _poll_store(self, now: float) -> None:
         """Notice a request to terminate the run; renew the lease (losing it cancels the run here)."""
