@@ -123,8 +123,12 @@ def test_an_embedded_input_is_for_python_components_only() -> None:
 
 @pytest.mark.parametrize(
     ("given", "fragment"),
-    [([print], "takes plain functions"), ("helper", "must be a list of functions")],
-    ids=["builtin", "not-a-list"],
+    [
+        ([print], "takes plain functions"),
+        ([lambda x: x], "takes plain functions"),
+        ("helper", "must be a list of functions"),
+    ],
+    ids=["builtin", "lambda", "not-a-list"],
 )
 def test_additional_funcs_must_be_functions(given: Any, fragment: str) -> None:
     with pytest.raises(PipelineDefinitionError, match=fragment):

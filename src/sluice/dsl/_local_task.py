@@ -3,8 +3,8 @@
 ``task = add(a=1, b=2)`` after ``sluice.local.init(...)`` runs the component with Sluice's engine and
 returns a finished task whose ``output``/``outputs`` are values: parameters as they are, artifacts as
 ``dsl.Artifact`` objects, which may be passed to the next call. Before ``init`` the call is an error, as
-in kfp. This module only checks the call and hands it over; ``sluice.local`` (looked up in
-``sys.modules``, never imported from here) does the running, so task processes never pay for it.
+in kfp. This module only checks the call and hands it over to ``sluice.local``, which it finds in
+``sys.modules`` (``init`` imported it) and never imports itself, so task processes never pay for it.
 """
 
 from __future__ import annotations

@@ -85,10 +85,10 @@ def embedded_source(
 def _checked_additional_funcs(
     function: Callable[..., Any], additional_funcs: Any
 ) -> list[Callable[..., Any]]:
-    import inspect
-
     if additional_funcs is None:
         return []
+    import inspect
+
     if not isinstance(additional_funcs, list | tuple):
         raise PipelineDefinitionError(
             f"component {function.__name__!r}: additional_funcs must be a list of functions, got "
@@ -97,7 +97,7 @@ def _checked_additional_funcs(
             location=location_of_function(function),
         )
     for helper in additional_funcs:
-        if not inspect.isfunction(helper):
+        if not inspect.isfunction(helper) or helper.__name__ == "<lambda>":
             raise PipelineDefinitionError(
                 f"component {function.__name__!r}: additional_funcs takes plain functions (def ...), not "
                 f"{helper!r}",
