@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sluice import runtime
-from sluice.dsl import Dataset, Input, Metrics, Output
+from sluice.dsl import Dataset, EmbeddedInput, Input, Metrics, Output
 
 
 def executor_input(tmp_path: Path, **parameters: Any) -> dict[str, Any]:
@@ -86,3 +86,34 @@ def test_artifacts_in_process(tmp_path: Path) -> None:
             "metrics": {"artifacts": [{"name": "m", "uri": str(tmp_path / "m"), "metadata": {"bytes": 4}}]}
         }
     }
+
+
+def test_an_embedded_input_without_an_embedded_asset_is_an_executor_input_error(tmp_path: Path) -> None:
+    """Checked before the call (exit 2 from the command line), naming the parameter."""
+    called = []
+
+    def reads(assets: EmbeddedInput[Dataset]) -> str:
+        called.append(assets)
+        return assets.path
+
+    with pytest.raises(
+        runtime.ExecutorInputError, match=r"function 'reads': parameter 'assets' is an EmbeddedInput"
+    ):
+        runtime.execute_function(reads, executor_input(tmp_path))
+    assert called == []
+
+
+def test_an_embedded_input_is_the_modules_extracted_asset(tmp_path: Path) -> None:
+    """The globals the extraction lines set (kfp's names) give the path; a file wins over its folder."""
+    namespace: dict[str, Any] = {"__KFP_EMBEDDED_ASSET_DIR": str(tmp_path)}
+    exec(
+        "from sluice.dsl import EmbeddedInput, Dataset\n"
+        "def reads(assets: EmbeddedInput[Dataset]) -> str:\n"
+        "    return f'{type(assets).__name__} {assets.path}'\n",
+        namespace,
+    )
+    output = runtime.execute_function(namespace["reads"], executor_input(tmp_path))
+    assert output == {"parameterValues": {"Output": f"Dataset {tmp_path}"}}
+    namespace["__KFP_EMBEDDED_ASSET_FILE"] = str(tmp_path / "notes.txt")
+    output = runtime.execute_function(namespace["reads"], executor_input(tmp_path))
+    assert output == {"parameterValues": {"Output": f"Dataset {tmp_path / 'notes.txt'}"}}

@@ -16,7 +16,7 @@ from sluice.compiler._executors import container_executor, importer_executor, wi
 from sluice.compiler._flow import ChannelView, DataFlow, SurfacedOutput, view_of
 from sluice.compiler._interface import add_input, add_output, component_spec_of_interface, default_value
 from sluice.compiler._merge import merge_sub_pipeline
-from sluice.compiler._platform import kubernetes_executors_of, platform_references, platform_spec_of
+from sluice.compiler._platform import kubernetes_executors_of, kubernetes_platform_spec, platform_references
 from sluice.dsl._channel import PipelineChannel, channels_in, pipeline_channel_input_name
 from sluice.dsl._component import (
     BaseComponent,
@@ -468,7 +468,7 @@ def build_pipeline_document(
     """The PipelineSpec of a ``@dsl.pipeline`` and its PlatformSpec (None without platform settings)."""
     builder = _PipelineBuilder(component, context or CompileContext())
     spec = builder.build()
-    return ir.PipelineDocument(spec, platform_spec_of(builder.kubernetes_executors))
+    return ir.PipelineDocument(spec, kubernetes_platform_spec(builder.kubernetes_executors))
 
 
 def build_component_pipeline(component: BaseComponent) -> ir.PipelineSpec:
@@ -538,6 +538,7 @@ def build_component_pipeline(component: BaseComponent) -> ir.PipelineSpec:
                 ),
                 reimport=True if implementation.reimport else None,
                 metadata=implementation.metadata or None,
+                download_to_workspace=True if implementation.download_to_workspace else None,
             )
         )
     return pipeline

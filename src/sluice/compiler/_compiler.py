@@ -11,6 +11,7 @@ from typing import Any
 from sluice import ir
 from sluice.compiler._builder import build_component_pipeline, build_pipeline_document
 from sluice.compiler._interface import default_value
+from sluice.compiler._platform import check_workspace_use, compiled_platform_spec, with_pipeline_config
 from sluice.dsl._component import BaseComponent
 from sluice.dsl._errors import PipelineDefinitionError
 from sluice.dsl._pipeline import GraphComponent
@@ -61,25 +62,25 @@ def _apply_overrides(
 def compile_to_spec(
     pipeline_func: BaseComponent,
     pipeline_name: str | None = None,
-    pipeline_parameters: Mapping[str, Any] | None = None,
     pipeline_display_name: str | None = None,
+    pipeline_parameters: Mapping[str, Any] | None = None,
 ) -> ir.PipelineSpec:
     """The PipelineSpec of a pipeline (``@dsl.pipeline``) or of a single component, in memory.
 
     ``pipeline_name`` replaces the pipeline's name and ``pipeline_parameters`` its parameters' defaults.
     Raises PipelineDefinitionError when the pipeline cannot be compiled.
     """
-    return compile_to_document(pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name).spec
+    return compile_to_document(pipeline_func, pipeline_name, pipeline_display_name, pipeline_parameters).spec
 
 
 def compile_to_document(
     pipeline_func: BaseComponent,
     pipeline_name: str | None = None,
-    pipeline_parameters: Mapping[str, Any] | None = None,
     pipeline_display_name: str | None = None,
+    pipeline_parameters: Mapping[str, Any] | None = None,
 ) -> ir.PipelineDocument:
-    """Like :func:`compile_to_spec`, with the PlatformSpec of the tasks' platform settings
-    (``sluice.kubernetes``), None when there are none."""
+    """Like :func:`compile_to_spec`, with the PlatformSpec: the tasks' platform settings
+    (``sluice.kubernetes``) and the pipeline's ``pipeline_config``; None when there are none."""
     if not isinstance(pipeline_func, BaseComponent):
         raise PipelineDefinitionError(
             f"cannot compile {pipeline_func!r}: expected a @dsl.pipeline function or a component "
@@ -88,14 +89,26 @@ def compile_to_document(
     if isinstance(pipeline_func, GraphComponent):
         document = build_pipeline_document(pipeline_func)
     else:
-        document = ir.PipelineDocument(build_component_pipeline(pipeline_func))
+        document = ir.PipelineDocument(
+            build_component_pipeline(pipeline_func), compiled_platform_spec(pipeline_func)
+        )
     _apply_overrides(document.spec, pipeline_name, pipeline_display_name, pipeline_parameters, pipeline_func)
-    return document
+    platform_spec = with_pipeline_config(document.platform_spec, pipeline_func)
+    check_workspace_use(document.spec, platform_spec, pipeline_func)
+    return ir.PipelineDocument(document.spec, platform_spec)
 
 
-def _write_json(spec: ir.PipelineSpec, path: Path) -> None:
+def _write_json(document: ir.PipelineDocument, path: Path) -> None:
+    if document.platform_spec is not None:
+        # As kfp: a JSON file holds one document, so platform settings need YAML.
+        raise PipelineDefinitionError(
+            f"{str(path)!r}: platform settings (sluice.kubernetes, pipeline_config) are only written to YAML, "
+            "as in kfp; compile to a .yaml file"
+        )
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(json.dumps(spec.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.write_text(
+        json.dumps(document.spec.to_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
     os.replace(temporary, path)
 
 
@@ -107,29 +120,33 @@ class Compiler:
         pipeline_func: BaseComponent,
         package_path: str | os.PathLike[str],
         pipeline_name: str | None = None,
-        pipeline_parameters: Mapping[str, Any] | None = None,
         pipeline_display_name: str | None = None,
+        pipeline_parameters: Mapping[str, Any] | None = None,
         type_check: bool = True,
+        kubernetes_manifest_options: Any = None,
+        kubernetes_manifest_format: bool = False,
     ) -> None:
         """Compile ``pipeline_func`` (a pipeline or a component) and write it to ``package_path``.
 
-        The file is written whole or not at all. ``.yaml``/``.yml`` write YAML, ``.json`` JSON.
-        ``type_check`` is accepted for compatibility with kfp; types are always checked.
+        The arguments are kfp's, in kfp's order. The file is written whole or not at all: ``.yaml``/``.yml``
+        write YAML, ``.json`` JSON. ``type_check`` is accepted for compatibility with kfp; types are always
+        checked. Sluice writes PipelineSpec files only: ``kubernetes_manifest_format=True`` (kfp's
+        Kubernetes-manifest output) is refused.
         """
+        if kubernetes_manifest_format or kubernetes_manifest_options is not None:
+            raise PipelineDefinitionError(
+                "Compiler().compile(kubernetes_manifest_format=..., kubernetes_manifest_options=...): Sluice "
+                "writes PipelineSpec YAML only, not Kubernetes manifests; leave both unset"
+            )
         path = Path(package_path)
         if path.suffix not in (".yaml", ".yml", ".json"):
             raise PipelineDefinitionError(
                 f"the output path {str(path)!r} should end with .yaml (or .yml, .json)"
             )
         document = compile_to_document(
-            pipeline_func, pipeline_name, pipeline_parameters, pipeline_display_name
+            pipeline_func, pipeline_name, pipeline_display_name, pipeline_parameters
         )
         if path.suffix == ".json":
-            if document.platform_spec is not None:
-                raise PipelineDefinitionError(
-                    f"{str(path)!r}: platform settings (sluice.kubernetes) are only written to YAML, as in kfp; "
-                    "compile to a .yaml file"
-                )
-            _write_json(document.spec, path)
+            _write_json(document, path)
         else:
             ir.write_pipeline(document, path)

@@ -130,5 +130,6 @@ def importer_executor(task: PipelineTask, implementation: ImporterImplementation
             type_schema=artifact_type_schema(implementation.artifact_type),
             reimport=True if implementation.reimport else None,
             metadata=implementation.metadata or None,
+            download_to_workspace=True if implementation.download_to_workspace else None,
         )
     )

@@ -4,7 +4,7 @@ Write components with ``@dsl.component`` (a Python function) or ``@dsl.container
 line), pipelines with ``@dsl.pipeline``, and compile them with ``sluice.compiler``.
 """
 
-from sluice.dsl._annotations import Input, InputPath, Output, OutputPath
+from sluice.dsl._annotations import EmbeddedInput, Input, InputPath, Output, OutputPath
 from sluice.dsl._artifacts import (
     HTML,
     Artifact,
@@ -24,6 +24,7 @@ from sluice.dsl._errors import PipelineDefinitionError, SourceLocation
 from sluice.dsl._final_status import PipelineTaskFinalStatus
 from sluice.dsl._importer import importer
 from sluice.dsl._pipeline import GraphComponent, pipeline
+from sluice.dsl._pipeline_config import KubernetesWorkspaceConfig, PipelineConfig, WorkspaceConfig
 from sluice.dsl._placeholders import (
     PIPELINE_JOB_CREATE_TIME_UTC_PLACEHOLDER,
     PIPELINE_JOB_ID_PLACEHOLDER,
@@ -35,6 +36,7 @@ from sluice.dsl._placeholders import (
     PIPELINE_TASK_EXECUTOR_OUTPUT_PATH_PLACEHOLDER,
     PIPELINE_TASK_ID_PLACEHOLDER,
     PIPELINE_TASK_NAME_PLACEHOLDER,
+    WORKSPACE_PATH_PLACEHOLDER,
     ConcatPlaceholder,
     IfPresentPlaceholder,
 )
@@ -53,6 +55,7 @@ __all__ = [
     "PIPELINE_TASK_EXECUTOR_OUTPUT_PATH_PLACEHOLDER",
     "PIPELINE_TASK_ID_PLACEHOLDER",
     "PIPELINE_TASK_NAME_PLACEHOLDER",
+    "WORKSPACE_PATH_PLACEHOLDER",
     "Artifact",
     "BaseComponent",
     "ClassificationMetrics",
@@ -64,12 +67,14 @@ __all__ = [
     "Dataset",
     "Elif",
     "Else",
+    "EmbeddedInput",
     "ExitHandler",
     "GraphComponent",
     "If",
     "IfPresentPlaceholder",
     "Input",
     "InputPath",
+    "KubernetesWorkspaceConfig",
     "Markdown",
     "Metrics",
     "Model",
@@ -79,6 +84,7 @@ __all__ = [
     "ParallelFor",
     "PipelineArtifactChannel",
     "PipelineChannel",
+    "PipelineConfig",
     "PipelineDefinitionError",
     "PipelineParameterChannel",
     "PipelineTask",
@@ -86,6 +92,7 @@ __all__ = [
     "PythonComponent",
     "SlicedClassificationMetrics",
     "SourceLocation",
+    "WorkspaceConfig",
     "component",
     "container_component",
     "get_uri",

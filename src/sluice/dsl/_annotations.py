@@ -1,4 +1,5 @@
-"""Component I/O annotations (``Input[T]``, ``Output[T]``, ``InputPath``, ``OutputPath``) and their reading.
+"""Component I/O annotations (``Input[T]``, ``Output[T]``, ``EmbeddedInput[T]``, ``InputPath``, ``OutputPath``)
+and their reading.
 
 The compiler and the task runtime both need to know what a function parameter's annotation means;
 :func:`describe_annotation` is the one place that decides. Task processes import this module:
@@ -16,6 +17,8 @@ from sluice.dsl._final_status import PipelineTaskFinalStatus
 __all__ = [
     "AnnotationInfo",
     "AnnotationKind",
+    "EmbeddedAnnotation",
+    "EmbeddedInput",
     "Input",
     "InputAnnotation",
     "InputPath",
@@ -44,8 +47,18 @@ class OutputAnnotation:
 Input = Annotated[T, InputAnnotation]
 """``Input[Dataset]``: an input artifact of type ``Dataset`` (also ``Input[List[Dataset]]``)."""
 
+
+class EmbeddedAnnotation:
+    """Marker inside ``EmbeddedInput[T]``: the artifact is the file or folder embedded in the component."""
+
+
 Output = Annotated[T, OutputAnnotation]
 """``Output[Model]``: an output artifact of type ``Model``, created by the runtime before the call."""
+
+EmbeddedInput = Annotated[T, EmbeddedAnnotation]
+"""``EmbeddedInput[Dataset]``: the file or folder given as ``@dsl.component(embedded_artifact_path=...)``,
+embedded in the compiled component and extracted when the task starts. Not an input of the component's
+interface: the runtime passes it, an artifact whose ``path`` is the extracted file (or folder)."""
 
 ParameterTypeName = Literal[
     "NUMBER_DOUBLE", "NUMBER_INTEGER", "STRING", "BOOLEAN", "LIST", "STRUCT", "TASK_FINAL_STATUS"
@@ -180,7 +193,7 @@ class OutputPath(_PathAnnotation):
 
 
 AnnotationKind = Literal[
-    "parameter", "input_artifact", "output_artifact", "input_path", "output_path", "other"
+    "parameter", "input_artifact", "output_artifact", "input_path", "output_path", "embedded_input", "other"
 ]
 """What a component function's parameter annotation declares."""
 
@@ -203,7 +216,7 @@ def _marker_of(annotation: object) -> type | None:
     if get_origin(annotation) is not Annotated:
         return None
     for marker in getattr(annotation, "__metadata__", ()):
-        if marker is InputAnnotation or marker is OutputAnnotation:
+        if marker is InputAnnotation or marker is OutputAnnotation or marker is EmbeddedAnnotation:
             return marker
     return None
 
@@ -224,6 +237,8 @@ def describe_annotation(annotation: Any) -> AnnotationInfo:
 
     - ``Input[Dataset]``, a bare ``Dataset``, ``Input[List[Dataset]]``, ``List[Dataset]`` -> ``input_artifact``
     - ``Output[Model]``, ``Output[List[Model]]`` -> ``output_artifact``
+    - ``EmbeddedInput[Dataset]`` -> ``embedded_input`` (``artifact_class``: the class, ``Artifact`` when
+      ``T`` is not an artifact class, as in kfp)
     - ``InputPath(...)`` / ``OutputPath(...)`` -> ``input_path`` / ``output_path``, with either
       ``artifact_class`` or ``parameter_type`` set
     - ``str``, ``int``, ``float``, ``bool``, ``list``, ``dict`` (and ``List[...]``, ``Dict[...]``),
@@ -235,6 +250,10 @@ def describe_annotation(annotation: Any) -> AnnotationInfo:
     """
     annotation, is_optional = strip_optional(annotation)
     marker = _marker_of(annotation)
+    if marker is EmbeddedAnnotation:
+        inner = get_args(annotation)[0]
+        embedded_class = inner if is_artifact_class(inner) else Artifact
+        return AnnotationInfo("embedded_input", embedded_class, False, None, is_optional)
     if marker is not None:
         artifact = _artifact_or_list(get_args(annotation)[0])
         if artifact is not None:

@@ -8,12 +8,14 @@ An artifact is a name, a URI and a metadata dict. Components read and write the 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = [
     "ARTIFACT_CLASSES_BY_SCHEMA_TITLE",
     "HTML",
+    "WORKSPACE_METADATA_KEY",
+    "WORKSPACE_VARIABLE",
     "Artifact",
     "ClassificationMetrics",
     "Dataset",
@@ -26,6 +28,7 @@ __all__ = [
     "local_path_to_uri",
     "set_task_root",
     "uri_to_local_path",
+    "workspace_artifact_path",
 ]
 
 # Remote URI prefix -> where KFP backends mount that store inside the task container.
@@ -41,21 +44,24 @@ _OCI_PREFIX = "oci://"
 _OCI_MOUNT = "/oci/"
 _FILE_PREFIX = "file://"
 # KFP's backend marks artifacts copied into the pipeline workspace with this metadata key.
-_WORKSPACE_METADATA_KEY = "_kfp_workspace"
+WORKSPACE_METADATA_KEY = "_kfp_workspace"
 _WORKSPACE_MOUNT_PATH = "/kfp-workspace"
+# Where the run's workspace is on this machine (KFP mounts it at /kfp-workspace): Sluice's engine sets it.
+WORKSPACE_VARIABLE = "SLUICE_WORKSPACE"
 
 
-def _mounts() -> dict[str, str]:
+def _mounts(environment: Mapping[str, str] | None = None) -> dict[str, str]:
     mounts = dict(_REMOTE_PREFIX_TO_MOUNT)
-    s3_mount = os.environ.get(S3_MOUNT_VARIABLE)
+    s3_mount = (os.environ if environment is None else environment).get(S3_MOUNT_VARIABLE)
     if s3_mount:
         mounts["s3://"] = s3_mount.rstrip("/") + "/"
     return mounts
 
 
-def uri_to_local_path(uri: str) -> str:
-    """The local path at which a task reads or writes the artifact stored at ``uri``."""
-    for prefix, mount in _mounts().items():
+def uri_to_local_path(uri: str, environment: Mapping[str, str] | None = None) -> str:
+    """The local path at which a task reads or writes the artifact stored at ``uri`` (in a task whose
+    environment is ``environment``; default: this process's)."""
+    for prefix, mount in _mounts(environment).items():
         if uri.startswith(prefix):
             return mount + uri[len(prefix) :]
     if uri.startswith(_OCI_PREFIX):
@@ -64,6 +70,12 @@ def uri_to_local_path(uri: str) -> str:
     if uri.startswith(_FILE_PREFIX):
         return uri[len(_FILE_PREFIX) :]
     return uri
+
+
+def workspace_artifact_path(workspace: str, local_path: str) -> str:
+    """Where an artifact downloaded to the workspace is (``<workspace>/.artifacts/<its usual path>``), as
+    KFP's importer places it."""
+    return os.path.join(workspace, ".artifacts", local_path.lstrip("/"))
 
 
 def local_path_to_uri(path: str) -> str:
@@ -122,8 +134,9 @@ class Artifact:
 
     def _local_path(self) -> str:
         local_path = self._custom_path or uri_to_local_path(self.uri)
-        if self.metadata.get(_WORKSPACE_METADATA_KEY) is True:
-            local_path = os.path.join(_WORKSPACE_MOUNT_PATH, ".artifacts", local_path.lstrip("/"))
+        if self.metadata.get(WORKSPACE_METADATA_KEY) is True:
+            workspace = os.environ.get(WORKSPACE_VARIABLE) or _WORKSPACE_MOUNT_PATH
+            local_path = workspace_artifact_path(workspace, local_path)
         return local_path
 
     def __repr__(self) -> str:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sluice.dsl._errors import PipelineDefinitionError, caller_location
+from sluice.dsl._graph import active_graph
 from sluice.dsl._task import ContainerSettings, PipelineTask
 from sluice.dsl._types import ArtifactType, InputSpec, OutputSpec
 
 if TYPE_CHECKING:
     from sluice.dsl._channel import PipelineChannel
     from sluice.dsl._graph import PipelineGraph
+    from sluice.dsl._pipeline_config import PipelineConfig
 
 __all__ = [
     "BaseComponent",
@@ -48,10 +50,17 @@ class ImporterImplementation:
     ``metadata`` values may be input placeholders (``{{$.inputs.parameters['metadata']}}``).
     """
 
-    def __init__(self, artifact_type: ArtifactType, reimport: bool = False, metadata: Any = None) -> None:
+    def __init__(
+        self,
+        artifact_type: ArtifactType,
+        reimport: bool = False,
+        metadata: Any = None,
+        download_to_workspace: bool = False,
+    ) -> None:
         self.artifact_type = artifact_type
         self.reimport = reimport
         self.metadata = metadata
+        self.download_to_workspace = download_to_workspace
 
     def __repr__(self) -> str:
         return f"ImporterImplementation({self.artifact_type}, reimport={self.reimport})"
@@ -66,11 +75,13 @@ class GraphImplementation:
         outputs: dict[str, PipelineChannel],
         pipeline_root: str | None = None,
         display_name: str | None = None,
+        pipeline_config: PipelineConfig | None = None,
     ) -> None:
         self.graph = graph
         self.outputs = outputs
         self.pipeline_root = pipeline_root
         self.display_name = display_name
+        self.pipeline_config = pipeline_config
 
 
 class CompiledImplementation:
@@ -108,7 +119,8 @@ class ComponentSpec:
 
 
 class BaseComponent:
-    """A component: call it inside a pipeline (with keyword arguments) to add a task."""
+    """A component: call it inside a pipeline (with keyword arguments) to add a task; outside one, after
+    ``sluice.local.init(...)``, to run it now."""
 
     def __init__(self, component_spec: ComponentSpec, function_name: str | None = None) -> None:
         self.component_spec = component_spec
@@ -123,6 +135,10 @@ class BaseComponent:
                 task=self.name,
                 location=caller_location(),
             )
+        if active_graph() is None:
+            from sluice.dsl._local_task import run_outside_pipeline
+
+            return run_outside_pipeline(self, kwargs)
         return PipelineTask(self, kwargs)
 
     @property

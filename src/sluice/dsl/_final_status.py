@@ -13,11 +13,13 @@ class PipelineTaskFinalStatus:
     """The final status of a pipeline task; annotate an exit handler's parameter with it.
 
     Attributes:
-        state: ``'SUCCEEDED'``, ``'FAILED'`` or ``'CANCELLED'``.
-        pipeline_job_resource_name: The pipeline run's resource name.
-        pipeline_task_name: The name of the task that produced this status.
-        error_code: A ``google.rpc.Code`` when the task failed, else None.
-        error_message: The error's message when the task failed, else None.
+        state: How the guarded tasks ended. KFP's backend (and Sluice's engine) give the ML-metadata state
+            of the exit handler's group: ``'COMPLETE'``, ``'FAILED'`` or ``'CANCELED'`` (kfp.local says
+            ``'SUCCEEDED'``/``'FAILED'``).
+        pipeline_job_resource_name: The run's resource name (``<pipeline name>-<suffix>``).
+        pipeline_task_name: The name of the task that produced this status (``exit-handler-1``).
+        error_code: A ``google.rpc.Code``; None from KFP's backend, which leaves the error empty.
+        error_message: The error's message; None from KFP's backend, likewise.
     """
 
     __slots__ = ("error_code", "error_message", "pipeline_job_resource_name", "pipeline_task_name", "state")

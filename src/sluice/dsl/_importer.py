@@ -36,15 +36,12 @@ def importer(
 
     The returned task's ``.output`` is the artifact. With ``reimport=False`` an artifact already imported
     from the same URI is reused. ``metadata`` may hold pipeline values; they are filled in at run time.
+    With ``download_to_workspace=True`` the artifact's content is copied into the run's workspace when the
+    importer runs, and tasks read it there (the pipeline needs ``PipelineConfig(workspace=...)``).
     """
     if not is_artifact_class(artifact_class):
         raise PipelineDefinitionError(
             f"dsl.importer(artifact_class=...) takes an artifact class such as dsl.Dataset, not {artifact_class!r}",
-            location=caller_location(),
-        )
-    if download_to_workspace:
-        raise PipelineDefinitionError(
-            "dsl.importer(download_to_workspace=True) is not supported by Sluice yet",
             location=caller_location(),
         )
     inputs: dict[str, InputSpec] = {IMPORTER_URI_INPUT: InputSpec(ParameterType(ParameterKind.STRING))}
@@ -81,6 +78,11 @@ def importer(
         name="importer",
         inputs=inputs,
         outputs={IMPORTER_OUTPUT: OutputSpec(artifact_type)},
-        implementation=ImporterImplementation(artifact_type, reimport=reimport, metadata=rendered_metadata),
+        implementation=ImporterImplementation(
+            artifact_type,
+            reimport=reimport,
+            metadata=rendered_metadata,
+            download_to_workspace=download_to_workspace,
+        ),
     )
     return ImporterComponent(spec, "importer")(**arguments)

@@ -14,8 +14,10 @@ from typing import Any, overload
 from sluice.dsl._channel import PipelineArtifactChannel, PipelineChannel, PipelineParameterChannel
 from sluice.dsl._component import BaseComponent, ComponentSpec, GraphImplementation
 from sluice.dsl._docstrings import parse_docstring
-from sluice.dsl._errors import PipelineDefinitionError, location_of_function
+from sluice.dsl._errors import PipelineDefinitionError, caller_location, location_of_function
 from sluice.dsl._graph import PipelineGraph, building_graph, k8s_name
+from sluice.dsl._pipeline_config import PipelineConfig
+from sluice.dsl._placeholders import WORKSPACE_MOUNT_PATH, WORKSPACE_PATH_PLACEHOLDER
 from sluice.dsl._topology import Dependency, check_graph
 from sluice.dsl._types import (
     SINGLE_OUTPUT_NAME,
@@ -54,6 +56,34 @@ def _returned_outputs(returned: Any, function: Callable[..., Any]) -> dict[str, 
     )
 
 
+def _uses_workspace(value: Any) -> bool:
+    if isinstance(value, str):
+        return WORKSPACE_PATH_PLACEHOLDER in value or value.startswith(WORKSPACE_MOUNT_PATH)
+    if isinstance(value, list):
+        return any(_uses_workspace(item) for item in value)
+    if isinstance(value, dict):
+        return any(_uses_workspace(key) or _uses_workspace(item) for key, item in value.items())
+    return False
+
+
+def _check_workspace_placeholders(
+    graph: PipelineGraph, pipeline_name: str, pipeline_config: PipelineConfig | None
+) -> None:
+    """A task given the workspace's path needs the pipeline to have a workspace (kfp checks it here too)."""
+    if pipeline_config is not None and pipeline_config.workspace is not None:
+        return
+    for task in graph.tasks.values():
+        for name, value in task.arguments.items():
+            if _uses_workspace(value):
+                raise PipelineDefinitionError(
+                    f"task {task.name!r}: input {name!r} uses the workspace ({value!r}), but pipeline "
+                    f"{pipeline_name!r} has none: add @dsl.pipeline(pipeline_config=dsl.PipelineConfig("
+                    "workspace=dsl.WorkspaceConfig(size='1Gi')))",
+                    task=task.name,
+                    location=task.location,
+                )
+
+
 class GraphComponent(BaseComponent):
     """A pipeline made with ``@dsl.pipeline``; usable as a component in other pipelines."""
 
@@ -64,6 +94,8 @@ class GraphComponent(BaseComponent):
         description: str | None = None,
         pipeline_root: str | None = None,
         display_name: str | None = None,
+        *,
+        pipeline_config: PipelineConfig | None = None,
     ) -> None:
         location = location_of_function(pipeline_func)
         signature = read_signature(pipeline_func)
@@ -73,7 +105,11 @@ class GraphComponent(BaseComponent):
             inputs=signature.inputs,
             outputs=signature.outputs,
             implementation=GraphImplementation(
-                PipelineGraph(""), {}, pipeline_root=pipeline_root, display_name=display_name
+                PipelineGraph(""),
+                {},
+                pipeline_root=pipeline_root,
+                display_name=display_name,
+                pipeline_config=pipeline_config,
             ),
             description=description or docstring.description,
         )
@@ -105,6 +141,7 @@ class GraphComponent(BaseComponent):
             )
         outputs = _returned_outputs(returned, pipeline_func)
         self._check_declared_outputs(outputs, location)
+        _check_workspace_placeholders(graph, spec.name, pipeline_config)
         self.dependencies: list[Dependency] = check_graph(graph, outputs, location)
         implementation = spec.implementation
         assert isinstance(implementation, GraphImplementation)
@@ -154,31 +191,29 @@ class GraphComponent(BaseComponent):
 
 
 @overload
-def pipeline(func: Callable[..., Any], /) -> GraphComponent: ...
+def pipeline(func: Callable[..., Any]) -> GraphComponent: ...
 
 
 @overload
 def pipeline(
     func: None = None,
-    /,
     *,
     name: str | None = None,
     description: str | None = None,
     pipeline_root: str | None = None,
     display_name: str | None = None,
-    pipeline_config: Any = None,
+    pipeline_config: PipelineConfig | None = None,
 ) -> Callable[[Callable[..., Any]], GraphComponent]: ...
 
 
 def pipeline(
     func: Callable[..., Any] | None = None,
-    /,
     *,
     name: str | None = None,
     description: str | None = None,
     pipeline_root: str | None = None,
     display_name: str | None = None,
-    pipeline_config: Any = None,
+    pipeline_config: PipelineConfig | None = None,
 ) -> GraphComponent | Callable[[Callable[..., Any]], GraphComponent]:
     """Make a function a pipeline (bare ``@dsl.pipeline`` or ``@dsl.pipeline(...)``).
 
@@ -187,17 +222,23 @@ def pipeline(
         description: What the pipeline does (default: the docstring's summary).
         pipeline_root: Where the pipeline's artifacts go unless a run says otherwise.
         display_name: A human-friendly name.
-        pipeline_config: Accepted for compatibility with kfp; not supported yet (must be None).
+        pipeline_config: Settings of the whole run (``dsl.PipelineConfig``), e.g. a workspace folder its
+            tasks share.
     """
-    if pipeline_config is not None:
-        raise PipelineDefinitionError("@dsl.pipeline(pipeline_config=...) is not supported by Sluice yet")
+    if pipeline_config is not None and not isinstance(pipeline_config, PipelineConfig):
+        raise PipelineDefinitionError(
+            f"@dsl.pipeline(pipeline_config=...) takes a dsl.PipelineConfig, not {pipeline_config!r}",
+            location=caller_location(),
+        )
 
     def decorate(function: Callable[..., Any]) -> GraphComponent:
         import inspect
 
         if not inspect.isfunction(function):
             raise PipelineDefinitionError(f"@dsl.pipeline decorates functions, not {function!r}")
-        return GraphComponent(function, name, description, pipeline_root, display_name)
+        return GraphComponent(
+            function, name, description, pipeline_root, display_name, pipeline_config=pipeline_config
+        )
 
     if func is not None:
         return decorate(func)

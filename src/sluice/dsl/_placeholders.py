@@ -21,6 +21,8 @@ __all__ = [
     "PIPELINE_TASK_EXECUTOR_OUTPUT_PATH_PLACEHOLDER",
     "PIPELINE_TASK_ID_PLACEHOLDER",
     "PIPELINE_TASK_NAME_PLACEHOLDER",
+    "WORKSPACE_MOUNT_PATH",
+    "WORKSPACE_PATH_PLACEHOLDER",
     "ArtifactPlaceholders",
     "CommandLineElement",
     "ConcatPlaceholder",
@@ -49,7 +51,7 @@ def _definition_error(message: str) -> Exception:
 PIPELINE_JOB_NAME_PLACEHOLDER = "{{$.pipeline_job_name}}"
 """The run's display name."""
 PIPELINE_JOB_RESOURCE_NAME_PLACEHOLDER = "{{$.pipeline_job_resource_name}}"
-"""The run's name in the engine."""
+"""The run's resource name: the pipeline's name and a short suffix (``my-pipeline-x7k2p``), as on KFP."""
 PIPELINE_JOB_ID_PLACEHOLDER = "{{$.pipeline_job_uuid}}"
 """The run's ID."""
 PIPELINE_TASK_NAME_PLACEHOLDER = "{{$.pipeline_task_name}}"
@@ -66,6 +68,10 @@ PIPELINE_TASK_EXECUTOR_INPUT_PLACEHOLDER = "{{$}}"
 """The whole executor input, as JSON."""
 PIPELINE_TASK_EXECUTOR_OUTPUT_PATH_PLACEHOLDER = "{{$.outputs.output_file}}"
 """Where a task writes its executor output."""
+WORKSPACE_PATH_PLACEHOLDER = "{{$.workspace_path}}"
+"""The run's workspace folder, shared by its tasks (needs ``PipelineConfig(workspace=...)``)."""
+WORKSPACE_MOUNT_PATH = "/kfp-workspace"
+"""Where KFP's backend mounts the workspace in a task's container; paths under it mean the workspace."""
 
 
 def _json_text(value: Any) -> str:

@@ -120,8 +120,8 @@ class PipelineTask:
         spec = component.component_spec
         if graph is None:
             raise PipelineDefinitionError(
-                f"component {spec.name!r} was called outside a @dsl.pipeline function; Sluice does not run "
-                "components locally yet: call it inside a pipeline and compile the pipeline",
+                f"component {spec.name!r}: a PipelineTask is made by calling the component inside a "
+                "@dsl.pipeline function",
                 task=spec.name,
                 location=self.location,
             )

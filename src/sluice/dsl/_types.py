@@ -263,6 +263,8 @@ class _Signature(NamedTuple):
     outputs: dict[str, OutputSpec]
     return_names: list[str]
     """Outputs that come from the return value (the rest come from output-artifact parameters)."""
+    embedded_inputs: list[str]
+    """``EmbeddedInput[...]`` parameters: passed by the runtime, not part of the interface."""
 
 
 def _fail(function: Callable[..., Any], message: str) -> PipelineDefinitionError:
@@ -310,6 +312,7 @@ def read_signature(
     *,
     allow_bare_artifacts: bool = True,
     allow_return: bool = True,
+    allow_embedded: bool = False,
 ) -> _Signature:
     """Read a component's interface from its Python signature.
 
@@ -322,6 +325,7 @@ def read_signature(
     docstring = _docstring_of(function)
     inputs: dict[str, InputSpec] = {}
     outputs: dict[str, OutputSpec] = {}
+    embedded_inputs: list[str] = []
     for name, parameter in inspect.signature(function).parameters.items():
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             raise _fail(
@@ -338,6 +342,15 @@ def read_signature(
         info = describe_annotation(annotation)
         has_default = parameter.default is not inspect.Parameter.empty
         description = docstring.arguments.get(name)
+        if info.kind == "embedded_input":
+            if not allow_embedded:
+                raise _fail(
+                    function,
+                    f"parameter {name!r} of {function.__name__!r} is an EmbeddedInput, which only "
+                    "@dsl.component functions take (with embedded_artifact_path=...)",
+                )
+            embedded_inputs.append(name)
+            continue
         if info.kind in ("input_artifact", "output_artifact") or (
             info.kind in ("input_path", "output_path") and info.artifact_class is not None
         ):
@@ -408,7 +421,7 @@ def read_signature(
             spec.description = docstring.returns.get(name)
             outputs[name] = spec
             return_names.append(name)
-    return _Signature(inputs, outputs, return_names)
+    return _Signature(inputs, outputs, return_names, embedded_inputs)
 
 
 def _path_parameter_annotation(annotation: Any) -> Any:

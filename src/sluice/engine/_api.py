@@ -95,6 +95,7 @@ def run_pipeline(
     use_fork_server: bool = True,
     handle_sigint: bool = True,
     stop: StopToken | None = None,
+    workspace_root: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Run a pipeline on this machine to its end and return its summary.
 
@@ -111,7 +112,11 @@ def run_pipeline(
 
     ``stop``: once stopped, the engine kills the running tasks, records them back to PENDING with the
     token's reason, releases the run and returns; the run stays RUNNING, for ``resume_run``.
+
+    ``workspace_root``: the folder the run's tasks share (``{{$.workspace_path}}``); default: a
+    ``workspace`` folder in the run's folder. A resumed run uses the default.
     """
+    shared_folder = os.fspath(workspace_root) if workspace_root is not None else None
     workspace = Workspace.resolve(home, database_url, pipeline_root)
     artifacts = workspace.artifact_store()  # an unusable root (no bucket, bad endpoint) stops here, named
     given = dict(arguments or {})
@@ -149,6 +154,7 @@ def run_pipeline(
             stream_logs=stream_logs,
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
+            workspace=shared_folder,
         )
         return _drive(
             store,

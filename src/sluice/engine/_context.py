@@ -17,7 +17,23 @@ from sluice.engine._placeholders import PlaceholderContext
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.store import Store
 
-__all__ = ["EngineOptions", "RunContext"]
+__all__ = ["EngineOptions", "RunContext", "run_resource_name"]
+
+# Kubernetes' alphabet for generated name suffixes (no vowels, no look-alikes).
+_SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def run_resource_name(pipeline_name: str, run_id: str) -> str:
+    """``<pipeline>-<5 characters>``: the shape of a KFP run's workflow name, stable for a run (so resuming
+    gives the same name)."""
+    import hashlib
+
+    number = int.from_bytes(hashlib.sha256(run_id.encode()).digest()[:8], "big")
+    suffix = ""
+    for _ in range(5):
+        number, index = divmod(number, len(_SUFFIX_ALPHABET))
+        suffix += _SUFFIX_ALPHABET[index]
+    return f"{pipeline_name.rsplit('/', 1)[-1]}-{suffix}"
 
 
 @dataclass
@@ -32,6 +48,7 @@ class EngineOptions:
     cwd: str = field(default_factory=os.getcwd)
     use_fork_server: bool = True
     handle_sigint: bool = True
+    workspace: str | None = None  # the run's shared folder; None: <run folder>/workspace
 
 
 @dataclass(eq=False)
@@ -67,15 +84,48 @@ class RunContext:
         info = self.spec.pipeline_info
         return (info.name if info else None) or "pipeline"
 
+    @property
+    def job_resource_name(self) -> str:
+        """``{{$.pipeline_job_resource_name}}``: as KFP's backend names a run's workflow, the pipeline's name
+        (its last ``/`` part), a dash and five characters, here derived from the run's ID."""
+        return run_resource_name(self.pipeline_name, self.run_id)
+
+    @property
+    def workspace_dir(self) -> Path:
+        """The folder the run's tasks share (``{{$.workspace_path}}``, KFP's ``/kfp-workspace``)."""
+        if self.options.workspace:
+            return Path(self.options.workspace).resolve()
+        return self.run_dir / "workspace"
+
+    @property
+    def active_deadline_seconds(self) -> int | None:
+        """How long the run may take once started (``pipelineConfig.activeDeadlineSeconds``), if limited."""
+        platforms = self.platform_spec.platforms if self.platform_spec else {}
+        for single in platforms.values():
+            seconds = single.pipeline_config.active_deadline_seconds if single.pipeline_config else None
+            if seconds:
+                return seconds
+        return None
+
+    @property
+    def has_workspace(self) -> bool:
+        """Whether the pipeline asks for a workspace (``PipelineConfig(workspace=...)``)."""
+        platforms = self.platform_spec.platforms if self.platform_spec else {}
+        return any(
+            single.pipeline_config is not None and single.pipeline_config.workspace is not None
+            for single in platforms.values()
+        )
+
     def placeholder_context(self, node: Node) -> PlaceholderContext:
         """What ``{{$.pipeline_job_name}}``, ``{{$.pipeline_task_name}}`` and the like mean for ``node``."""
         return PlaceholderContext(
             job_name=self.job_name,
+            job_resource_name=self.job_resource_name,
             job_id=self.run_id,
             task_name=node.display_name,
             task_id=node.id,
             pipeline_root=self.artifacts.root_uri,
             create_time=self._create_time,
             schedule_time=self._create_time,
-            workspace=str(self.run_dir / "workspace"),
+            workspace=str(self.workspace_dir),
         )

@@ -20,11 +20,11 @@ import contextlib
 import signal
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sluice.artifacts import ArtifactStore
 from sluice.engine._context import EngineOptions, RunContext
@@ -41,8 +41,8 @@ from sluice.engine._state import RunState
 from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher
-from sluice.store import RuntimeState, Store, TaskKind
-from sluice.store.models import Experiment, Run
+from sluice.store import RuntimeState, Store, TaskKind, utcnow
+from sluice.store.models import Experiment, Run, RunStateHistory
 
 __all__ = ["RunEngine", "settle"]
 
@@ -110,6 +110,8 @@ class RunEngine:
         self._next_heartbeat = 0.0
         self._sigint = False
         self._stop = stop
+        self._deadline: datetime | None = None
+        self._past_deadline = False
 
     def run(self, resume: bool = False) -> RuntimeState:
         """Run (or resume) to the end; returns the run's final state."""
@@ -131,6 +133,8 @@ class RunEngine:
     def _run(self, resume: bool) -> RuntimeState:
         ctx, state = self.ctx, self.state
         ctx.run_dir.mkdir(parents=True, exist_ok=True)
+        if ctx.has_workspace:
+            ctx.workspace_dir.mkdir(parents=True, exist_ok=True)
         if resume:
             state.previous = previous_tasks(ctx.store, ctx.run_id)
         self.journal.context_id = ctx.store.ensure_context("system.PipelineRun", ctx.run_id).id
@@ -144,6 +148,7 @@ class RunEngine:
         ctx.namespace = namespace or DEFAULT_NAMESPACE
         if current is not _S.RUNNING:
             ctx.store.transition_run(ctx.run_id, _S.RUNNING, owner=self.owner)
+        self._deadline = self._run_deadline()
         ctx.observer.run_started(ctx.run_id, ctx.pipeline_name, resume)
         warning = unused_settings_warning(ctx.spec, ctx.platform_spec)
         if warning is not None:
@@ -181,10 +186,29 @@ class RunEngine:
         now = time.monotonic()
         if self._sigint and not self.state.canceled:
             self._cancel("interrupted (Ctrl-C)")
+        if self._deadline is not None and not self.state.canceled and utcnow() >= self._deadline:
+            # As Argo ends a workflow past its activeDeadlineSeconds: running tasks are killed, the run fails.
+            self._past_deadline = True
+            seconds = self.ctx.active_deadline_seconds
+            self._cancel(f"the run exceeded its deadline (pipelineConfig.activeDeadlineSeconds: {seconds} s)")
         if now >= self._next_poll:
             self._next_poll = now + POLL_INTERVAL_S
             self._poll_store(now)
         self.scheduler.check_timers(now)
+
+    def _run_deadline(self) -> datetime | None:
+        """When the run must have ended: when it first started running (a resumed run keeps its start) plus
+        ``pipelineConfig.activeDeadlineSeconds``; None without one."""
+        seconds = self.ctx.active_deadline_seconds
+        if seconds is None:
+            return None
+        with self.ctx.store.read_session() as session:
+            started = session.scalar(
+                select(func.min(RunStateHistory.at)).where(
+                    RunStateHistory.run_id == self.ctx.run_id, RunStateHistory.state == _S.RUNNING
+                )
+            )
+        return (started or utcnow()) + timedelta(seconds=seconds)
 
     def _poll_store(self, now: float) -> None:
         """Notice a request to terminate the run; renew the lease (losing it cancels the run here)."""
@@ -227,7 +251,7 @@ class RunEngine:
         assert root is not None
         final = root.state if root.is_terminal else _S.CANCELED
         if self.state.canceled:
-            final = _S.CANCELED
+            final = _S.FAILED if self._past_deadline else _S.CANCELED
         error = None
         if final is not _S.SUCCEEDED:
             error = {"message": self.state.first_error or root.error or f"the run ended {final}"}

@@ -12,7 +12,7 @@ from typing import Any
 from sluice.engine._cel import CelError, select_parameter
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, Scope
-from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_string
+from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_string, uses_workspace
 from sluice.engine._values import coerce_value
 from sluice.ir import ComponentSpec, PipelineTaskSpec, TaskInputParameterSpec
 
@@ -120,7 +120,7 @@ def resolve_task_inputs(  # noqa: PLR0917  (one call site; the names read better
 
     # f-strings: a constant may embed other inputs' values and pipeline placeholders.
     for name, value in list(parameters.items()):
-        if isinstance(value, str) and "{{$" in value:
+        if isinstance(value, str) and ("{{$" in value or uses_workspace(value)):
             try:
                 parameters[name] = resolve_string(
                     value, {"inputs": {"parameterValues": parameters}}, placeholder_context

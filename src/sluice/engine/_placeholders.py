@@ -16,9 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PlaceholderContext", "PlaceholderError", "resolve_command", "resolve_string"]
+__all__ = ["PlaceholderContext", "PlaceholderError", "resolve_command", "resolve_string", "uses_workspace"]
 
 _PLACEHOLDER = re.compile(r"\{\{\$(\.[^{}]*)?\}\}")
+_MOUNTED_WORKSPACE = re.compile(r"(?<![\w.-])/kfp-workspace(?=[/\s'\":;]|$)")
 _IO_PATH = re.compile(
     r"^\.(inputs|outputs)\.(parameters|artifacts)\['([^']*)'\](?:\.(\w+))?(?:\['([^']*)'\])?$"
 )
@@ -33,6 +34,7 @@ class PlaceholderContext:
     """Everything a placeholder can refer to besides the executor input."""
 
     job_name: str
+    job_resource_name: str
     job_id: str
     task_name: str
     task_id: str
@@ -93,15 +95,23 @@ def _resolve_io(path: str, executor_input: Mapping[str, Any]) -> str:
     raise PlaceholderError(f"unknown artifact attribute {attribute!r} in '{{{{${path}}}}}'")
 
 
+def uses_workspace(text: str) -> bool:
+    """Whether ``text`` names the run's workspace: its placeholder, or a path under KFP's mount of it."""
+    return "{{$.workspace_path}}" in text or _MOUNTED_WORKSPACE.search(text) is not None
+
+
 def resolve_string(text: str, executor_input: Mapping[str, Any], context: PlaceholderContext) -> str:
-    """``text`` with every ``{{$...}}`` placeholder replaced."""
+    """``text`` with every ``{{$...}}`` placeholder replaced, and paths under ``/kfp-workspace`` (where KFP's
+    backend mounts the workspace in a task's container) moved to the run's workspace folder, as kfp.local
+    does."""
+    if context.workspace and uses_workspace(text):
+        os.makedirs(context.workspace, exist_ok=True)
+        text = _MOUNTED_WORKSPACE.sub(lambda _: context.workspace, text)
     if "{{$" not in text:
         return text
-    if "{{$.workspace_path}}" in text and context.workspace:
-        os.makedirs(context.workspace, exist_ok=True)
     simple = {
         ".pipeline_job_name": context.job_name,
-        ".pipeline_job_resource_name": context.job_name,
+        ".pipeline_job_resource_name": context.job_resource_name,
         ".pipeline_job_uuid": context.job_id,
         ".pipeline_task_name": context.task_name,
         ".pipeline_task_uuid": context.task_id,

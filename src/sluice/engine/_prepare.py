@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import check_path_part
+from sluice.dsl._artifacts import WORKSPACE_VARIABLE
 from sluice.engine._cache import Fingerprints, is_cacheable
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
@@ -95,7 +96,12 @@ class TaskPreparer:
         platform = self.platform.for_task(node, label, container.image)
         env.update(platform.env)
         env.update(
-            {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
+            {
+                "SLUICE_RUN_ID": self.ctx.run_id,
+                "SLUICE_TASK_ID": node.id,
+                "SLUICE_TASK_PATH": node.path,
+                WORKSPACE_VARIABLE: str(self.ctx.workspace_dir),
+            }
         )
         env.update(self.ctx.artifacts.task_environment())
         request = request_of(container.resources)

@@ -82,12 +82,27 @@ def start(ctx: RunContext, state: RunState, node: Node) -> None:
         state.ready.append(node)
 
 
+# The producer's end as ML Metadata records the execution, which is what KFP's backend (its MLMD driver)
+# puts in ``state``: a skipped task was never triggered, which MLMD calls CANCELED. kfp.local instead says
+# SUCCEEDED/FAILED; the backend is the reference.
+_MLMD_STATES = {"SUCCEEDED": "COMPLETE", "FAILED": "FAILED", "CANCELED": "CANCELED", "SKIPPED": "CANCELED"}
+
+
 def _final_status(ctx: RunContext, producer: Node) -> dict[str, Any]:
-    """``PipelineTaskFinalStatus`` of ``producer``, as an exit handler's input receives it."""
-    state = producer.state.value if producer.is_terminal else "FAILED"
+    """``PipelineTaskFinalStatus`` of ``producer`` (the exit handler's group, or the task an
+    ``ignore_upstream_failure`` task waited for), as KFP's backend fills it.
+
+    ``pipelineTaskName`` is the producer's task name (``exit-handler-1``), ``pipelineJobResourceName`` the
+    run's resource name (``<pipeline>-<suffix>``). KFP's backend leaves ``error`` empty (its driver's
+    TODO), so the component sees ``error_code`` and ``error_message`` as None; the failure's message stays
+    on the failed task.
+    """
+    state = _MLMD_STATES.get(producer.state.value, "FAILED") if producer.is_terminal else "FAILED"
+    if state == "COMPLETE" and producer.cached_from is not None and producer.kind is TaskKind.CONTAINER:
+        state = "CACHED"
     return {
         "state": state,
-        "pipelineJobResourceName": ctx.job_name,
+        "pipelineJobResourceName": ctx.job_resource_name,
         "pipelineTaskName": producer.display_name,
-        "error": {"code": 0 if state == "SUCCEEDED" else 2, "message": producer.error or ""},
+        "error": {},
     }

@@ -27,6 +27,8 @@ from sluice.dsl._annotations import (
     strip_optional,
 )
 from sluice.dsl._artifacts import Artifact, artifact_class_for_schema_title, set_task_root, uri_to_local_path
+from sluice.dsl._embedding import ASSET_DIR_GLOBAL as EMBEDDED_ASSET_DIR_GLOBAL
+from sluice.dsl._embedding import ASSET_FILE_GLOBAL as EMBEDDED_ASSET_FILE_GLOBAL
 from sluice.dsl._final_status import PipelineTaskFinalStatus
 from sluice.runtime._errors import ExecutorInputError
 from sluice.runtime._kfp_alias import install_kfp_aliases
@@ -81,7 +83,20 @@ def execute(
     # Before loading the module: its `from kfp import dsl` must find Sluice.
     install_kfp_aliases()
     function = load_component_function(function_to_execute, component_module_path)
-    return execute_function(function, executor_input, function_name=function_to_execute)
+    try:
+        return execute_function(function, executor_input, function_name=function_to_execute)
+    finally:
+        _remove_embedded_asset(function)
+
+
+def _remove_embedded_asset(function: Callable[..., Any]) -> None:
+    """Delete the folder the component's module extracted its embedded asset to (the module was loaded for
+    this call only). A forked task ends with ``os._exit``, which skips the module's own atexit cleanup."""
+    folder = getattr(_signature_source(function), "__globals__", {}).get(EMBEDDED_ASSET_DIR_GLOBAL)
+    if isinstance(folder, str) and folder and os.path.isdir(folder):
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def execute_function(
@@ -464,6 +479,20 @@ class _Execution:
         self.output_path_parameters.append((parameter.name, info.parameter_type, path))
         return path
 
+    def _embedded_input(self, parameter: _FunctionParameter, info: AnnotationInfo) -> Any:
+        """The file or folder compiled into the component (``embedded_artifact_path``), as an artifact."""
+        namespace = getattr(self.function, "__globals__", {})
+        path = namespace.get(EMBEDDED_ASSET_FILE_GLOBAL) or namespace.get(EMBEDDED_ASSET_DIR_GLOBAL)
+        if not isinstance(path, str) or not path:
+            raise self._invalid(
+                f"parameter {parameter.name!r} is an EmbeddedInput, but the component's source embeds no "
+                "file or folder (compile it with @dsl.component(embedded_artifact_path=...))"
+            )
+        assert info.artifact_class is not None
+        artifact = info.artifact_class(name=parameter.name)
+        artifact.path = path
+        return artifact
+
     def _argument(self, parameter: _FunctionParameter) -> Any:
         info = (
             describe_annotation(parameter.annotation)
@@ -483,6 +512,8 @@ class _Execution:
             return self._input_path(parameter, info)
         if info.kind == "output_path":
             return self._output_path(parameter, info)
+        if info.kind == "embedded_input":
+            return self._embedded_input(parameter, info)
         # No annotation we understand: pass whatever the executor input holds under the name.
         if self.parameter_values.get(parameter.name) is not None:
             return self.parameter_values[parameter.name]
