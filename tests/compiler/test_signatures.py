@@ -62,7 +62,6 @@ MEMBERS_NOT_PROVIDED = {
     "Else.remove_task_recursive": "kfp's compiler-side bookkeeping",
     "ExitHandler.remove_task_recursive": "kfp's compiler-side bookkeeping",
     "ParallelFor.remove_task_recursive": "kfp's compiler-side bookkeeping",
-    "PipelineTask.register_pipeline_channels": "kfp's compiler-side bookkeeping",
     "PipelineTask.channel_inputs": "an instance attribute in Sluice",
     "PipelineTask.platform_spec": "platform settings of tasks are the kfp-kubernetes issue's",
     "YamlComponent.platform_spec": "platform settings of loaded components are the kfp-kubernetes issue's",

@@ -160,7 +160,7 @@ def test_pipeline_config_compiles_to_the_kubernetes_platform_spec(tmp_path: Path
     task = documents[0]["root"]["dag"]["tasks"]["echo"]
     assert task["inputs"]["parameters"]["text"]["runtimeValue"]["constant"] == "{{$.workspace_path}}"
     # As kfp: platform settings need YAML; a .json target is refused and nothing is written.
-    with pytest.raises(PipelineDefinitionError, match="only a YAML file can hold"):
+    with pytest.raises(PipelineDefinitionError, match="only written to YAML"):
         compiler.Compiler().compile(shares, str(tmp_path / "pipeline.json"))
     assert not (tmp_path / "pipeline.json").exists()
 

@@ -163,10 +163,12 @@ def test_exit_handlers_get_the_final_status_as_kfps_backend_fills_it(
     assert status["task"] == "exit-handler-1"
     pipeline_name = pipeline.replace("_", "-")
     assert re.fullmatch(rf"{pipeline_name}-[bcdfghjklmnpqrstvwxz2456789]{{5}}", status["job"]), status["job"]
-    # KFP's backend leaves the error empty (the failing task's own record carries the message).
-    assert status["code"] is None and status["message"] is None
+    # Empty when the group completed; else the failure's message (google.rpc.Code UNKNOWN).
     if run_state == "FAILED":
+        assert status["code"] == 2 and "fail" in (status["message"] or ""), status
         assert "failing on purpose" in (result.task("fail").log_tail or "")
+    else:
+        assert status["code"] is None and status["message"] is None
 
 
 def test_the_resource_name_is_stable_for_a_run_and_names_its_pipeline(home: Path, tmp_path: Path) -> None:

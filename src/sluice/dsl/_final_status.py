@@ -18,8 +18,8 @@ class PipelineTaskFinalStatus:
             ``'SUCCEEDED'``/``'FAILED'``).
         pipeline_job_resource_name: The run's resource name (``<pipeline name>-<suffix>``).
         pipeline_task_name: The name of the task that produced this status (``exit-handler-1``).
-        error_code: A ``google.rpc.Code``; None from KFP's backend, which leaves the error empty.
-        error_message: The error's message; None from KFP's backend, likewise.
+        error_code: A ``google.rpc.Code`` (2, or 1 when canceled); None when the group completed.
+        error_message: The failure's message; None when the group completed.
     """
 
     __slots__ = ("error_code", "error_message", "pipeline_job_resource_name", "pipeline_task_name", "state")

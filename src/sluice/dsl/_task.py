@@ -293,11 +293,12 @@ class PipelineTask:
             raise self._error(f".{method}({value!r}): expected {expected}", caller_location())
         return value
 
-    def register_pipeline_channels(self, channels: list[PipelineChannel]) -> None:
-        """Make the task read ``channels`` besides its arguments (a setting naming a secret by a pipeline
-        parameter): the compiler passes them into the task's DAG, and an upstream output orders the tasks."""
-        self._check_loop_scope(list(channels))
-        for channel in channels:
+    def register_pipeline_channels(self, pipeline_channels: list[PipelineChannel]) -> None:
+        """Make the task read ``pipeline_channels`` besides its arguments (a setting naming a secret by a
+        pipeline parameter): the compiler passes them into the task's DAG, and an upstream output orders the
+        tasks."""
+        self._check_loop_scope(list(pipeline_channels))
+        for channel in pipeline_channels:
             self._use_channel(channel)
 
     def _use_channel(self, channel: PipelineChannel) -> None:

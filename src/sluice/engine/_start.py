@@ -93,9 +93,9 @@ def _final_status(ctx: RunContext, producer: Node) -> dict[str, Any]:
     ``ignore_upstream_failure`` task waited for), as KFP's backend fills it.
 
     ``pipelineTaskName`` is the producer's task name (``exit-handler-1``), ``pipelineJobResourceName`` the
-    run's resource name (``<pipeline>-<suffix>``). KFP's backend leaves ``error`` empty (its driver's
-    TODO), so the component sees ``error_code`` and ``error_message`` as None; the failure's message stays
-    on the failed task.
+    run's resource name (``<pipeline>-<suffix>``). ``error`` (a ``google.rpc.Status``) is empty when the
+    producer completed; otherwise it carries the failure's message, as KFP's driver fills it since its
+    released 2.x left it a TODO: an exit handler that reports failures needs the message.
     """
     state = _MLMD_STATES.get(producer.state.value, "FAILED") if producer.is_terminal else "FAILED"
     if state == "COMPLETE" and producer.cached_from is not None and producer.kind is TaskKind.CONTAINER:
@@ -104,5 +104,12 @@ def _final_status(ctx: RunContext, producer: Node) -> dict[str, Any]:
         "state": state,
         "pipelineJobResourceName": ctx.job_resource_name,
         "pipelineTaskName": producer.display_name,
-        "error": {},
+        "error": _status_error(state, producer.error),
     }
+
+
+def _status_error(state: str, message: str | None) -> dict[str, Any]:
+    if state in ("COMPLETE", "CACHED"):
+        return {}
+    # google.rpc.Code: CANCELLED is 1, UNKNOWN (any other failure) 2.
+    return {"code": 1 if state == "CANCELED" else 2, "message": message or ""}
