@@ -81,3 +81,17 @@ def trainer(learning_rate: float = 0.05):
 
 
 ALL = {"adder": adder, "sleepy": sleepy, "chatty": chatty, "flaky": flaky, "trainer": trainer}
+
+
+@dsl.pipeline(name="two-steps")
+def two_steps(a: int = 1) -> int:
+    first = add(a=a, b=1)
+    return add(a=first.output, b=1).output
+
+
+@dsl.pipeline(name="nested-steps")
+def nested_steps(a: int = 1) -> int:
+    return two_steps(a=a).output
+
+
+ALL.update({"two_steps": two_steps, "nested_steps": nested_steps})
