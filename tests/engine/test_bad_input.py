@@ -164,3 +164,11 @@ def test_sluice_run_and_compile_name_a_cycle(home: Path, tmp_path: Path) -> None
     assert cycle in compiled.stderr and str(path) in compiled.stderr, compiled.stderr
     assert "Traceback" not in compiled.stderr
     assert not output.exists()
+
+
+@pytest.mark.parametrize("value", [10**40, 2**63, -(2**63) - 1, 1e40])
+def test_integer_arguments_beyond_int64_are_refused(home: Path, value: object) -> None:
+    result = _run(FIXTURES / "control_flow.yaml", home, {"seed": value})
+    assert result.state == "FAILED"
+    assert "pipeline input 'seed': expected a 64-bit integer" in (result.error or ""), result.error
+    assert result.tasks == []
