@@ -95,3 +95,27 @@ def nested_steps(a: int = 1) -> int:
 
 
 ALL.update({"two_steps": two_steps, "nested_steps": nested_steps})
+
+
+@dsl.component
+def print_environment() -> str:
+    import os
+
+    listing = "\n".join(f"{name}={value}" for name, value in sorted(os.environ.items()))
+    print(listing)
+    return listing
+
+
+@dsl.container_component
+def env_command():
+    return dsl.ContainerSpec(image="alpine", command=["env"])
+
+
+@dsl.pipeline(name="environment")
+def environment():
+    """What a task sees of its environment: a forked Python task and a host command."""
+    print_environment().set_caching_options(False).set_env_variable("ASKED_FOR", "by-the-task")
+    env_command().set_caching_options(False).set_env_variable("ASKED_FOR", "by-the-task")
+
+
+ALL["environment"] = environment

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,7 @@ def run_pipeline(
     use_fork_server: bool = True,
     handle_sigint: bool = True,
     stop: StopToken | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run a pipeline on this machine to its end and return its summary.
 
@@ -111,6 +113,9 @@ def run_pipeline(
 
     ``stop``: once stopped, the engine kills the running tasks, records them back to PENDING with the
     token's reason, releases the run and returns; the run stays RUNNING, for ``resume_run``.
+
+    ``base_env``: what every task's environment starts from (its own variables go on top); default: this
+    process's environment without Sluice's own settings (``SLUICE_*``), as on a person's own machine.
     """
     workspace = Workspace.resolve(home, database_url, pipeline_root)
     artifacts = workspace.artifact_store()  # an unusable root (no bucket, bad endpoint) stops here, named
@@ -149,6 +154,7 @@ def run_pipeline(
             stream_logs=stream_logs,
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
+            base_env=base_env,
         )
         return _drive(
             store,
@@ -179,9 +185,11 @@ def resume_run(
     use_fork_server: bool = True,
     handle_sigint: bool = True,
     stop: StopToken | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
-    were running or failed run again. Refuses a run another live engine still drives."""
+    were running or failed run again. Refuses a run another live engine still drives. ``base_env``: as for
+    :func:`run_pipeline`."""
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
         run = _existing_run(store, run_id)
@@ -212,6 +220,7 @@ def resume_run(
             stream_logs=stream_logs,
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
+            base_env=base_env,
         )
         arguments = dict(config.get("parameters") or {})
         return _drive(

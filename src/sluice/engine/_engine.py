@@ -39,7 +39,7 @@ from sluice.engine._start import start
 from sluice.engine._state import RunState
 from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
-from sluice.launchers import Launcher, LocalLauncher
+from sluice.launchers import Launcher, LocalLauncher, personal_environment
 from sluice.store import RuntimeState, Store, TaskKind
 from sluice.store.models import Run
 
@@ -102,9 +102,10 @@ class RunEngine:
             observer=observer or RunObserver(),
         )
         self.state = RunState(self.journal, self.ctx.observer)
-        self.scheduler = Scheduler(
-            self.ctx, self.state, launcher or LocalLauncher(use_fork_server=options.use_fork_server)
-        )
+        if launcher is None:
+            base_env = options.base_env if options.base_env is not None else personal_environment()
+            launcher = LocalLauncher(use_fork_server=options.use_fork_server, base_env=base_env)
+        self.scheduler = Scheduler(self.ctx, self.state, launcher)
         self._next_poll = 0.0
         self._next_heartbeat = 0.0
         self._sigint = False

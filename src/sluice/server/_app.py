@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse
 
 from sluice import __version__, ui
 from sluice.artifacts import open_artifact_store
+from sluice.launchers import clean_environment
 from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
+from sluice.server._browser import AllowedHosts, BrowserGuard
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import install_error_handlers
@@ -76,6 +78,7 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
             home=config.home,
             database_url=config.database_url,
             max_concurrent_runs=config.max_concurrent_runs,
+            task_env=clean_environment(config.task_env_allow),
         )
         scheduler = RecurringRunScheduler(opened, executor, config.artifact_root)
         app.state.service = ServiceContext(
@@ -110,9 +113,11 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    # The last added runs first: the size cap applies before the text check reads a JSON body.
+    # The last added runs first: foreign hosts and origins are refused before anything is read, and the
+    # size cap applies before the text check reads a JSON body.
     app.add_middleware(TextCheck)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(BrowserGuard, allowed_hosts=AllowedHosts.build(config.host, config.allowed_hosts))
     for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts):
         app.include_router(module.router)
 

@@ -32,6 +32,13 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
         file=sys.stderr,
         flush=True,
     )
+    if config.host.strip("[]") in ("0.0.0.0", "::") and not config.allowed_hosts:
+        print(
+            "  listening on every address, but answering only for the host names 127.0.0.1, localhost and "
+            "[::1]: add --allowed-host NAME for each name clients use to reach this machine",
+            file=sys.stderr,
+            flush=True,
+        )
     try:
         store = Store.open(config.database_url)
     except StoreError:
