@@ -232,10 +232,15 @@ class RunEngine:
         return final
 
     def _record_crash(self, message: str) -> None:
+        """The run ends FAILED with ``message``, and so does every task it had not ended (those that never
+        started: CANCELED): an ended run has no task left RUNNING or PENDING."""
         with contextlib.suppress(Exception):
             self.journal.flush()
         with contextlib.suppress(Exception):
-            self.ctx.store.transition_run(
-                self.ctx.run_id, _S.FAILED, error={"message": message}, owner=self.owner
-            )
-            self.ctx.store.release_run(self.ctx.run_id, self.owner)
+            store, run_id = self.ctx.store, self.ctx.run_id
+            with store.session() as session:
+                store.transition_run(
+                    run_id, _S.FAILED, error={"message": message}, owner=self.owner, session=session
+                )
+                store.end_unfinished_tasks(run_id, message, session=session)
+            store.release_run(run_id, self.owner)

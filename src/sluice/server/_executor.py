@@ -64,7 +64,15 @@ class RunExecutor:
     # ------------------------------------------------------------------------------------------------ life
 
     def start(self) -> None:
-        """Start the workers and take up every run that was in flight when the service last stopped."""
+        """Start the workers and take up every run that was in flight when the service last stopped (and end
+        the tasks an engine that stopped left unended in runs that ended)."""
+        try:
+            ended = self._store.end_tasks_of_ended_runs()
+        except StoreError as error:
+            _log.warning("cannot end the tasks of ended runs: %s", error)
+        else:
+            if ended:
+                _log.info("ended the unfinished tasks of %d ended run(s)", len(ended))
         for index in range(self._workers):
             thread = threading.Thread(target=self._work, name=f"sluice-run-{index}", daemon=True)
             thread.start()
