@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -251,3 +252,24 @@ def test_a_stored_version_with_a_cycle_cannot_be_run(
     }
     assert_kfp_error(api.post(f"{API}/runs", json=run), 400, cycle)
     assert _counts(api) == before
+
+
+def test_page_tokens_survive_a_restart_on_the_same_home(tmp_path: Path) -> None:
+    running = ServerProcess(tmp_path / "home", None).start()
+    try:
+        with running.client() as client:
+            for name in ("first", "second"):
+                assert client.post(f"{API}/experiments", json={"display_name": name}).status_code == 200
+            token = client.get(f"{API}/experiments", params={"page_size": 1}).json()["next_page_token"]
+    finally:
+        running.stop()
+    key = tmp_path / "home" / "secrets" / "page-token.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    running.start()
+    try:
+        with running.client() as client:
+            page = client.get(f"{API}/experiments", params={"page_size": 1, "page_token": token})
+            assert page.status_code == 200, page.text
+            assert page.json()["experiments"]
+    finally:
+        running.stop()
