@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,10 @@ from sqlalchemy import func, select
 from sluice.engine import run_pipeline
 from sluice.store import Store
 from sluice.store.models import Run, Task
+from tests.cycles import CYCLE_CASES, cyclic_spec
 from tests.engine.conftest import FIXTURES
+
+SLUICE = str(Path(sys.executable).with_name("sluice"))
 
 
 def _run(pipeline: object, home: Path, arguments: dict[str, object] | None = None):
@@ -118,3 +123,52 @@ def test_unsafe_names_are_refused(home: Path, tmp_path: Path, hello: dict) -> No
     assert result.state == "FAILED"
     assert "not a safe path segment" in (result.task("make-greeting").error or "")
     assert not (home / "artifacts" / "escape").exists()
+
+
+@pytest.mark.parametrize("case", CYCLE_CASES)
+def test_a_cycle_fails_the_run_before_any_task_naming_it(home: Path, tmp_path: Path, case: str) -> None:
+    spec, cycle = cyclic_spec(case)
+    result = _run(_write(tmp_path, f"{case}.yaml", yaml.safe_dump(spec)), home)
+    assert result.state == "FAILED"
+    assert cycle in (result.error or ""), result.error
+    where = "components.comp-two-steps.dag" if case == "nested" else "root.dag"
+    assert where in (result.error or ""), result.error
+    assert result.tasks == []  # refused up front, not half-run
+
+
+def test_sluice_run_and_compile_name_a_cycle(home: Path, tmp_path: Path) -> None:
+    spec, cycle = cyclic_spec("nested")
+    path = _write(tmp_path, "cycle.yaml", yaml.safe_dump(spec))
+    run = subprocess.run([SLUICE, "run", str(path)], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 1, run.stderr
+    assert cycle in run.stderr and "Traceback" not in run.stderr, run.stderr
+
+    source = _write(
+        tmp_path,
+        "uses_cycle.py",
+        "from sluice import dsl, components\n"
+        f"steps = components.load_component_from_file({str(path)!r})\n\n"
+        "@dsl.pipeline(name='outer')\n"
+        "def outer(a: int = 1) -> int:\n"
+        "    return steps(a=a).output\n",
+    )
+    output = tmp_path / "outer.yaml"
+    compiled = subprocess.run(
+        [SLUICE, "compile", str(source), "-o", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert compiled.returncode == 2, compiled.stderr
+    assert cycle in compiled.stderr and str(path) in compiled.stderr, compiled.stderr
+    assert "Traceback" not in compiled.stderr
+    assert not output.exists()
+
+
+@pytest.mark.parametrize("value", [10**40, 2**63, -(2**63) - 1, 1e40])
+def test_integer_arguments_beyond_int64_are_refused(home: Path, value: object) -> None:
+    result = _run(FIXTURES / "control_flow.yaml", home, {"seed": value})
+    assert result.state == "FAILED"
+    assert "pipeline input 'seed': expected a 64-bit integer" in (result.error or ""), result.error
+    assert result.tasks == []

@@ -47,10 +47,12 @@ class ServerProcess:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     extra_args: list[str] = field(default_factory=list)
+    address: str = "127.0.0.1"  # where it listens (pass --host too when it is another)
+    extra_env: dict[str, str] = field(default_factory=dict)  # set for the server process
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.address}:{self.port}"
 
     @property
     def log_path(self) -> Path:
@@ -62,6 +64,7 @@ class ServerProcess:
     def start(self, timeout: float = 60) -> ServerProcess:
         env = {**os.environ, "SLUICE_HOME": str(self.home), "SLUICE_GPUS": "0"}
         env.pop("SLUICE_DATABASE_URL", None)
+        env.update(self.extra_env)
         command = [SLUICE, "up", "--port", str(self.port), "--max-concurrent-runs", "4", *self.extra_args]
         if self.database_url:
             command += ["--database-url", self.database_url]

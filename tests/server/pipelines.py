@@ -81,3 +81,41 @@ def trainer(learning_rate: float = 0.05):
 
 
 ALL = {"adder": adder, "sleepy": sleepy, "chatty": chatty, "flaky": flaky, "trainer": trainer}
+
+
+@dsl.pipeline(name="two-steps")
+def two_steps(a: int = 1) -> int:
+    first = add(a=a, b=1)
+    return add(a=first.output, b=1).output
+
+
+@dsl.pipeline(name="nested-steps")
+def nested_steps(a: int = 1) -> int:
+    return two_steps(a=a).output
+
+
+ALL.update({"two_steps": two_steps, "nested_steps": nested_steps})
+
+
+@dsl.component
+def print_environment() -> str:
+    import os
+
+    listing = "\n".join(f"{name}={value}" for name, value in sorted(os.environ.items()))
+    print(listing)
+    return listing
+
+
+@dsl.container_component
+def env_command():
+    return dsl.ContainerSpec(image="alpine", command=["env"])
+
+
+@dsl.pipeline(name="environment")
+def environment():
+    """What a task sees of its environment: a forked Python task and a host command."""
+    print_environment().set_caching_options(False).set_env_variable("ASKED_FOR", "by-the-task")
+    env_command().set_caching_options(False).set_env_variable("ASKED_FOR", "by-the-task")
+
+
+ALL["environment"] = environment

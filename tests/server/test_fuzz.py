@@ -1,7 +1,9 @@
 """Schemathesis fuzzes every operation of the served OpenAPI document: whatever it sends, the service
 answers with a 2xx or a 4xx, never a 5xx. Half the examples aim at objects that exist (a pipeline, version,
-experiment, run with tasks and artifacts, recurring run), so bodies and queries reach past the 404s.
-Bounded to a few examples per operation so it stays quick."""
+experiment, run with tasks and artifacts, recurring run), so bodies and queries reach past the 404s; some
+come with hostile headers (a foreign Host, a foreign Origin or Referer: refused with 403, never served; or
+random text in them). A stateful phase then chains operations along the links schemathesis infers (a
+created object's id into the next call). Bounded to a few examples per operation so it stays quick."""
 
 from __future__ import annotations
 
@@ -17,6 +19,49 @@ from schemathesis.checks import not_a_server_error
 from tests.server.conftest import API, ServerProcess, create_run, wait_for_run
 
 EXAMPLES_PER_OPERATION = 20
+STATEFUL_SCENARIOS = 25
+
+_PRINTABLE = st.from_regex(r"[!-~][ -~]{0,60}", fullmatch=True)
+# Names that are never this server's: a page's own host after DNS rebinding, and look-alikes.
+FOREIGN_HOSTS = st.one_of(
+    st.sampled_from(
+        [
+            "evil.example",
+            "evil.example:8888",
+            "127.0.0.1.evil.example",
+            "localhost.evil.example:80",
+            "[::2]:1",
+        ]
+    ),
+    st.from_regex(r"[a-z]{1,12}\.(example|test|invalid)(:[0-9]{1,5})?", fullmatch=True),
+)
+FOREIGN_ORIGINS = st.one_of(
+    st.sampled_from(["null", "http://evil.example", "https://127.0.0.1.evil.example", "http://127.0.0.1:1"]),
+    st.from_regex(r"https?://[a-z]{1,12}\.(example|test|invalid)(:[0-9]{1,5})?", fullmatch=True),
+)
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@st.composite
+def hostile_headers(draw: st.DrawFn) -> tuple[str, dict[str, str]]:
+    """Headers a web page (or a fuzzer) could send, and what the server must do: "refused" (403),
+    "refused-if-writing" (403 for a state-changing method) or "no-5xx"."""
+    kind = draw(st.sampled_from(["none", "foreign-host", "foreign-origin", "foreign-referer", "random"]))
+    if kind == "foreign-host":
+        headers = {"Host": draw(FOREIGN_HOSTS)}
+        if draw(st.booleans()):
+            headers["Origin"] = f"http://{headers['Host']}"
+        return "refused", headers
+    if kind == "foreign-origin":
+        return "refused-if-writing", {"Origin": draw(FOREIGN_ORIGINS)}
+    if kind == "foreign-referer":
+        return "refused-if-writing", {
+            "Referer": draw(FOREIGN_ORIGINS.filter(lambda url: url != "null")) + "/page"
+        }
+    if kind == "random":
+        names = draw(st.sets(st.sampled_from(["Host", "Origin", "Referer", "Sec-Fetch-Site"]), min_size=1))
+        return "no-5xx", {name: draw(_PRINTABLE) for name in sorted(names)}
+    return "no-5xx", {}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +107,7 @@ def test_no_operation_answers_with_a_server_error(server: ServerProcess, known_i
     calls: list[int] = []
     for operation in operations:
 
-        @given(case=operation.as_strategy(), aim_at_known=st.booleans())
+        @given(case=operation.as_strategy(), aim_at_known=st.booleans(), hostile=hostile_headers())
         @settings(
             max_examples=EXAMPLES_PER_OPERATION,
             deadline=None,
@@ -71,13 +116,19 @@ def test_no_operation_answers_with_a_server_error(server: ServerProcess, known_i
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        def fuzz(case: Any, aim_at_known: bool) -> None:
+        def fuzz(case: Any, aim_at_known: bool, hostile: tuple[str, dict[str, str]]) -> None:
             if aim_at_known and case.path_parameters:
                 case.path_parameters = {
                     key: known_ids.get(key, value) for key, value in case.path_parameters.items()
                 }
-            response = case.call_and_validate(base_url=server.url, checks=[not_a_server_error])
+            expected, headers = hostile
+            response = case.call_and_validate(
+                base_url=server.url, headers=headers, checks=[not_a_server_error]
+            )
             calls.append(response.status_code)
+            writing = case.method.upper() in STATE_CHANGING
+            if expected == "refused" or (expected == "refused-if-writing" and writing):
+                assert response.status_code == 403, (headers, response.status_code, response.text[:300])
 
         try:
             fuzz()
@@ -85,3 +136,39 @@ def test_no_operation_answers_with_a_server_error(server: ServerProcess, known_i
             failures.append(f"{operation.method.upper()} {operation.path}: {error}"[:3000])
     assert not failures, "\n\n".join(failures)
     assert any(200 <= status < 300 for status in calls)
+
+
+def test_linked_operations_never_answer_with_a_server_error(
+    server: ServerProcess, known_ids: dict[str, str]
+) -> None:
+    """The stateful phase: scenarios of several calls, each feeding ids from earlier responses (a created
+    pipeline, experiment, run) into the next, along the links schemathesis infers from the schema."""
+    schema = schemathesis.openapi.from_url(f"{server.url}/apis/v2beta1/openapi.json")
+    machine = schema.as_state_machine()
+    assert schema.statistic.transitions.total >= 50, schema.statistic.transitions
+    calls: list[tuple[str, int]] = []
+
+    class Scenarios(machine):  # type: ignore[misc, valid-type]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": server.url}
+
+        def after_call(self, response: Any, case: Any) -> None:
+            calls.append((case.operation.label, response.status_code))
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(response, checks=[not_a_server_error], transport_kwargs=kwargs)
+
+    Scenarios.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    assert len(calls) >= STATEFUL_SCENARIOS
+    assert any(200 <= status < 300 for _, status in calls), calls

@@ -146,3 +146,48 @@ def test_recurring_runs_catch_up_after_a_restart_without_gaps_or_doubles(
     assert all((later - earlier).total_seconds() == 1 for earlier, later in itertools.pairwise(moments)), (
         slots
     )
+
+
+def test_start_ends_the_tasks_an_ended_run_left_unfinished(
+    fresh_server: ServerProcess, specs: dict[str, dict[str, Any]]
+) -> None:
+    """An engine stopped by a full disk (or a lost database) may not have recorded its tasks' end: the next
+    start ends them, so no task of a FAILED run stays RUNNING or PENDING."""
+    fresh_server.home.mkdir(parents=True)
+    store = _store(fresh_server)
+    reason = "the engine stopped: OSError: [Errno 28] No space left on device"
+    try:
+        with store.session() as session:
+            run = store.create_run(pipeline_spec=specs["adder"], display_name="left behind", session=session)
+            root = store.create_task(run.id, name="root", path="root", kind="dag", session=session)
+            running = store.create_task(
+                run.id, name="add", path="root/add", kind="container", parent_task_id=root.id, session=session
+            )
+            pending = store.create_task(
+                run.id,
+                name="later",
+                path="root/later",
+                kind="container",
+                parent_task_id=root.id,
+                session=session,
+            )
+            for task in (root, running):
+                store.transition_task(task.id, "RUNNING", session=session)
+            store.transition_run(run.id, "RUNNING", session=session)
+            store.transition_run(run.id, "FAILED", error={"message": reason}, session=session)
+            run_id, running_id, pending_id = run.id, running.id, pending.id
+    finally:
+        store.close()
+    fresh_server.start()
+    try:
+        with fresh_server.client() as api:
+            tasks = {
+                task["task_id"]: task
+                for task in api.get(f"{API}/runs/{run_id}").json()["run_details"]["task_details"]
+            }
+    finally:
+        fresh_server.stop()
+    assert {task["state"] for task in tasks.values()} <= {"FAILED", "CANCELED"}, tasks
+    assert tasks[running_id]["state"] == "FAILED"
+    assert reason in tasks[running_id]["error"]["message"]
+    assert tasks[pending_id]["state"] == "CANCELED"

@@ -3,9 +3,12 @@ refuses settings it cannot run with."""
 
 from __future__ import annotations
 
+import os
 import subprocess
+from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.server.conftest import API, SLUICE, ServerProcess
 
@@ -44,13 +47,36 @@ def test_unsupported_artifact_root_is_refused_up_front(tmp_path: object) -> None
     assert "gs:// artifact store is not supported" in result.stderr
 
 
-def test_an_unreachable_database_is_a_clear_error(tmp_path: object) -> None:
-    result = subprocess.run(
-        [SLUICE, "up", "--database-url", "postgresql+psycopg://nobody@127.0.0.1:9/none", "--port", "0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+UNREACHABLE = "postgresql+psycopg://nobody:hunter2@127.0.0.1:9/none"
+
+
+def _sluice(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SLUICE, *args], capture_output=True, text=True, timeout=60, check=False, env=env)
+
+
+def test_an_unreachable_database_is_one_clear_message(tmp_path: Path) -> None:
+    env = {**os.environ, "SLUICE_HOME": str(tmp_path / "home")}
+    result = _sluice("up", "--database-url", UNREACHABLE, "--port", "0", env=env)
+    output = result.stderr + result.stdout
     assert result.returncode != 0
-    assert "cannot connect to the database" in result.stderr + result.stdout
+    assert "cannot connect to the database" in output
+    assert "Traceback" not in output, output
+    assert len(output.strip().splitlines()) <= 4, output
+    assert "hunter2" not in output
+    debug = _sluice("up", "--database-url", UNREACHABLE, "--port", "0", "--log-level", "debug", env=env)
+    assert debug.returncode != 0
+    assert "Traceback" in debug.stderr + debug.stdout
+    assert "hunter2" not in debug.stderr + debug.stdout
+
+
+@pytest.mark.parametrize("command", [["run", "PIPELINE"], ["runs", "list"], ["runs", "get", "x"]])
+def test_commands_on_an_unreachable_database_url_say_so_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    pipeline = tmp_path / "p.yaml"
+    pipeline.write_text("components: {}\n")
+    env = {**os.environ, "SLUICE_HOME": str(tmp_path / "home"), "SLUICE_DATABASE_URL": UNREACHABLE}
+    result = _sluice(*[str(pipeline) if part == "PIPELINE" else part for part in command], env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: cannot connect to the database"), result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from sluice import __version__
 
 
-@click.group()
+class _Sluice(click.Group):
+    """The ``sluice`` group: a store that cannot be opened (an unreachable ``$SLUICE_DATABASE_URL``) is one
+    line on stderr and exit status 2, from whichever command, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except Exception as error:
+            # Only a command that opened a store can raise its error: no need to import the store here.
+            store = sys.modules.get("sluice.store")
+            if store is None or not isinstance(error, store.StoreError):
+                raise
+            click.echo(f"error: {error}", err=True)
+            ctx.exit(2)
+
+
+@click.group(cls=_Sluice)
 @click.version_option(__version__, prog_name="sluice")
 def main() -> None:
     """Sluice: author, compile and run Kubeflow-compatible ML pipelines."""

@@ -12,6 +12,15 @@ __all__ = ["register"]
 @click.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
+    "--allowed-host",
+    "allowed_hosts",
+    multiple=True,
+    envvar="SLUICE_ALLOWED_HOSTS",
+    metavar="NAME[:PORT]",
+    help="Also answer requests for this host name (repeatable; '*' for any). The loopback names and the "
+    "--host address are always served; other names are refused against DNS rebinding.",
+)
+@click.option(
     "--port", type=click.IntRange(0, 65535), default=8888, show_default=True, help="Port to listen on."
 )
 @click.option(
@@ -30,6 +39,14 @@ __all__ = ["register"]
     help="Runs executed at once; more wait PENDING (default: CPU count, 2 to 8).",
 )
 @click.option(
+    "--task-env",
+    "task_env",
+    multiple=True,
+    metavar="NAME",
+    help="Let tasks inherit this variable of the server's environment (repeatable; also "
+    "$SLUICE_TASK_ENV_ALLOW). Tasks otherwise get only PATH, HOME, locale, proxy, GPU and the like.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -37,10 +54,12 @@ __all__ = ["register"]
 )
 def up_command(  # noqa: PLR0917  (click passes options positionally)
     host: str,
+    allowed_hosts: tuple[str, ...],
     port: int,
     database_url: str | None,
     artifact_root: str | None,
     max_concurrent_runs: int | None,
+    task_env: tuple[str, ...],
     log_level: str,
 ) -> None:
     """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
@@ -58,6 +77,8 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             host=host,
             port=port,
             max_concurrent_runs=max_concurrent_runs,
+            allowed_hosts=allowed_hosts,
+            task_env=task_env,
         )
     except ServerConfigError as error:
         click.echo(f"error: {error}", err=True)

@@ -145,6 +145,10 @@ def load_component_from_text(text: str, source: str = "<text>") -> YamlComponent
             env={variable.name or "": variable.value or "" for variable in container.env},
         )
     else:
+        try:
+            ir.check_references(spec)  # a pipeline used as a component: no dangling reference, no cycle
+        except ir.IRError as error:
+            raise PipelineDefinitionError(f"cannot load component: {error.with_source(source)}") from None
         implementation = CompiledImplementation(spec, document.platform_spec)
     component_spec = ComponentSpec(name, inputs, outputs, implementation, description)
     return YamlComponent(component_spec, text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,7 @@ def run_pipeline(
     handle_sigint: bool = True,
     stop: StopToken | None = None,
     workspace_root: str | os.PathLike[str] | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Run a pipeline on this machine to its end and return its summary.
 
@@ -115,6 +117,9 @@ def run_pipeline(
 
     ``workspace_root``: the folder the run's tasks share (``{{$.workspace_path}}``); default: a
     ``workspace`` folder in the run's folder. A resumed run uses the default.
+
+    ``base_env``: what every task's environment starts from (its own variables go on top); default: this
+    process's environment without Sluice's own settings (``SLUICE_*``), as on a person's own machine.
     """
     shared_folder = os.fspath(workspace_root) if workspace_root is not None else None
     workspace = Workspace.resolve(home, database_url, pipeline_root)
@@ -155,6 +160,7 @@ def run_pipeline(
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
             workspace=shared_folder,
+            base_env=base_env,
         )
         return _drive(
             store,
@@ -185,9 +191,11 @@ def resume_run(
     use_fork_server: bool = True,
     handle_sigint: bool = True,
     stop: StopToken | None = None,
+    base_env: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
-    were running or failed run again. Refuses a run another live engine still drives."""
+    were running or failed run again. Refuses a run another live engine still drives. ``base_env``: as for
+    :func:`run_pipeline`."""
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
         run = _existing_run(store, run_id)
@@ -218,6 +226,7 @@ def resume_run(
             stream_logs=stream_logs,
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
+            base_env=base_env,
         )
         arguments = dict(config.get("parameters") or {})
         return _drive(

@@ -28,7 +28,15 @@ from sluice.engine._venvs import runtime_pythonpath
 from sluice.launchers import Launcher, LaunchHandle, LaunchSpec, PythonCall
 from sluice.store import RuntimeState
 
-__all__ = ["Attempt", "launch_attempt", "log_tail", "stage_inputs", "store_outputs", "stream_log"]
+__all__ = [
+    "Attempt",
+    "clear_outputs",
+    "launch_attempt",
+    "log_tail",
+    "stage_inputs",
+    "store_outputs",
+    "stream_log",
+]
 
 LOG_TAIL_LINES = 20
 
@@ -53,7 +61,7 @@ def launch_attempt(
     """Start the task's next attempt (its resources must fit; they are taken here)."""
     node = prepared.node
     attempt_number = node.attempts + 1
-    _clear_outputs(ctx, prepared)
+    clear_outputs(ctx, prepared)
     log_path = prepared.log_path(attempt_number)
     gpus = capacity.take(prepared.request)
     env = dict(prepared.env)
@@ -118,7 +126,7 @@ def store_outputs(ctx: RunContext, uris: list[str]) -> None:
             ctx.artifacts.upload(uri)
 
 
-def _clear_outputs(ctx: RunContext, prepared: PreparedTask) -> None:
+def clear_outputs(ctx: RunContext, prepared: PreparedTask) -> None:
     """Remove what an earlier attempt wrote, so a stale file is never read as this attempt's result."""
     outputs = prepared.executor_input["outputs"]
     paths = [outputs["outputFile"]] + [entry["outputFile"] for entry in outputs["parameters"].values()]

@@ -3,7 +3,8 @@
 - Its attempt exits 0 and its outputs read back as declared: SUCCEEDED, its output artifacts recorded
   (numeric ``system.Metrics`` metadata also as run metrics) with the execution and its lineage events.
 - It exits otherwise, times out, or its outputs are unusable (missing, mistyped, an output artifact with
-  nothing at its URI): a failed attempt. While the task's
+  nothing at its URI): a failed attempt (when its filesystem is full, named as the cause, with the partial
+  outputs removed: ``_full_disk``). While the task's
   ``retryPolicy`` allows, it waits ``backoff_duration * backoff_factor^(attempt-1)`` (capped by
   ``backoff_max_duration``) and runs again; after that it is FAILED with the end of its log.
 - The cache has its result: SUCCEEDED with the earlier task's outputs, recorded as a CACHED execution.
@@ -16,6 +17,7 @@ from sluice.artifacts import UnsafePathError
 from sluice.engine._attempts import Attempt, log_tail, store_outputs
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
+from sluice.engine._full_disk import full_disk_cause
 from sluice.engine._graph import ArtifactValue, Node, values_json
 from sluice.engine._journal import Journal
 from sluice.engine._outputs import OutputArtifact, check_artifacts_written, read_outputs
@@ -42,6 +44,11 @@ def attempt_ended(ctx: RunContext, state: RunState, attempt: Attempt, ended: Exi
     if attempt.timed_out:
         return _attempt_failed(ctx, state, node, f"timed out after {prepared.timeout:g}s", tail)
     if not ended.succeeded:
+        cause = full_disk_cause(ctx, prepared, attempt.log_path)
+        if cause is not None:
+            return _attempt_failed(
+                ctx, state, node, f"{cause} ({ended.describe()})", log_tail(attempt.log_path)
+            )
         reason = ended.describe()
         last_line = tail.rstrip().rsplit("\n", 1)[-1].strip() if tail.strip() else ""
         if last_line:

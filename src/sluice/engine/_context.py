@@ -4,6 +4,7 @@ asked to run, and where it reports (the journal of store writes, the observer)."
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,7 +39,7 @@ def run_resource_name(pipeline_name: str, run_id: str) -> str:
 
 @dataclass
 class EngineOptions:
-    """How to run: caching, concurrency, machine resources, timeouts, logs."""
+    """How to run: caching, concurrency, machine resources, timeouts, logs, the tasks' base environment."""
 
     cache: bool = True
     parallelism: int | None = None  # None: the CPU count
@@ -49,6 +50,9 @@ class EngineOptions:
     use_fork_server: bool = True
     handle_sigint: bool = True
     workspace: str | None = None  # the run's shared folder; None: <run folder>/workspace
+    # What every task's environment starts from, its own variables added on top (sluice.launchers'
+    # clean_environment for a service). None: the user's environment without Sluice's settings.
+    base_env: Mapping[str, str] | None = None
 
 
 @dataclass(eq=False)

@@ -12,7 +12,7 @@ from sluice.artifacts import UnsafePathError, check_path_part
 from sluice.engine._context import RunContext
 from sluice.engine._graph import Node, Scope, values_json
 from sluice.engine._state import RunState
-from sluice.ir import ComponentSpec, PipelineTaskSpec
+from sluice.ir import ComponentSpec, PipelineTaskSpec, find_cycle, task_upstream
 from sluice.store import RuntimeState, TaskKind
 
 __all__ = ["child_ended", "enter_dag", "start_root"]
@@ -89,10 +89,10 @@ def _open_scope(ctx: RunContext, state: RunState, scope: Scope) -> None:
         scope.children[task_name] = node
     for node in scope.children.values():
         assert node.task_spec is not None
-        node.upstream = _upstream_of(node.task_spec) & scope.children.keys()
+        node.upstream = task_upstream(node.task_spec) & scope.children.keys()
         for name in node.upstream:
             scope.children[name].downstream.append(node)
-    cycle = _find_cycle(scope.children)
+    cycle = find_cycle({name: node.upstream for name, node in scope.children.items()})
     if cycle:
         state.fail(scope.owner, f"its tasks depend on each other in a cycle: {' -> '.join(cycle)}")
         return
@@ -124,45 +124,6 @@ def _kind_of(
         if executor.importer is not None:
             return TaskKind.IMPORTER
     return TaskKind.CONTAINER
-
-
-def _upstream_of(task_spec: PipelineTaskSpec) -> set[str]:
-    """The tasks this one waits for: its explicit dependencies and the producers of its inputs."""
-    names = set(task_spec.dependent_tasks)
-    inputs = task_spec.inputs
-    if inputs is not None:
-        for parameter in inputs.parameters.values():
-            if parameter.task_output_parameter is not None and parameter.task_output_parameter.producer_task:
-                names.add(parameter.task_output_parameter.producer_task)
-            if parameter.task_final_status is not None and parameter.task_final_status.producer_task:
-                names.add(parameter.task_final_status.producer_task)
-        for artifact in inputs.artifacts.values():
-            if artifact.task_output_artifact is not None and artifact.task_output_artifact.producer_task:
-                names.add(artifact.task_output_artifact.producer_task)
-    return names
-
-
-def _find_cycle(children: dict[str, Node]) -> list[str]:
-    """Task names forming a dependency cycle, or [] (Kahn's algorithm, then a walk to name the cycle)."""
-    remaining = {name: len(node.upstream) for name, node in children.items()}
-    ready = [name for name, count in remaining.items() if count == 0]
-    while ready:
-        name = ready.pop()
-        for downstream in children[name].downstream:
-            remaining[downstream.name] -= 1
-            if remaining[downstream.name] == 0:
-                ready.append(downstream.name)
-    stuck = {name for name, count in remaining.items() if count > 0}
-    if not stuck:
-        return []
-    start = min(stuck)
-    path = [start]
-    current = start
-    while True:
-        current = min(name for name in children[current].upstream if name in stuck)
-        if current in path:
-            return [*path[path.index(current) :], current]
-        path.append(current)
 
 
 def _complete_scope(state: RunState, scope: Scope) -> None:

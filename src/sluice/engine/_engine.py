@@ -40,7 +40,7 @@ from sluice.engine._start import start
 from sluice.engine._state import RunState
 from sluice.engine._stop import StopToken
 from sluice.ir import PipelineSpec, PlatformSpec
-from sluice.launchers import Launcher, LocalLauncher
+from sluice.launchers import Launcher, LocalLauncher, personal_environment
 from sluice.store import RuntimeState, Store, TaskKind, utcnow
 from sluice.store.models import Experiment, Run, RunStateHistory
 
@@ -103,9 +103,10 @@ class RunEngine:
             observer=observer or RunObserver(),
         )
         self.state = RunState(self.journal, self.ctx.observer)
-        self.scheduler = Scheduler(
-            self.ctx, self.state, launcher or LocalLauncher(use_fork_server=options.use_fork_server)
-        )
+        if launcher is None:
+            base_env = options.base_env if options.base_env is not None else personal_environment()
+            launcher = LocalLauncher(use_fork_server=options.use_fork_server, base_env=base_env)
+        self.scheduler = Scheduler(self.ctx, self.state, launcher)
         self._next_poll = 0.0
         self._next_heartbeat = 0.0
         self._sigint = False
@@ -267,10 +268,15 @@ class RunEngine:
         return final
 
     def _record_crash(self, message: str) -> None:
+        """The run ends FAILED with ``message``, and so does every task it had not ended (those that never
+        started: CANCELED): an ended run has no task left RUNNING or PENDING."""
         with contextlib.suppress(Exception):
             self.journal.flush()
         with contextlib.suppress(Exception):
-            self.ctx.store.transition_run(
-                self.ctx.run_id, _S.FAILED, error={"message": message}, owner=self.owner
-            )
-            self.ctx.store.release_run(self.ctx.run_id, self.owner)
+            store, run_id = self.ctx.store, self.ctx.run_id
+            with store.session() as session:
+                store.transition_run(
+                    run_id, _S.FAILED, error={"message": message}, owner=self.owner, session=session
+                )
+                store.end_unfinished_tasks(run_id, message, session=session)
+            store.release_run(run_id, self.owner)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sluice.ir import ParameterType
+from sluice.ir import INT64_MAX, INT64_MIN, ParameterType
 
 __all__ = ["coerce_value", "parse_cli_value", "type_name"]
 
@@ -43,12 +43,16 @@ def coerce_value(value: Any, parameter_type: ParameterType | None) -> Any:
         if isinstance(value, bool):
             return value
     elif parameter_type is ParameterType.NUMBER_INTEGER:
-        if isinstance(value, bool):
-            pass
-        elif isinstance(value, int):
-            return value
+        integer = None
+        if isinstance(value, int) and not isinstance(value, bool):
+            integer = value
         elif isinstance(value, float) and value.is_integer():
-            return int(value)
+            integer = int(value)
+        if integer is not None:
+            # The proto's NUMBER_INTEGER is an int64.
+            if not INT64_MIN <= integer <= INT64_MAX:
+                raise ValueError(f"expected a 64-bit integer (-2^63 to 2^63-1), got {_describe(value)}")
+            return integer
     elif parameter_type is ParameterType.NUMBER_DOUBLE:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value) if isinstance(value, int) else value

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from sluice.ir._codec import IRError
 from sluice.ir._model import (
+    INT64_MAX,
+    INT64_MIN,
     SCHEMA_VERSION,
     AcceleratorConfig,
     ArtifactIteratorItems,
@@ -68,10 +70,12 @@ from sluice.ir._model import (
     ValueOrRuntimeParameter,
     WorkspaceConfig,
 )
-from sluice.ir._validate import check_references, validate_with_protobuf
+from sluice.ir._validate import check_references, find_cycle, task_upstream, validate_with_protobuf
 from sluice.ir._yaml import PipelineDocument, dump_pipeline, parse_pipeline, read_pipeline, write_pipeline
 
 __all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
     "SCHEMA_VERSION",
     "AcceleratorConfig",
     "ArtifactIteratorItems",
@@ -136,8 +140,10 @@ __all__ = [
     "WorkspaceConfig",
     "check_references",
     "dump_pipeline",
+    "find_cycle",
     "parse_pipeline",
     "read_pipeline",
+    "task_upstream",
     "validate_with_protobuf",
     "write_pipeline",
 ]

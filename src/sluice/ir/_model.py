@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Self
 from sluice.ir._codec import IRError, decode, encode
 
 __all__ = [
+    "INT64_MAX",
+    "INT64_MIN",
     "SCHEMA_VERSION",
     "AcceleratorConfig",
     "ArtifactIteratorItems",
@@ -79,6 +81,11 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "2.1.0"
+
+
+# NUMBER_INTEGER values are int64 in KFP's protos.
+INT64_MIN = -(2**63)
+INT64_MAX = 2**63 - 1
 
 
 class ParameterType(enum.StrEnum):

@@ -15,6 +15,7 @@ import selectors
 import signal
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec
@@ -47,10 +48,11 @@ class _Subprocess:
 
 
 class _ForkServer:
-    """The engine's end of the fork server's pipes."""
+    """The engine's end of the fork server's pipes. The tasks it forks inherit its environment: it is
+    started with the launcher's base environment, never the engine's own."""
 
-    def __init__(self) -> None:
-        env = dict(os.environ)
+    def __init__(self, base_env: Mapping[str, str]) -> None:
+        env = dict(base_env)
         # The server must import this very Sluice, whatever the working directory holds.
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent, env.get("PYTHONPATH")]))
@@ -134,8 +136,11 @@ class _ForkServer:
 class LocalLauncher:
     """A :class:`~sluice.launchers.Launcher` for this machine."""
 
-    def __init__(self, use_fork_server: bool = True) -> None:
+    def __init__(self, use_fork_server: bool = True, base_env: Mapping[str, str] | None = None) -> None:
+        """``base_env``: what every task's environment starts from, its ``LaunchSpec.env`` added on top
+        (default: this process's environment; see ``sluice.launchers.clean_environment``)."""
         self._use_fork_server = use_fork_server
+        self._base_env = dict(os.environ if base_env is None else base_env)
         self._fork_server: _ForkServer | None = None
         self._selector = selectors.DefaultSelector()
         self._subprocesses: dict[int, _Subprocess] = {}  # by pid
@@ -157,7 +162,7 @@ class LocalLauncher:
 
     def _server(self) -> _ForkServer:
         if self._fork_server is None:
-            self._fork_server = _ForkServer()
+            self._fork_server = _ForkServer(self._base_env)
             self._selector.register(self._fork_server.replies_fd, selectors.EVENT_READ, "fork-server")
         return self._fork_server
 
@@ -176,8 +181,7 @@ class LocalLauncher:
             self._early_exits.extend(self._exit_from_reply(reply))
 
     def _launch_subprocess(self, spec: LaunchSpec) -> LaunchHandle:
-        env = dict(os.environ)
-        env.update(spec.env)
+        env = {**self._base_env, **spec.env}
         with open(spec.log_path, "ab") as log:
             try:
                 popen = subprocess.Popen(

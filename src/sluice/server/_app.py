@@ -14,14 +14,18 @@ from fastapi.responses import JSONResponse
 
 from sluice import __version__, ui
 from sluice.artifacts import open_artifact_store
+from sluice.launchers import clean_environment
 from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
+from sluice.server._browser import AllowedHosts, BrowserGuard
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import install_error_handlers
 from sluice.server._executor import RunExecutor
 from sluice.server._limits import BodySizeLimit
+from sluice.server._page_tokens import PageTokens
 from sluice.server._scheduler import RecurringRunScheduler
 from sluice.server._schemas import Healthz
+from sluice.server._text import TextCheck
 from sluice.store import Store
 
 __all__ = ["OPENAPI_PATH", "create_app"]
@@ -60,26 +64,30 @@ class _Housekeeping:
                 _log.exception("housekeeping failed; trying again")
 
 
-def create_app(config: ServerConfig) -> FastAPI:
-    """The service; the store opens, and runs in flight resume, when the application starts."""
+def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
+    """The service; runs in flight resume when the application starts. ``store``: the store, opened already
+    (``sluice up`` opens it first, so that a database it cannot reach is one clear message); it is closed when
+    the application stops. Without it, the store opens when the application starts."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = Store.open(config.database_url)
-        store.default_experiment()
+        opened = store if store is not None else Store.open(config.database_url)
+        opened.default_experiment()
         executor = RunExecutor(
-            store,
+            opened,
             home=config.home,
             database_url=config.database_url,
             max_concurrent_runs=config.max_concurrent_runs,
+            task_env=clean_environment(config.task_env_allow),
         )
-        scheduler = RecurringRunScheduler(store, executor, config.artifact_root)
+        scheduler = RecurringRunScheduler(opened, executor, config.artifact_root)
         app.state.service = ServiceContext(
-            store=store,
+            store=opened,
             executor=executor,
             artifact_root=config.artifact_root,
             artifacts=open_artifact_store(config.artifact_root, s3_mount=config.home / "s3"),
             home=config.home,
+            page_tokens=PageTokens.for_home(config.home),
         )
         executor.start()
         housekeeping = _Housekeeping(config, scheduler, executor)
@@ -89,7 +97,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         finally:
             housekeeping.stop()
             executor.shutdown()
-            store.close()
+            opened.close()
 
     app = FastAPI(
         title="Sluice pipelines API",
@@ -105,7 +113,11 @@ def create_app(config: ServerConfig) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # The last added runs first: foreign hosts and origins are refused before anything is read, and the
+    # size cap applies before the text check reads a JSON body.
+    app.add_middleware(TextCheck)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(BrowserGuard, allowed_hosts=AllowedHosts.build(config.host, config.allowed_hosts))
     for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts):
         app.include_router(module.router)
 

@@ -1,13 +1,17 @@
-"""How ``sluice up`` is configured: address, database, artifact root, and how much runs at once."""
+"""How ``sluice up`` is configured: address and the host names it serves, database, artifact root, and how
+much runs at once."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sluice import _home
 from sluice.artifacts import ArtifactStoreError, is_remote_root, open_artifact_store
+from sluice.launchers import check_task_env_names, task_env_names_from_environment
+from sluice.server._browser import check_allowed_host
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "ServerConfigError"]
 
@@ -29,6 +33,11 @@ class ServerConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     max_concurrent_runs: int = 4
+    # Host names served besides the loopback names and `host` (sluice.server._browser); "*": any.
+    allowed_hosts: tuple[str, ...] = ()
+    # Variables of the server's environment its tasks may inherit besides the allowlist
+    # (sluice.launchers.clean_environment): --task-env and $SLUICE_TASK_ENV_ALLOW.
+    task_env_allow: tuple[str, ...] = ()
     scheduler_interval_s: float = 1.0
     orphan_sweep_interval_s: float = 15.0
 
@@ -42,6 +51,8 @@ class ServerConfig:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         max_concurrent_runs: int | None = None,
+        allowed_hosts: Iterable[str] = (),
+        task_env: Iterable[str] = (),
     ) -> ServerConfig:
         """The configuration with defaults: SQLite and ``artifacts/`` in the home folder."""
         if home is not None:
@@ -62,6 +73,11 @@ class ServerConfig:
             root = str(folder)
         else:
             root = str(_home.artifact_root(home_path))
+        try:
+            hosts = tuple(check_allowed_host(value) for value in allowed_hosts)
+            task_env_allow = check_task_env_names([*task_env, *task_env_names_from_environment()])
+        except ValueError as error:
+            raise ServerConfigError(str(error)) from None
         return cls(
             home=home_path,
             database_url=database_url or _home.database_url(home_path),
@@ -69,4 +85,6 @@ class ServerConfig:
             host=host,
             port=port,
             max_concurrent_runs=max_concurrent_runs or max(2, min(8, os.cpu_count() or 2)),
+            allowed_hosts=hosts,
+            task_env_allow=task_env_allow,
         )

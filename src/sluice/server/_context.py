@@ -1,4 +1,5 @@
-"""What every request handler reaches: the store, the run executor and the artifact root and store."""
+"""What every request handler reaches: the store, the run executor, the artifact root and store, and the
+page token signer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request
 
 from sluice.artifacts import ArtifactStore
+from sluice.server._page_tokens import PageTokens
 from sluice.store import Store
 
 if TYPE_CHECKING:
@@ -24,6 +26,7 @@ class ServiceContext:
     artifact_root: str  # a folder, or s3://bucket/prefix
     artifacts: ArtifactStore  # reads what runs produced, by URI
     home: Path
+    page_tokens: PageTokens  # signs the next_page_token of lists
 
 
 def service(request: Request) -> ServiceContext:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,8 +38,19 @@ _SHUTDOWN_NOTE = "stopped: the server shut down; the run goes on when it starts 
 class RunExecutor:
     """Executes runs in the background, at most ``max_concurrent_runs`` at a time (others wait PENDING)."""
 
-    def __init__(self, store: Store, *, home: Path, database_url: str, max_concurrent_runs: int = 4) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        home: Path,
+        database_url: str,
+        max_concurrent_runs: int = 4,
+        task_env: Mapping[str, str] | None = None,
+    ) -> None:
+        """``task_env``: what every task's environment starts from (``sluice.launchers.clean_environment``);
+        None: the server's own, without Sluice's settings."""
         self._store = store
+        self._task_env = dict(task_env) if task_env is not None else None
         self._home = home
         self._database_url = database_url
         self._workers = max(1, max_concurrent_runs)
@@ -52,7 +64,15 @@ class RunExecutor:
     # ------------------------------------------------------------------------------------------------ life
 
     def start(self) -> None:
-        """Start the workers and take up every run that was in flight when the service last stopped."""
+        """Start the workers and take up every run that was in flight when the service last stopped (and end
+        the tasks an engine that stopped left unended in runs that ended)."""
+        try:
+            ended = self._store.end_tasks_of_ended_runs()
+        except StoreError as error:
+            _log.warning("cannot end the tasks of ended runs: %s", error)
+        else:
+            if ended:
+                _log.info("ended the unfinished tasks of %d ended run(s)", len(ended))
         for index in range(self._workers):
             thread = threading.Thread(target=self._work, name=f"sluice-run-{index}", daemon=True)
             thread.start()
@@ -153,6 +173,7 @@ class RunExecutor:
                 database_url=self._database_url,
                 handle_sigint=False,
                 stop=self._stop_runs,
+                base_env=self._task_env,
             )
         except EngineError as error:
             # Canceled before it started, or driven by another live engine: nothing to do here.

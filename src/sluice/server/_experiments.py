@@ -79,6 +79,7 @@ def list_experiments(
         page_size=page_size,
         page_token=page_token,
         fields=EXPERIMENT_FIELDS,
+        tokens=context.page_tokens,
     )
     with context.store.session() as session:
         # "Default" is there from the first look on.

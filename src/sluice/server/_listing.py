@@ -2,13 +2,11 @@
 desc"), ``page_size`` and an opaque ``page_token``, turned into SQL for one resource's columns.
 
 Each resource names the keys clients may filter and sort on (``ListFields``); anything else is a 400 that
-lists the allowed keys. Page tokens carry the offset of the next page (base64 JSON).
+lists the allowed keys. Page tokens carry the offset of the next page, signed (``_page_tokens``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,6 +18,8 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from sluice.server._errors import invalid_argument
+from sluice.server._page_tokens import PageTokens
+from sluice.server._text import nul_path
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -30,7 +30,6 @@ __all__ = [
     "Page",
     "Predicate",
     "compare",
-    "encode_page_token",
     "fetch_page",
     "page_json",
     "parse_filter",
@@ -96,22 +95,7 @@ class ListRequest:
     descending: bool
     offset: int
     limit: int
-
-
-def encode_page_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
-
-
-def _decode_page_token(token: str) -> int:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-        offset = payload["offset"]
-    except (ValueError, KeyError, TypeError, UnicodeError, binascii.Error):
-        raise invalid_argument(f"page_token {token[:80]!r} is not a token this server handed out") from None
-    if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
-        raise invalid_argument(f"page_token {token[:80]!r} is not a token this server handed out")
-    return offset
+    tokens: PageTokens
 
 
 def _value_of(raw: Mapping[str, Any]) -> Any:
@@ -148,6 +132,9 @@ def parse_filter(text: str | None) -> list[Predicate]:
         raise invalid_argument(f"filter is not valid JSON ({error}): {text[:200]!r}") from None
     if not isinstance(document, dict):
         raise invalid_argument("filter must be a JSON object like {'predicates': [...]}")
+    where = nul_path(document, "filter")
+    if where is not None:
+        raise invalid_argument(f"{where} contains a NUL character (U+0000), which no stored value holds")
     predicates = document.get("predicates") or []
     if not isinstance(predicates, list):
         raise invalid_argument("filter.predicates must be a list")
@@ -271,6 +258,7 @@ def parse_list_request(
     page_size: int | None,
     page_token: str | None,
     fields: ListFields,
+    tokens: PageTokens,
 ) -> ListRequest:
     """Validate a list request's parameters and turn its filter into SQL conditions."""
     if page_size is None or page_size == 0:
@@ -278,7 +266,7 @@ def parse_list_request(
     if page_size < 0:
         raise invalid_argument(f"page_size must not be negative, got {page_size}")
     page_size = min(page_size, MAX_PAGE_SIZE)
-    offset = _decode_page_token(page_token) if page_token else 0
+    offset = tokens.offset(page_token) if page_token else 0
     conditions: list[ColumnElement[bool]] = []
     count_conditions: list[ColumnElement[bool]] = []
     for index, predicate in enumerate(parse_filter(filter_text)):
@@ -302,7 +290,7 @@ def parse_list_request(
             allowed = ", ".join([*fields.fields, *(f"{prefix}NAME" for prefix in fields.prefixed)])
             raise invalid_argument(f"{where}: cannot filter on {predicate.key!r}; filterable keys: {allowed}")
     sort_key, descending = _sort(sort_by, fields)
-    return ListRequest(conditions, count_conditions, sort_key, descending, offset, page_size)
+    return ListRequest(conditions, count_conditions, sort_key, descending, offset, page_size, tokens)
 
 
 @dataclass
@@ -366,7 +354,7 @@ def fetch_page(
         if count_conditions:
             count = count.where(*count_conditions)
         total = int(session.scalar(count) or 0)
-    token = encode_page_token(request.offset + request.limit) if more else ""
+    token = request.tokens.issue(request.offset + request.limit) if more else ""
     return Page(rows, total, token)
 
 

@@ -24,6 +24,7 @@ from sluice.ir import (
     validate_with_protobuf,
 )
 from sluice.server._errors import ApiError, GrpcCode, invalid_argument
+from sluice.server._text import nul_path
 
 __all__ = ["MAX_PACKAGE_BYTES", "CheckedSpec", "check_spec_document", "package_too_large", "read_package"]
 
@@ -51,10 +52,18 @@ def _checked(document: PipelineDocument, source: str) -> CheckedSpec:
         validate_with_protobuf(document)
     except IRError as error:
         raise invalid_argument(f"invalid pipeline spec ({source}): {error}") from None
+    spec_dict = document.spec.to_dict()
+    platform_dict = document.platform_spec.to_dict() if document.platform_spec else None
+    where = nul_path(spec_dict) or nul_path(platform_dict, "platformSpec")
+    if where is not None:
+        raise invalid_argument(
+            f"invalid pipeline spec ({source}): {where} contains a NUL character (U+0000), "
+            "which no database here can store"
+        )
     info = document.spec.pipeline_info
     return CheckedSpec(
-        pipeline_spec=document.spec.to_dict(),
-        platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
+        pipeline_spec=spec_dict,
+        platform_spec=platform_dict,
         name=(info.name if info and info.name else "") or "",
         description=(info.description if info and info.description else "") or "",
     )

@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from sluice.ir import ParameterType, PipelineSpec
+from sluice.ir import INT64_MAX, INT64_MIN, ParameterType, PipelineSpec
 from sluice.server._errors import invalid_argument
 
 __all__ = ["complete_parameters"]
@@ -34,10 +34,13 @@ def _coerce(value: Any, parameter_type: ParameterType | None) -> Any:
         return value
     if parameter_type is ParameterType.NUMBER_INTEGER and not isinstance(value, bool):
         # JSON (and protobuf's Struct) may carry an integer as 3.0.
-        if isinstance(value, int):
-            return value
+        integer = value if isinstance(value, int) else None
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            integer = int(value)
+        if integer is not None:
+            if not INT64_MIN <= integer <= INT64_MAX:
+                raise ValueError(f"expected a 64-bit integer (-2^63 to 2^63-1), got {_describe(value)}")
+            return integer
     if (
         parameter_type is ParameterType.NUMBER_DOUBLE
         and isinstance(value, int | float)

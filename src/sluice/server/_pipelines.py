@@ -34,6 +34,7 @@ from sluice.server._schemas import (
 from sluice.server._schemas import (
     PipelineVersion as PipelineVersionSchema,
 )
+from sluice.server._text import check_name_text
 from sluice.store.models import Pipeline, PipelineVersion
 
 __all__ = ["router"]
@@ -72,6 +73,10 @@ def _name(*candidates: str | None, what: str) -> str:
         if candidate and candidate.strip():
             if len(candidate) > _NAME_LIMIT:
                 raise invalid_argument(f"{what} name is longer than {_NAME_LIMIT} characters")
+            try:
+                check_name_text(candidate, f"{what} name {candidate[:40]!r}")
+            except ValueError as error:
+                raise invalid_argument(str(error)) from None
             return candidate.strip()
     raise invalid_argument(f"{what} needs a name (name or display_name)")
 
@@ -194,6 +199,7 @@ def list_pipelines(
         page_size=page_size,
         page_token=page_token,
         fields=PIPELINE_FIELDS,
+        tokens=context.page_tokens,
     )
     scope = [Pipeline.namespace == (namespace or "")] if namespace else []
     with context.store.read_session() as session:
@@ -277,7 +283,12 @@ def list_pipeline_versions(
     filter: str | None = None,
 ) -> JSONResponse:
     request = parse_list_request(
-        filter_text=filter, sort_by=sort_by, page_size=page_size, page_token=page_token, fields=VERSION_FIELDS
+        filter_text=filter,
+        sort_by=sort_by,
+        page_size=page_size,
+        page_token=page_token,
+        fields=VERSION_FIELDS,
+        tokens=context.page_tokens,
     )
     with context.store.read_session() as session:
         _get_pipeline(session, pipeline_id)

@@ -163,6 +163,7 @@ def list_recurring_runs(
         page_size=page_size,
         page_token=page_token,
         fields=RECURRING_RUN_FIELDS,
+        tokens=context.page_tokens,
     )
     scope = [RecurringRun.experiment_id == experiment_id] if experiment_id else []
     with context.store.read_session() as session:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from sluice.artifacts import is_remote_root
-from sluice.ir import PipelineSpec
+from sluice.ir import IRError, PipelineSpec, check_references
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
 from sluice.server._packages import check_spec_document
 from sluice.server._parameters import complete_parameters
@@ -39,7 +40,7 @@ class ResolvedPipeline:
     pipeline_version_id: str | None
     pipeline_id: str | None
 
-    @property
+    @cached_property
     def spec(self) -> PipelineSpec:
         return PipelineSpec.from_dict(self.pipeline_spec)
 
@@ -79,7 +80,13 @@ def resolve_pipeline(
         ).first()
         if version is None:
             raise not_found(f"pipeline {pipeline_id!r} does not exist or has no version")
-    return ResolvedPipeline(version.pipeline_spec, version.platform_spec, version.id, version.pipeline_id)
+    resolved = ResolvedPipeline(version.pipeline_spec, version.platform_spec, version.id, version.pipeline_id)
+    try:
+        # Versions stored by an older server were not checked for everything checked today (cycles).
+        check_references(resolved.spec)
+    except IRError as error:
+        raise invalid_argument(f"pipeline version {version.id!r} cannot run: {error}") from None
+    return resolved
 
 
 class _VersionReference(Protocol):

@@ -260,7 +260,12 @@ def list_runs(
     ] = None,
 ) -> JSONResponse:
     request = parse_list_request(
-        filter_text=filter, sort_by=sort_by, page_size=page_size, page_token=page_token, fields=RUN_FIELDS
+        filter_text=filter,
+        sort_by=sort_by,
+        page_size=page_size,
+        page_token=page_token,
+        fields=RUN_FIELDS,
+        tokens=context.page_tokens,
     )
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
     order_column = None

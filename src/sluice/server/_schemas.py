@@ -8,9 +8,11 @@ Sluice extensions are marked as such: they are extra fields that KFP clients ign
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sluice.server._text import check_name_text
 
 __all__ = [
     "ArtifactList",
@@ -46,6 +48,8 @@ __all__ = [
 
 _LENIENT = ConfigDict(extra="ignore")
 _NAME = Field(default=None, max_length=255)
+# Names and ids are one line of printable text (sluice.server._text).
+_Name = Annotated[str | None, AfterValidator(check_name_text)]
 
 
 class _Lenient(BaseModel):
@@ -69,10 +73,10 @@ class Url(_Lenient):
 
 
 class PipelineIn(_Lenient):
-    display_name: str | None = _NAME
-    name: str | None = _NAME
+    display_name: _Name = _NAME
+    name: _Name = _NAME
     description: str | None = None
-    namespace: str | None = _NAME
+    namespace: _Name = _NAME
     tags: dict[str, str] | None = None
 
 
@@ -84,8 +88,8 @@ class Pipeline(PipelineIn):
 
 class PipelineVersionIn(_Lenient):
     pipeline_id: str | None = None
-    display_name: str | None = _NAME
-    name: str | None = _NAME
+    display_name: _Name = _NAME
+    name: _Name = _NAME
     description: str | None = None
     package_url: Url | None = None
     code_source_url: str | None = Field(default=None, max_length=2048)
@@ -120,9 +124,9 @@ class ListPipelineVersionsResponse(BaseModel):
 
 
 class ExperimentIn(_Lenient):
-    display_name: str | None = _NAME
+    display_name: _Name = _NAME
     description: str | None = None
-    namespace: str | None = _NAME
+    namespace: _Name = _NAME
 
 
 class Experiment(ExperimentIn):
@@ -153,13 +157,13 @@ class PipelineVersionReference(_Lenient):
 
 class RunIn(_Lenient):
     experiment_id: str | None = None
-    display_name: str | None = _NAME
+    display_name: _Name = _NAME
     description: str | None = None
     pipeline_version_id: str | None = Field(default=None, description="Deprecated in KFP: use the reference.")
     pipeline_spec: dict[str, Any] | None = None
     pipeline_version_reference: PipelineVersionReference | None = None
     runtime_config: RuntimeConfig | None = None
-    service_account: str | None = _NAME
+    service_account: _Name = _NAME
 
 
 class RuntimeStatus(BaseModel):
@@ -268,18 +272,18 @@ class Trigger(_Lenient):
 
 
 class RecurringRunIn(_Lenient):
-    display_name: str | None = _NAME
+    display_name: _Name = _NAME
     description: str | None = None
     pipeline_version_id: str | None = None
     pipeline_spec: dict[str, Any] | None = None
     pipeline_version_reference: PipelineVersionReference | None = None
     runtime_config: RuntimeConfig | None = None
-    service_account: str | None = _NAME
+    service_account: _Name = _NAME
     max_concurrency: int | None = None
     trigger: Trigger | None = None
     mode: str | None = Field(default=None, description="ENABLE or DISABLE")
     no_catchup: bool | None = None
-    namespace: str | None = _NAME
+    namespace: _Name = _NAME
     experiment_id: str | None = None
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import traceback
 
 from sluice.server._app import create_app
 from sluice.server._config import ServerConfig
-from sluice.store import redact
+from sluice.store import Store, StoreError, redact
 
 __all__ = ["serve"]
 
@@ -17,7 +18,9 @@ _GRACEFUL_SHUTDOWN_S = 5
 
 
 def serve(config: ServerConfig, *, log_level: str = "info") -> None:
-    """Serve until interrupted. Runs in flight are stopped and recorded, and resume on the next start."""
+    """Serve until interrupted. Runs in flight are stopped and recorded, and resume on the next start.
+
+    Raises ``StoreError`` (before serving anything) when the store cannot be opened."""
     import uvicorn
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -29,8 +32,22 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
         file=sys.stderr,
         flush=True,
     )
+    if config.host.strip("[]") in ("0.0.0.0", "::") and not config.allowed_hosts:
+        print(
+            "  listening on every address, but answering only for the host names 127.0.0.1, localhost and "
+            "[::1]: add --allowed-host NAME for each name clients use to reach this machine",
+            file=sys.stderr,
+            flush=True,
+        )
+    try:
+        store = Store.open(config.database_url)
+    except StoreError:
+        # The message says it all (the caller prints it); the traceback is for debugging.
+        if log_level == "debug":
+            traceback.print_exc()
+        raise
     uvicorn_config = uvicorn.Config(
-        create_app(config),
+        create_app(config, store),
         host=config.host,
         port=config.port,
         log_level=log_level,

@@ -408,6 +408,47 @@ class Store:
                 )
             )
 
+    def end_unfinished_tasks(self, run_id: str, reason: str, *, session: Session | None = None) -> int:
+        """End every task of a run that is not in a final state, because the run ended (its engine stopped):
+        tasks that had started FAILED, with ``reason`` as their error; tasks that never started CANCELED.
+        Returns how many tasks it ended."""
+        error = {"message": reason}
+        with self._use(session) as s:
+            tasks = s.scalars(
+                select(Task)
+                .where(Task.run_id == run_id, Task.state.not_in(TERMINAL_STATES))
+                .order_by(Task.path)
+                .with_for_update()
+            ).all()
+            now = utcnow()
+            for task in tasks:
+                started = task.state is not RuntimeState.PENDING
+                task.state = RuntimeState.FAILED if started else RuntimeState.CANCELED
+                task.error = error if started else None
+                task.finished_at = now
+                message = reason if started else f"never started: {reason}"
+                s.add(TaskStateHistory(task_id=task.id, state=task.state, at=now, message=message))
+            s.flush()
+            return len(tasks)
+
+    def end_tasks_of_ended_runs(self) -> list[str]:
+        """Runs in a final state with tasks that are not (their engine stopped before it could end them,
+        e.g. on a full disk): end those tasks (:meth:`end_unfinished_tasks`). Returns the runs' ids."""
+        with self.read_session() as s:
+            rows = s.execute(
+                select(Run.id, Run.state, Run.error)
+                .where(
+                    Run.state.in_(TERMINAL_STATES),
+                    exists().where(Task.run_id == Run.id, Task.state.not_in(TERMINAL_STATES)),
+                )
+                .order_by(Run.created_at, Run.id)
+            ).all()
+        for run_id, state, run_error in rows:
+            detail = (run_error or {}).get("message") if isinstance(run_error, dict) else None
+            reason = f"the run ended {state}" + (f": {detail}" if detail else "")
+            self.end_unfinished_tasks(run_id, reason)
+        return [row[0] for row in rows]
+
     # -----------------------------------------------------------------------------------------------------------
     # Tasks
     # -----------------------------------------------------------------------------------------------------------
