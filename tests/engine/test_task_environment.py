@@ -62,4 +62,5 @@ def test_sluice_run_passes_the_users_environment_but_not_sluices_settings(
         sluice_settings = sorted(
             name for name in variables if name.startswith("SLUICE_") and not name.startswith("SLUICE_TASK_")
         )
-        assert sluice_settings == ["SLUICE_RUN_ID"], (log, sluice_settings)
+        # Only what the engine gives each task (its run, task and the run workspace), none of the user's.
+        assert sluice_settings == ["SLUICE_RUN_ID", "SLUICE_WORKSPACE"], (log, sluice_settings)
