@@ -30,6 +30,20 @@ __all__ = ["register"]
     help="Runs executed at once; more wait PENDING (default: CPU count, 2 to 8).",
 )
 @click.option(
+    "--launcher",
+    type=click.Choice(["local", "ray"]),
+    envvar="SLUICE_LAUNCHER",
+    default="local",
+    show_default=True,
+    help="Where tasks run: this machine, or the nodes of a Ray cluster (pip install 'sluice[ray]').",
+)
+@click.option(
+    "--ray-address",
+    envvar="RAY_ADDRESS",
+    metavar="HOST:PORT",
+    help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -41,6 +55,8 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
     database_url: str | None,
     artifact_root: str | None,
     max_concurrent_runs: int | None,
+    launcher: str,
+    ray_address: str | None,
     log_level: str,
 ) -> None:
     """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
@@ -58,6 +74,8 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             host=host,
             port=port,
             max_concurrent_runs=max_concurrent_runs,
+            launcher=launcher,
+            ray_address=ray_address,
         )
     except ServerConfigError as error:
         click.echo(f"error: {error}", err=True)

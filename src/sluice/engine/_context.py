@@ -22,7 +22,7 @@ __all__ = ["EngineOptions", "RunContext"]
 
 @dataclass
 class EngineOptions:
-    """How to run: caching, concurrency, machine resources, timeouts, logs."""
+    """How to run: caching, concurrency, machine resources, timeouts, logs, and where tasks run."""
 
     cache: bool = True
     parallelism: int | None = None  # None: the CPU count
@@ -32,6 +32,8 @@ class EngineOptions:
     cwd: str = field(default_factory=os.getcwd)
     use_fork_server: bool = True
     handle_sigint: bool = True
+    launcher: str = "local"  # "local": this machine; "ray": the nodes of a Ray cluster
+    ray_address: str | None = None  # None: $RAY_ADDRESS, else a new local Ray
 
 
 @dataclass(eq=False)

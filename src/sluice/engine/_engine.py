@@ -159,7 +159,11 @@ class RunEngine:
                 state.cancel_unfinished()
                 self.journal.flush()
                 break
-            for ended in self.scheduler.launcher.wait(self.scheduler.wait_timeout(self._next_poll)):
+            launcher = self.scheduler.launcher
+            exits = launcher.wait(self.scheduler.wait_timeout(self._next_poll))
+            for started in launcher.started():  # reported before its exit, which may be in this batch
+                self.scheduler.attempt_started(started)
+            for ended in exits:
                 self.scheduler.attempt_exited(ended)
             self._on_timers()
             ctx.observer.tick()

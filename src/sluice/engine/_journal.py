@@ -45,6 +45,8 @@ _TASK_FIELDS = (
     "log_uri",
     "inputs",
     "cache_fingerprint",
+    "node_id",
+    "node_address",
 )
 
 

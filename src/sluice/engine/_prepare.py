@@ -11,7 +11,8 @@ per run and executor), or the executor's command and args with placeholders reso
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,8 +96,8 @@ class TaskPreparer:
             {"SLUICE_RUN_ID": self.ctx.run_id, "SLUICE_TASK_ID": node.id, "SLUICE_TASK_PATH": node.path}
         )
         env.update(self.ctx.artifacts.task_environment())
-        request = request_of(container.resources)
-        if request.gpus > self.capacity.total_gpus:
+        request = replace(request_of(container.resources), node_selector=self._node_selector(label, node))
+        if self.capacity.bounded and request.gpus > self.capacity.total_gpus:
             raise TaskError(
                 node.path,
                 f"needs {request.gpus} GPU(s) ({request.accelerator_type or 'any type'}), "
@@ -149,6 +150,36 @@ class TaskPreparer:
             path = str(module)
             self._module_paths[label] = path
         return path
+
+    def _node_selector(self, label: str, node: Node) -> tuple[tuple[str, str], ...]:
+        """The executor's Kubernetes ``nodeSelector`` (kfp-kubernetes' ``add_node_selector``, or its
+        ``nodeSelectorJson`` from a constant or a pipeline parameter, which takes precedence)."""
+        config = self._kubernetes_executors.get(label)
+        selector = config.get("nodeSelector") if isinstance(config, dict) else None
+        if not isinstance(selector, dict):
+            return ()
+        labels: Any = selector.get("labels") or {}
+        from_json = selector.get("nodeSelectorJson")
+        if isinstance(from_json, dict):
+            value: Any = None
+            if "componentInputParameter" in from_json and node.parent is not None:
+                value = node.parent.parameters.get(from_json["componentInputParameter"])
+            elif isinstance(from_json.get("runtimeValue"), dict):
+                value = from_json["runtimeValue"].get("constant")
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    raise TaskError(
+                        node.path, f"nodeSelectorJson is not a JSON object: {value[:80]!r}"
+                    ) from None
+            if value is not None:
+                labels = value
+        if not isinstance(labels, dict) or not all(
+            isinstance(key, str) and isinstance(item, str) for key, item in labels.items()
+        ):
+            raise TaskError(node.path, f"nodeSelector labels must map names to strings, got {labels!r}")
+        return tuple(sorted(labels.items()))
 
     def _timeout_for(self, label: str) -> float | None:
         """The executor's ``activeDeadlineSeconds`` (kfp-kubernetes' ``set_timeout``), else the run's."""

@@ -48,6 +48,8 @@ class TaskResult:
     cached_from_task_id: str | None = None
     log_path: str | None = None
     log_tail: str | None = None
+    node_id: str | None = None  # where its latest attempt ran, with a cluster launcher (Ray)
+    node_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def _task_result(task: Task) -> TaskResult:
         cached_from_task_id=task.cached_from_task_id,
         log_path=task.log_uri,
         log_tail=error.get("logTail"),
+        node_id=task.node_id,
+        node_address=task.node_address,
     )
 
 

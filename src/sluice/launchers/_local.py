@@ -17,7 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec
+from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec, Started
 
 __all__ = ["LocalLauncher", "kill_process_group"]
 
@@ -141,6 +141,13 @@ class LocalLauncher:
         self._subprocesses: dict[int, _Subprocess] = {}  # by pid
         self._forked: dict[str, LaunchHandle] = {}  # by key
         self._early_exits: list[Exit] = []
+
+    @property
+    def remote(self) -> bool:
+        return False
+
+    def started(self) -> list[Started]:
+        return []  # every launch starts at once
 
     # ------------------------------------------------------------------ launching
 

@@ -72,6 +72,8 @@ def create_app(config: ServerConfig) -> FastAPI:
             home=config.home,
             database_url=config.database_url,
             max_concurrent_runs=config.max_concurrent_runs,
+            launcher=config.launcher,
+            ray_address=config.ray_address,
         )
         scheduler = RecurringRunScheduler(store, executor, config.artifact_root)
         app.state.service = ServiceContext(

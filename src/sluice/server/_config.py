@@ -31,6 +31,8 @@ class ServerConfig:
     max_concurrent_runs: int = 4
     scheduler_interval_s: float = 1.0
     orphan_sweep_interval_s: float = 15.0
+    launcher: str = "local"  # where tasks run: "local", or "ray" (the cluster at ray_address)
+    ray_address: str | None = None
 
     @classmethod
     def resolve(
@@ -42,6 +44,8 @@ class ServerConfig:
         host: str = DEFAULT_HOST,
         port: int = DEFAULT_PORT,
         max_concurrent_runs: int | None = None,
+        launcher: str = "local",
+        ray_address: str | None = None,
     ) -> ServerConfig:
         """The configuration with defaults: SQLite and ``artifacts/`` in the home folder."""
         if home is not None:
@@ -62,6 +66,8 @@ class ServerConfig:
             root = str(folder)
         else:
             root = str(_home.artifact_root(home_path))
+        if launcher != "local":
+            _check_launcher(launcher, root, ray_address)
         return cls(
             home=home_path,
             database_url=database_url or _home.database_url(home_path),
@@ -69,4 +75,16 @@ class ServerConfig:
             host=host,
             port=port,
             max_concurrent_runs=max_concurrent_runs or max(2, min(8, os.cpu_count() or 2)),
+            launcher=launcher,
+            ray_address=ray_address,
         )
+
+
+def _check_launcher(launcher: str, artifact_root: str, ray_address: str | None) -> None:
+    """Connect once now, so that an unreachable cluster or an unshared artifact root stops ``sluice up``."""
+    from sluice.launchers import LauncherError, open_launcher
+
+    try:
+        open_launcher(launcher, artifact_root=artifact_root, ray_address=ray_address).close()
+    except LauncherError as error:
+        raise ServerConfigError(f"--launcher {launcher}: {error}") from error

@@ -225,6 +225,8 @@ def task_json(
             "input_parameters": dict(inputs.get("parameters") or {}) or None,
             "output_parameters": dict(outputs.get("parameters") or {}) or None,
             "cached_from_task_id": task.cached_from_task_id,
+            "node_id": task.node_id,
+            "node_address": task.node_address,
         }
     )
 

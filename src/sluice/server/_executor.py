@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from sluice.engine import EngineError, StopToken, resume_run, terminate_run
+from sluice.engine import EngineError, LauncherUnavailableError, StopToken, resume_run, terminate_run
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run
 
@@ -37,8 +37,19 @@ _SHUTDOWN_NOTE = "stopped: the server shut down; the run goes on when it starts 
 class RunExecutor:
     """Executes runs in the background, at most ``max_concurrent_runs`` at a time (others wait PENDING)."""
 
-    def __init__(self, store: Store, *, home: Path, database_url: str, max_concurrent_runs: int = 4) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        home: Path,
+        database_url: str,
+        max_concurrent_runs: int = 4,
+        launcher: str = "local",
+        ray_address: str | None = None,
+    ) -> None:
         self._store = store
+        self._launcher = launcher
+        self._ray_address = ray_address
         self._home = home
         self._database_url = database_url
         self._workers = max(1, max_concurrent_runs)
@@ -153,7 +164,12 @@ class RunExecutor:
                 database_url=self._database_url,
                 handle_sigint=False,
                 stop=self._stop_runs,
+                launcher=self._launcher,
+                ray_address=self._ray_address,
             )
+        except LauncherUnavailableError as error:
+            # E.g. a run whose own pipeline root is a folder, on a cluster of several nodes.
+            self._fail(run_id, str(error))
         except EngineError as error:
             # Canceled before it started, or driven by another live engine: nothing to do here.
             _log.info("run %s not executed here: %s", run_id, error)

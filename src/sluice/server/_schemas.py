@@ -200,6 +200,10 @@ class PipelineTaskDetail(BaseModel):
     input_parameters: dict[str, Any] | None = Field(default=None, description="Sluice: parameter inputs.")
     output_parameters: dict[str, Any] | None = Field(default=None, description="Sluice: parameter outputs.")
     cached_from_task_id: str | None = Field(default=None, description="Sluice: the task it reused.")
+    node_id: str | None = Field(
+        default=None, description="Sluice: the cluster node its latest attempt ran on (Ray's node id)."
+    )
+    node_address: str | None = Field(default=None, description="Sluice: that node's address.")
 
 
 class RunDetails(BaseModel):

@@ -283,6 +283,9 @@ class Task(_RandomId, Base):
     executor_input: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
     pid: Mapped[int | None] = mapped_column(Integer, default=None)
     log_uri: Mapped[str | None] = mapped_column(String(URL_LENGTH), default=None)
+    # Where the latest attempt ran, for a launcher with nodes (Ray's node id and its address); None locally.
+    node_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    node_address: Mapped[str | None] = mapped_column(String(255), default=None)
 
     run: Mapped[Run] = relationship(back_populates="tasks", foreign_keys=[run_id])
     state_history: Mapped[list[TaskStateHistory]] = relationship(

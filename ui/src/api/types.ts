@@ -91,6 +91,8 @@ export interface TaskDetail {
   input_parameters?: Record<string, unknown>;
   output_parameters?: Record<string, unknown>;
   cached_from_task_id?: string;
+  node_id?: string;
+  node_address?: string;
 }
 
 export interface Run {
