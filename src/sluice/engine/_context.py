@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import ArtifactStore
+from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
 from sluice.engine._graph import Node
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
@@ -78,4 +79,5 @@ class RunContext:
             create_time=self._create_time,
             schedule_time=self._create_time,
             workspace=str(self.run_dir / "workspace"),
+            s3_mount=self.artifacts.task_environment().get(S3_MOUNT_VARIABLE, ""),
         )
