@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sluice.artifacts import METADATA_ONLY_TYPES
 from sluice.engine._context import RunContext
 from sluice.engine._graph import values_json
 from sluice.engine._observer import RunObserver
@@ -165,7 +166,12 @@ def stage_inputs(ctx: RunContext, prepared: PreparedTask) -> None:
         for artifact in entry["artifacts"]:
             uri = artifact.get("uri") or ""
             if uri.startswith("s3://"):
-                ctx.artifacts.download(uri)
+                try:
+                    ctx.artifacts.download(uri)
+                except FileNotFoundError:
+                    # A metrics artifact is its metadata: its producer may have stored no file.
+                    if (artifact.get("type") or {}).get("schemaTitle") not in METADATA_ONLY_TYPES:
+                        raise
 
 
 def store_outputs(ctx: RunContext, uris: list[str]) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from sluice.artifacts import ArtifactStore
+from sluice.artifacts import METADATA_ONLY_TYPES, ArtifactStore
 from sluice.engine._graph import Node
 from sluice.ir import PipelineSpec
 from sluice.store import RuntimeState, Store
@@ -68,10 +68,7 @@ def is_cacheable(node: Node, cache_enabled: bool) -> bool:
     return bool(cache_enabled and options is not None and options.enable_cache)
 
 
-# Artifacts whose content is their metadata (``log_metric`` writes no file): nothing to find in the store.
-_METADATA_ONLY = frozenset(
-    {"system.Metrics", "system.ClassificationMetrics", "system.SlicedClassificationMetrics"}
-)
+_METADATA_ONLY = METADATA_ONLY_TYPES  # nothing to find in the store for these
 
 
 def find_hits(store: Store, artifacts: ArtifactStore, fingerprints: Iterable[str]) -> dict[str, Task]:

@@ -203,7 +203,7 @@ def _prepare(spec: LaunchSpec, artifact_root: str | None, scratch: str) -> tuple
 
 
 def _stage(executor_input: dict[str, Any], artifact_root: str, log_path: str) -> None:
-    from sluice.artifacts import ArtifactStoreError, UnsafePathError
+    from sluice.artifacts import METADATA_ONLY_TYPES, ArtifactStoreError, UnsafePathError
 
     try:
         store = _s3_store(artifact_root)
@@ -216,6 +216,12 @@ def _stage(executor_input: dict[str, Any], artifact_root: str, log_path: str) ->
             if uri.startswith("s3://"):
                 try:
                     store.download(uri)
+                except FileNotFoundError as error:
+                    # A metrics artifact is its metadata: its producer may have stored no file.
+                    if (artifact.get("type") or {}).get("schemaTitle") in METADATA_ONLY_TYPES:
+                        continue
+                    _note(log_path, f"cannot download {uri}: {error}")
+                    raise _Failed(f"cannot download its input artifacts: {error}") from None
                 except (OSError, UnsafePathError) as error:
                     _note(log_path, f"cannot download {uri}: {error}")
                     raise _Failed(f"cannot download its input artifacts: {error}") from None
