@@ -193,3 +193,21 @@ def start_ray_cluster(
             node.stop()
         for node in started:
             shutil.rmtree(node.temp_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def extra_nodes(
+    cluster: RayCluster, specs: list[NodeSpec], environment: dict[str, str] | None = None
+) -> Iterator[list[RayNode]]:
+    """More worker nodes joined to ``cluster`` for a while (stopped on exit, if still running)."""
+    before = alive_nodes(cluster.address)
+    started: list[RayNode] = []
+    try:
+        for spec in specs:
+            started.append(_start_node(spec, cluster.folder, cluster.address, environment or {}))
+        _wait_for_nodes(cluster.address, before + len(specs), started)
+        yield started
+    finally:
+        for node in started:
+            node.stop()
+            shutil.rmtree(node.temp_dir, ignore_errors=True)
