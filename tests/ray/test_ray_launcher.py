@@ -130,7 +130,8 @@ def test_gpu_tasks_wait_for_cluster_resources_in_turn(
     result = run_pipeline(two_gpu_tasks, **ray_run)
     assert result.succeeded, result.error
     first, second = sorted(
-        (task for task in result.tasks if task.name.startswith("where")), key=lambda task: task.started_at or ""
+        (task for task in result.tasks if task.name.startswith("where")),
+        key=lambda task: task.started_at or "",
     )
     assert {node_names[first.node_id or ""], node_names[second.node_id or ""]} == {"gpu"}
     # One GPU: the second ran only once the first had ended, and said why it waited.
