@@ -54,6 +54,7 @@ class RayNode:
     log: Path
     temp_dir: Path
     node_manager_port: int  # tells the node apart in ray.nodes(): every node has the same address
+    port: int = 0  # the head's GCS port (0 for a worker)
 
     def stop(self) -> None:
         """Kill the node's whole process group (its raylet and agents; the head's GCS too)."""
@@ -102,9 +103,13 @@ def _ask_cluster(address: str, expression: str) -> str:
 
 
 def _start_node(
-    spec: NodeSpec, folder: Path, head_address: str | None, environment: dict[str, str]
+    spec: NodeSpec,
+    folder: Path,
+    head_address: str | None,
+    environment: dict[str, str],
+    ray: Path | None = None,
 ) -> RayNode:
-    ray = Path(sys.executable).parent / "ray"
+    ray = ray or Path(sys.executable).parent / "ray"
     home = folder / f"home-{spec.name}"
     home.mkdir(parents=True, exist_ok=True)
     # Short: Ray's socket paths must fit in 107 characters.
@@ -132,6 +137,7 @@ def _start_node(
         command.append(f"--resources={json.dumps(spec.resources)}")
     if spec.labels:
         command.append("--labels=" + ",".join(f"{key}={value}" for key, value in spec.labels.items()))
+    port = 0
     if head_address is None:
         port = _free_port()
         command += [
@@ -149,7 +155,7 @@ def _start_node(
         process = subprocess.Popen(
             command, stdout=output, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )
-    return RayNode(spec, process, home, log, temp_dir, node_manager_port)
+    return RayNode(spec, process, home, log, temp_dir, node_manager_port, port)
 
 
 def alive_nodes(address: str) -> int:
@@ -171,22 +177,50 @@ def _wait_for_nodes(address: str, count: int, nodes: list[RayNode], timeout: flo
     raise RuntimeError(f"the Ray cluster at {address} did not reach {count} nodes in {timeout:.0f} s")
 
 
+def _start_joined(
+    spec: NodeSpec,
+    folder: Path,
+    head_address: str | None,
+    environment: dict[str, str],
+    ray: Path | None,
+    expected: int,
+    attempts: int = 3,
+) -> RayNode:
+    """Start a node and wait until the cluster counts ``expected`` nodes; on a busy machine `ray start`
+    gives up after 30 s without the GCS hearing from its raylet, so a node that exited is started again."""
+    for attempt in range(1, attempts + 1):
+        node = _start_node(spec, folder, head_address, environment, ray)
+        address = head_address or f"{NODE_IP}:{node.port}"
+        try:
+            _wait_for_nodes(address, expected, [node])
+            return node
+        except RuntimeError:
+            node.stop()
+            shutil.rmtree(node.temp_dir, ignore_errors=True)
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
 @contextlib.contextmanager
 def start_ray_cluster(
-    folder: Path, nodes: list[NodeSpec], environment: dict[str, str] | None = None
+    folder: Path,
+    nodes: list[NodeSpec],
+    environment: dict[str, str] | None = None,
+    ray: Path | None = None,
 ) -> Iterator[RayCluster]:
-    """A cluster of ``nodes`` (the first is the head), every node with ``environment``; stopped on exit."""
+    """A cluster of ``nodes`` (the first is the head), every node with ``environment``; stopped on exit.
+
+    ``ray``: the ``ray`` command to start nodes with (its environment is the nodes' Python; default:
+    this interpreter's)."""
     folder.mkdir(parents=True, exist_ok=True)
     started: list[RayNode] = []
     try:
-        head = _start_node(nodes[0], folder, None, environment or {})
+        head = _start_joined(nodes[0], folder, None, environment or {}, ray, 1)
         started.append(head)
-        port = next(str(part)[7:] for part in head.process.args if str(part).startswith("--port="))  # type: ignore[union-attr]
-        address = f"{NODE_IP}:{port}"
-        _wait_for_nodes(address, 1, started)
+        address = f"{NODE_IP}:{head.port}"
         for spec in nodes[1:]:
-            started.append(_start_node(spec, folder, address, environment or {}))
-        _wait_for_nodes(address, len(nodes), started)
+            started.append(_start_joined(spec, folder, address, environment or {}, ray, len(started) + 1))
         yield RayCluster(address, folder, {node.spec.name: node for node in started})
     finally:
         for node in reversed(started):
@@ -204,8 +238,10 @@ def extra_nodes(
     started: list[RayNode] = []
     try:
         for spec in specs:
-            started.append(_start_node(spec, cluster.folder, cluster.address, environment or {}))
-        _wait_for_nodes(cluster.address, before + len(specs), started)
+            expected = before + len(started) + 1
+            started.append(
+                _start_joined(spec, cluster.folder, cluster.address, environment or {}, None, expected)
+            )
         yield started
     finally:
         for node in started:
