@@ -184,7 +184,7 @@ def _start_joined(
     environment: dict[str, str],
     ray: Path | None,
     expected: int,
-    attempts: int = 3,
+    attempts: int = 5,
 ) -> RayNode:
     """Start a node and wait until the cluster counts ``expected`` nodes; on a busy machine `ray start`
     gives up after 30 s without the GCS hearing from its raylet, so a node that exited is started again."""
@@ -199,6 +199,7 @@ def _start_joined(
             shutil.rmtree(node.temp_dir, ignore_errors=True)
             if attempt == attempts:
                 raise
+            time.sleep(2 * attempt)  # let a busy machine catch its breath
     raise AssertionError("unreachable")
 
 
