@@ -74,6 +74,9 @@ def main() -> None:
                 print(time_sluice("local launcher, local root", fan_out, tasks).line())
                 print(time_sluice("local launcher, s3 root", fan_out, tasks, pipeline_root=root).line())
                 print(time_sluice("ray launcher, s3 root", fan_out, tasks, **ray_options).line())
+                import ray
+
+                ray.shutdown()  # before the nodes stop: a driver that loses its cluster aborts
 
 
 if __name__ == "__main__":

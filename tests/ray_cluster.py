@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 NODE_IP = "127.0.0.2"
+# How long Ray processes wait for an unresponsive GCS before giving up (Ray's default: 60 s, then abort).
+GCS_PATIENCE = {"RAY_gcs_rpc_server_reconnect_timeout_s": "600"}
 _OBJECT_STORE_BYTES = 80 * 1024 * 1024
 
 
@@ -148,7 +150,13 @@ def _start_node(
         ]
     else:
         command.append(f"--address={head_address}")
-    env = {**os.environ, **environment, "SLUICE_HOME": str(home), "RAY_USAGE_STATS_ENABLED": "0"}
+    env = {
+        **os.environ,
+        **environment,
+        **GCS_PATIENCE,
+        "SLUICE_HOME": str(home),
+        "RAY_USAGE_STATS_ENABLED": "0",
+    }
     env.pop("RAY_ADDRESS", None)
     log = folder / f"{spec.name}.log"
     with log.open("wb") as output:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ray_cluster import NodeSpec, RayCluster, start_ray_cluster
+from tests.ray_cluster import GCS_PATIENCE, NodeSpec, RayCluster, start_ray_cluster
 from tests.seaweedfs import S3Server, s3_environment, s3_server
 
 __all__ = ["s3_environment", "s3_server"]
@@ -32,8 +32,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory, s3_server: S3Server) -> Iterator[RayCluster]:
+    # A driver that cannot reach the GCS for a minute aborts its process; a busy machine can starve the GCS.
+    import os
+
+    os.environ.update(GCS_PATIENCE)
     with start_ray_cluster(tmp_path_factory.mktemp("ray"), NODES, s3_server.environment()) as cluster:
-        yield cluster
+        try:
+            yield cluster
+        finally:
+            # The engines of this process connected to the cluster: a Ray driver whose cluster is gone
+            # aborts its process a minute later, so let go of it before the nodes stop.
+            import ray
+
+            ray.shutdown()
 
 
 @pytest.fixture(scope="session")
