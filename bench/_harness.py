@@ -39,15 +39,21 @@ def compile_with_kfp(pipeline: Any, folder: Path) -> Path:
 
 
 def time_sluice(
-    label: str, pipeline_file: Path, tasks: int, arguments: dict[str, Any] | None = None
+    label: str,
+    pipeline_file: Path,
+    tasks: int,
+    arguments: dict[str, Any] | None = None,
+    **options: Any,
 ) -> Timing:
-    """One run on a fresh SLUICE_HOME with caching off; engine CPU is this process's user+system time."""
+    """One run on a fresh SLUICE_HOME with caching off; engine CPU is this process's user+system time.
+
+    ``options`` go to ``run_pipeline`` (e.g. ``launcher="ray"``, ``pipeline_root="s3://..."``)."""
     from sluice.engine import run_pipeline
 
     with tempfile.TemporaryDirectory(prefix="sluice-bench-") as home:
         before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.perf_counter()
-        result = run_pipeline(pipeline_file, arguments or {}, home=home, cache=False)
+        result = run_pipeline(pipeline_file, arguments or {}, home=home, cache=False, **options)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_SELF)
         if not result.succeeded:

@@ -12,7 +12,7 @@ command runs from a fresh venv that got exactly what README says and nothing els
   ``sluice up`` from it serving the UI and running a pipeline.
 
 A missing runtime dependency (one that only the dev extra brought in) fails here, not at a user's.
-Usage: ``check_install.py [base] [postgres] [mysql] [s3] [wheel]`` (default: all).
+Usage: ``check_install.py [base] [postgres] [mysql] [s3] [ray] [wheel]`` (default: all).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "hello_world.py"
-CHECKS = ("base", "postgres", "mysql", "s3", "wheel")
+CHECKS = ("base", "postgres", "mysql", "s3", "ray", "wheel")
 POSTGRES_ADMIN = os.environ.get("SLUICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN = os.environ.get("SLUICE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 
@@ -261,6 +261,20 @@ def check_s3(work: Path) -> None:
             submit_over_http(bin_dir, env_s3, host)
 
 
+def check_ray(work: Path) -> None:
+    env = clean_env(work / "home")
+    bin_dir = make_venv(work / "venv")
+    pip_install(bin_dir, "-e .[ray]", env)
+    sys.path.insert(0, str(ROOT))
+    from tests.ray_cluster import NodeSpec, start_ray_cluster  # nodes started from the new venv
+
+    started = time.monotonic()
+    node_env = {"HOME": env.get("HOME", ""), "PATH": env["PATH"]}
+    with start_ray_cluster(work / "ray", [NodeSpec("head", cpus=2)], node_env, bin_dir / "ray") as cluster:
+        step(f"ray start (one node, from the venv): {time.monotonic() - started:.0f} s")
+        sluice_run(bin_dir, env, "--launcher", "ray", "--ray-address", cluster.address)
+
+
 def check_wheel(work: Path) -> None:
     dist = work / "dist"
     started = time.monotonic()
@@ -315,6 +329,8 @@ def run_check(name: str) -> bool:
                 check_database(work, "mysql", MYSQL_ADMIN)
             elif name == "s3":
                 check_s3(work)
+            elif name == "ray":
+                check_ray(work)
             else:
                 check_wheel(work)
         except (CheckFailed, subprocess.TimeoutExpired) as error:

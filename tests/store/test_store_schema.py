@@ -42,7 +42,7 @@ def test_migration_creates_every_table(store: Store) -> None:
 
 
 def test_database_is_at_head(store: Store) -> None:
-    assert store.schema_revision() == head_revision() == "0002_k8s_secrets"
+    assert store.schema_revision() == head_revision() == "0003_ray_task_node"
 
 
 def test_alembic_check_finds_no_difference_between_models_and_migrations(

@@ -12,12 +12,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sluice.artifacts._local import LocalArtifactStore
-from sluice.artifacts._store import ArtifactStore, ArtifactStoreError, UnsafePathError, check_path_part
+from sluice.artifacts._store import (
+    METADATA_ONLY_TYPES,
+    ArtifactStore,
+    ArtifactStoreError,
+    UnsafePathError,
+    check_path_part,
+)
 
 if TYPE_CHECKING:
     from sluice.artifacts._s3 import S3ArtifactStore
 
 __all__ = [
+    "METADATA_ONLY_TYPES",
     "ArtifactStore",
     "ArtifactStoreError",
     "LocalArtifactStore",

@@ -9,7 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-__all__ = ["ArtifactStore", "ArtifactStoreError", "UnsafePathError", "check_path_part"]
+__all__ = ["METADATA_ONLY_TYPES", "ArtifactStore", "ArtifactStoreError", "UnsafePathError", "check_path_part"]
+
+# Artifact types whose content is their metadata (``log_metric`` writes no file): an object store may hold
+# nothing for them, which is no error when staging inputs or checking a cache hit.
+METADATA_ONLY_TYPES = frozenset(
+    {"system.Metrics", "system.ClassificationMetrics", "system.SlicedClassificationMetrics"}
+)
 
 
 class ArtifactStoreError(ValueError):

@@ -55,6 +55,20 @@ def _print_result_text(result: Any) -> None:
     envvar="SLUICE_ARTIFACT_ROOT",
     help="Where outputs and logs go: a folder or s3://bucket/prefix (default: $SLUICE_HOME/artifacts).",
 )
+@click.option(
+    "--launcher",
+    type=click.Choice(["local", "ray"]),
+    envvar="SLUICE_LAUNCHER",
+    default="local",
+    show_default=True,
+    help="Where tasks run: this machine, or the nodes of a Ray cluster (pip install 'sluice[ray]').",
+)
+@click.option(
+    "--ray-address",
+    envvar="RAY_ADDRESS",
+    metavar="HOST:PORT",
+    help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
+)
 def run_command(  # noqa: PLR0917  (click passes options positionally)
     pipeline: str | None,
     params: tuple[str, ...],
@@ -67,8 +81,11 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     task_timeout: float | None,
     stream_logs: bool,
     artifact_root: str | None,
+    launcher: str,
+    ray_address: str | None,
 ) -> None:
-    """Run PIPELINE (a compiled .yaml/.json, or a .py file) on this machine, or resume a run (--resume).
+    """Run PIPELINE (a compiled .yaml/.json, or a .py file), or resume a run (--resume); its tasks run on
+    this machine, or on a Ray cluster's nodes with --launcher ray (docs/scaling.md).
 
     Exits 0 when the run SUCCEEDED. Everything is kept in $SLUICE_HOME (default ~/.sluice).
     A task's own timeout is its executor's activeDeadlineSeconds (kfp-kubernetes set_timeout).
@@ -86,6 +103,8 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
         "task_timeout": task_timeout,
         "stream_logs": stream_logs,
         "observer": progress,
+        "launcher": launcher,
+        "ray_address": ray_address,
     }
     try:
         if resume_id is not None:
@@ -168,7 +187,8 @@ def get_command(run_id: str, as_json: bool) -> None:
     for task in result.tasks:
         detail = task.error or task.message or ""
         outputs = json.dumps(task.outputs) if task.outputs else ""
-        click.echo(f"  {task.state:<9} {task.path:<48} {outputs[:60]} {detail}".rstrip())
+        where = f" [node {task.node_address} {task.node_id[:12]}]" if task.node_id else ""
+        click.echo(f"  {task.state:<9} {task.path:<48} {outputs[:60]} {detail}{where}".rstrip())
 
 
 @runs_group.command("terminate")

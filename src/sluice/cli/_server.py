@@ -47,6 +47,20 @@ __all__ = ["register"]
     "$SLUICE_TASK_ENV_ALLOW). Tasks otherwise get only PATH, HOME, locale, proxy, GPU and the like.",
 )
 @click.option(
+    "--launcher",
+    type=click.Choice(["local", "ray"]),
+    envvar="SLUICE_LAUNCHER",
+    default="local",
+    show_default=True,
+    help="Where tasks run: this machine, or the nodes of a Ray cluster (pip install 'sluice[ray]').",
+)
+@click.option(
+    "--ray-address",
+    envvar="RAY_ADDRESS",
+    metavar="HOST:PORT",
+    help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -60,6 +74,8 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
     artifact_root: str | None,
     max_concurrent_runs: int | None,
     task_env: tuple[str, ...],
+    launcher: str,
+    ray_address: str | None,
     log_level: str,
 ) -> None:
     """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
@@ -79,6 +95,8 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             max_concurrent_runs=max_concurrent_runs,
             allowed_hosts=allowed_hosts,
             task_env=task_env,
+            launcher=launcher,
+            ray_address=ray_address,
         )
     except ServerConfigError as error:
         click.echo(f"error: {error}", err=True)

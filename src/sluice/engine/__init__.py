@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sluice.engine._api import resume_run, run_pipeline, terminate_run
     from sluice.engine._arguments import parse_arguments
     from sluice.engine._context import EngineOptions
-    from sluice.engine._errors import EngineError, PipelineInputError, TaskError
+    from sluice.engine._errors import EngineError, LauncherUnavailableError, PipelineInputError, TaskError
     from sluice.engine._observer import RunObserver
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
     from sluice.engine._stop import StopToken
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EngineError",
     "EngineOptions",
+    "LauncherUnavailableError",
     "PipelineInputError",
     "RunObserver",
     "RunResult",
@@ -45,6 +46,7 @@ __all__ = [
 _MODULES = {
     "EngineError": "_errors",
     "EngineOptions": "_context",
+    "LauncherUnavailableError": "_errors",
     "PipelineInputError": "_errors",
     "RunObserver": "_observer",
     "RunResult": "_result",

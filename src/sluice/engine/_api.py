@@ -14,7 +14,7 @@ from sluice.artifacts import ArtifactStore
 from sluice.engine._arguments import complete_arguments
 from sluice.engine._context import EngineOptions
 from sluice.engine._engine import RunEngine
-from sluice.engine._errors import EngineError
+from sluice.engine._errors import EngineError, LauncherUnavailableError
 from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
@@ -29,6 +29,7 @@ from sluice.ir import (
     check_references,
     validate_with_protobuf,
 )
+from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run, Task
 
@@ -98,8 +99,10 @@ def run_pipeline(
     stop: StopToken | None = None,
     workspace_root: str | os.PathLike[str] | None = None,
     base_env: Mapping[str, str] | None = None,
+    launcher: str = "local",
+    ray_address: str | None = None,
 ) -> RunResult:
-    """Run a pipeline on this machine to its end and return its summary.
+    """Run a pipeline to its end and return its summary.
 
     ``pipeline``: a compiled pipeline file (``.yaml``/``.json``, from Sluice or kfp), a Python file defining
     one pipeline, a pipeline object (``@dsl.pipeline``), or a ``PipelineSpec``. ``arguments`` are its input
@@ -120,10 +123,29 @@ def run_pipeline(
 
     ``base_env``: what every task's environment starts from (its own variables go on top); default: this
     process's environment without Sluice's own settings (``SLUICE_*``), as on a person's own machine.
+
+    ``launcher``: where tasks run, ``local`` (this machine) or ``ray`` (the nodes of the Ray cluster at
+    ``ray_address``, default ``$RAY_ADDRESS``, else a new local Ray). A cluster Sluice cannot use (Ray
+    missing or unreachable, several nodes with a local artifact root) is an ``EngineError`` before any run
+    is created.
     """
     shared_folder = os.fspath(workspace_root) if workspace_root is not None else None
     workspace = Workspace.resolve(home, database_url, pipeline_root)
     artifacts = workspace.artifact_store()  # an unusable root (no bucket, bad endpoint) stops here, named
+    options = EngineOptions(
+        cache=cache,
+        parallelism=parallelism,
+        gpus=gpus,
+        task_timeout=task_timeout,
+        stream_logs=stream_logs,
+        use_fork_server=use_fork_server,
+        handle_sigint=handle_sigint,
+        workspace=shared_folder,
+        base_env=base_env,
+        launcher=launcher,
+        ray_address=ray_address,
+    )
+    task_launcher = _open_launcher(options, workspace.pipeline_root)
     given = dict(arguments or {})
     with workspace.store() as store:
         document: PipelineDocument | None = None
@@ -139,6 +161,7 @@ def run_pipeline(
                 str(error),
                 given,
             )
+            task_launcher.close()
             return load_run_result(store, run_id)
         spec = document.spec
         run = store.create_run(
@@ -150,18 +173,8 @@ def run_pipeline(
         )
         owner = engine_owner_id()
         if not store.claim_run(run.id, owner, stale_after=LEASE_STALE_AFTER):
+            task_launcher.close()
             raise EngineError(f"could not claim the new run {run.id}")
-        options = EngineOptions(
-            cache=cache,
-            parallelism=parallelism,
-            gpus=gpus,
-            task_timeout=task_timeout,
-            stream_logs=stream_logs,
-            use_fork_server=use_fork_server,
-            handle_sigint=handle_sigint,
-            workspace=shared_folder,
-            base_env=base_env,
-        )
         return _drive(
             store,
             run,
@@ -174,6 +187,7 @@ def run_pipeline(
             owner=owner,
             resume=False,
             stop=stop,
+            launcher=task_launcher,
         )
 
 
@@ -192,10 +206,13 @@ def resume_run(
     handle_sigint: bool = True,
     stop: StopToken | None = None,
     base_env: Mapping[str, str] | None = None,
+    launcher: str = "local",
+    ray_address: str | None = None,
 ) -> RunResult:
     """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
-    were running or failed run again. Refuses a run another live engine still drives. ``base_env``: as for
-    :func:`run_pipeline`."""
+    were running or failed run again. Refuses a run another live engine still drives. ``base_env``,
+    ``launcher`` and ``ray_address`` as for :func:`run_pipeline` (a run may resume elsewhere than it
+    started)."""
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
         run = _existing_run(store, run_id)
@@ -203,21 +220,7 @@ def resume_run(
             raise EngineError(f"run {run_id} already ended {run.state}; nothing to resume")
         if not run.pipeline_spec:
             raise EngineError(f"run {run_id} has no pipeline to resume (it failed before starting)")
-        owner = engine_owner_id()
-        stale_after = timedelta(0) if owner_is_dead(run.lease_owner) else LEASE_STALE_AFTER
-        if not store.claim_run(run_id, owner, stale_after=stale_after):
-            raise EngineError(
-                f"run {run_id} is driven by a live engine ({run.lease_owner}); terminate it first "
-                f"(sluice runs terminate {run_id}) or wait for it"
-            )
-        document = PipelineDocument(
-            PipelineSpec.from_dict(run.pipeline_spec),
-            PlatformSpec.from_dict(run.platform_spec) if run.platform_spec else None,
-        )
         config = run.runtime_config or {}
-        if run.state is _S.CANCELING:
-            _finish_cancel(store, run_id, "terminated on request")
-            return load_run_result(store, run_id)
         options = EngineOptions(
             cache=run.cache_enabled if cache is None else cache,
             parallelism=parallelism,
@@ -227,7 +230,26 @@ def resume_run(
             use_fork_server=use_fork_server,
             handle_sigint=handle_sigint,
             base_env=base_env,
+            launcher=launcher,
+            ray_address=ray_address,
         )
+        task_launcher = _open_launcher(options, str(config.get("pipelineRoot") or workspace.pipeline_root))
+        owner = engine_owner_id()
+        stale_after = timedelta(0) if owner_is_dead(run.lease_owner) else LEASE_STALE_AFTER
+        if not store.claim_run(run_id, owner, stale_after=stale_after):
+            task_launcher.close()
+            raise EngineError(
+                f"run {run_id} is driven by a live engine ({run.lease_owner}); terminate it first "
+                f"(sluice runs terminate {run_id}) or wait for it"
+            )
+        document = PipelineDocument(
+            PipelineSpec.from_dict(run.pipeline_spec),
+            PlatformSpec.from_dict(run.platform_spec) if run.platform_spec else None,
+        )
+        if run.state is _S.CANCELING:
+            task_launcher.close()
+            _finish_cancel(store, run_id, "terminated on request")
+            return load_run_result(store, run_id)
         arguments = dict(config.get("parameters") or {})
         return _drive(
             store,
@@ -241,6 +263,7 @@ def resume_run(
             owner=owner,
             resume=True,
             stop=stop,
+            launcher=task_launcher,
         )
 
 
@@ -257,6 +280,7 @@ def _drive(
     owner: str,
     resume: bool,
     stop: StopToken | None,
+    launcher: Launcher,
 ) -> RunResult:
     """Drive a run this process has claimed to its end (from the start, or resumed); its summary after."""
     engine = RunEngine(
@@ -273,9 +297,24 @@ def _drive(
         observer=observer,
         owner=owner,
         stop=stop,
+        launcher=launcher,
     )
     engine.run(resume=resume)
     return load_run_result(store, run.id)
+
+
+def _open_launcher(options: EngineOptions, artifact_root: str) -> Launcher:
+    """The launcher the options ask for; EngineError naming the problem when it cannot be used."""
+    try:
+        return open_launcher(
+            options.launcher,
+            artifact_root=artifact_root,
+            ray_address=options.ray_address,
+            use_fork_server=options.use_fork_server,
+            base_env=options.base_env if options.base_env is not None else personal_environment(),
+        )
+    except LauncherError as error:
+        raise LauncherUnavailableError(f"--launcher {options.launcher}: {error}") from None
 
 
 def _existing_run(store: Store, run_id: str) -> Run:

@@ -3,6 +3,9 @@
 Launching removes whatever an earlier attempt left in the task's outputs (a stale file is never read as
 this attempt's result), takes the attempt's GPUs (``CUDA_VISIBLE_DEVICES``), hands a fully resolved
 :class:`~sluice.launchers.LaunchSpec` to the launcher, and records the task RUNNING with its pid and log.
+An attempt the launcher queues (a cluster without free resources yet) stays PENDING, "waiting for cluster
+resources", until the launcher reports where it started: then it is RUNNING, with its node's id and
+address, and its timeout starts.
 Each attempt logs to its own file, ``<task>/.sluice/attempt-N.log``. With an object store (``s3://``) the
 task still works on local files: its input artifacts are downloaded before it starts, its output artifacts
 uploaded after it succeeds, and its log after every attempt.
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sluice.artifacts import METADATA_ONLY_TYPES
 from sluice.engine._context import RunContext
 from sluice.engine._graph import values_json
 from sluice.engine._observer import RunObserver
@@ -25,11 +29,12 @@ from sluice.engine._prepare import PreparedTask
 from sluice.engine._resources import Capacity
 from sluice.engine._state import RunState
 from sluice.engine._venvs import runtime_pythonpath
-from sluice.launchers import Launcher, LaunchHandle, LaunchSpec, PythonCall
+from sluice.launchers import Launcher, LaunchHandle, LaunchSpec, PythonCall, Resources, Started
 from sluice.store import RuntimeState
 
 __all__ = [
     "Attempt",
+    "attempt_placed",
     "clear_outputs",
     "launch_attempt",
     "log_tail",
@@ -53,6 +58,7 @@ class Attempt:
     log_uri: str  # where the log is kept once the attempt ends (log_path's URI)
     log_offset: int = 0  # how much of the log has been streamed
     timed_out: bool = False
+    placed: bool = True  # False while the launcher holds it queued
 
 
 def launch_attempt(
@@ -68,16 +74,22 @@ def launch_attempt(
     if prepared.request.gpus:
         env["CUDA_VISIBLE_DEVICES"] = ",".join(str(index) for index in gpus)
     python_call = None
-    if prepared.python is not None:
+    function = prepared.python
+    if function is not None:
         if prepared.interpreter is not None:
             env["PYTHONPATH"] = runtime_pythonpath(ctx.home)
+        remote = launcher.remote
         python_call = PythonCall(
             executor_input=prepared.executor_input,
-            function_name=prepared.python.function_name,
+            function_name=function.function_name,
             module_source=None,
             module_path=prepared.module_path,
             python=prepared.interpreter,
+            requirements=function.requirements if remote else (),
+            index_urls=function.index_urls if remote else (),
+            extra_index_urls=function.extra_index_urls if remote else (),
         )
+    request = prepared.request
     spec = LaunchSpec(
         key=f"{node.id}:{attempt_number}",
         name=node.path,
@@ -87,23 +99,66 @@ def launch_attempt(
         python_call=python_call,
         env=env,
         image=prepared.image,
+        resources=Resources(
+            cpu=request.cpu,
+            memory=request.memory,
+            gpus=request.gpus,
+            accelerator_type=request.accelerator_type,
+            node_selector=request.node_selector,
+        ),
+        executor_input=prepared.executor_input,
     )
-    handle = launcher.launch(spec)
+    try:
+        handle = launcher.launch(spec)
+    except Exception:
+        capacity.give_back(prepared.request, gpus)
+        raise
     node.attempts = attempt_number
-    deadline = time.monotonic() + prepared.timeout if prepared.timeout else None
+    deadline = time.monotonic() + prepared.timeout if prepared.timeout and not handle.queued else None
     values: dict[str, Any] = {
         "attempts": attempt_number,
-        "pid": handle.pid,
         "log_uri": prepared.log_uri(attempt_number),
         "cache_fingerprint": prepared.fingerprint,
+        "node_id": None,
+        "node_address": None,
     }
+    if not handle.queued:
+        values["pid"] = handle.pid
     if attempt_number == 1 or node.state is not RuntimeState.PENDING:
         values["executor_input"] = prepared.executor_input
         values["inputs"] = values_json(node.input_parameters, node.input_artifacts)
         if prepared.platform is not None:
             values["platform"] = prepared.platform
-    state.set_state(node, RuntimeState.RUNNING, f"attempt {attempt_number} started", **values)
-    return Attempt(prepared, handle, gpus, deadline, log_path, prepared.log_uri(attempt_number))
+    if handle.queued:
+        state.set_state(node, RuntimeState.PENDING, WAITING_FOR_RESOURCES, **values)
+    else:
+        state.set_state(node, RuntimeState.RUNNING, f"attempt {attempt_number} started", **values)
+    attempt = Attempt(prepared, handle, gpus, deadline, log_path, prepared.log_uri(attempt_number))
+    attempt.placed = not handle.queued
+    return attempt
+
+
+WAITING_FOR_RESOURCES = "waiting for cluster resources"
+
+
+def attempt_placed(state: RunState, attempt: Attempt, started: Started) -> None:
+    """The launcher started a queued attempt (RUNNING, on its node), or reports the pid it got later."""
+    node = attempt.prepared.node
+    values: dict[str, Any] = {}
+    if started.pid > 0:
+        values["pid"] = started.pid
+    if attempt.placed:
+        if values:
+            state.journal.update_task(node.id, **values)
+        return
+    attempt.placed = True
+    timeout = attempt.prepared.timeout
+    attempt.deadline = time.monotonic() + timeout if timeout else None
+    where = ""
+    if started.node_id:
+        values.update(node_id=started.node_id, node_address=started.node_address)
+        where = f" on node {started.node_id[:12]} ({started.node_address})"
+    state.set_state(node, RuntimeState.RUNNING, f"attempt {node.attempts} started{where}", **values)
 
 
 def stage_inputs(ctx: RunContext, prepared: PreparedTask) -> None:
@@ -114,7 +169,12 @@ def stage_inputs(ctx: RunContext, prepared: PreparedTask) -> None:
         for artifact in entry["artifacts"]:
             uri = artifact.get("uri") or ""
             if uri.startswith("s3://"):
-                ctx.artifacts.download(uri)
+                try:
+                    ctx.artifacts.download(uri)
+                except FileNotFoundError:
+                    # A metrics artifact is its metadata: its producer may have stored no file.
+                    if (artifact.get("type") or {}).get("schemaTitle") not in METADATA_ONLY_TYPES:
+                        raise
 
 
 def store_outputs(ctx: RunContext, uris: list[str]) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from sluice.artifacts import ArtifactStore
-from sluice.engine._graph import METADATA_ONLY_TYPES, Node
+from sluice.artifacts import METADATA_ONLY_TYPES, ArtifactStore
+from sluice.engine._graph import Node
 from sluice.ir import PipelineSpec
 from sluice.store import RuntimeState, Store
 from sluice.store.models import Task

@@ -2,9 +2,9 @@
 
 - Its attempt exits 0 and its outputs read back as declared: SUCCEEDED, its output artifacts recorded
   (numeric ``system.Metrics`` metadata also as run metrics) with the execution and its lineage events.
-- It exits otherwise, times out, or its outputs are unusable (missing, mistyped, an output artifact with
-  nothing at its URI): a failed attempt (when its filesystem is full, named as the cause, with the partial
-  outputs removed: ``_full_disk``). While the task's
+- It exits otherwise, times out, its launcher reports an error (its node was lost), or its outputs are
+  unusable (missing, mistyped, an output artifact with nothing at its URI): a failed attempt (when its
+  filesystem is full, named as the cause, with the partial outputs removed: ``_full_disk``). While the task's
   ``retryPolicy`` allows, it waits ``backoff_duration * backoff_factor^(attempt-1)`` (capped by
   ``backoff_max_duration``) and runs again; after that it is FAILED with the end of its log.
 - The cache has its result: SUCCEEDED with the earlier task's outputs, recorded as a CACHED execution.
@@ -51,7 +51,7 @@ def attempt_ended(ctx: RunContext, state: RunState, attempt: Attempt, ended: Exi
             )
         reason = ended.describe()
         last_line = tail.rstrip().rsplit("\n", 1)[-1].strip() if tail.strip() else ""
-        if last_line:
+        if last_line and ended.error is None:
             reason = f"{reason}: {last_line[:300]}"
         return _attempt_failed(ctx, state, node, reason, tail)
     try:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import ArtifactStore
+from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
 from sluice.engine._graph import Node
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
@@ -39,7 +40,8 @@ def run_resource_name(pipeline_name: str, run_id: str) -> str:
 
 @dataclass
 class EngineOptions:
-    """How to run: caching, concurrency, machine resources, timeouts, logs, the tasks' base environment."""
+    """How to run: caching, concurrency, machine resources, timeouts, logs, the tasks' base environment,
+    and where tasks run."""
 
     cache: bool = True
     parallelism: int | None = None  # None: the CPU count
@@ -53,6 +55,8 @@ class EngineOptions:
     # What every task's environment starts from, its own variables added on top (sluice.launchers'
     # clean_environment for a service). None: the user's environment without Sluice's settings.
     base_env: Mapping[str, str] | None = None
+    launcher: str = "local"  # "local": this machine; "ray": the nodes of a Ray cluster
+    ray_address: str | None = None  # None: $RAY_ADDRESS, else a new local Ray
 
 
 @dataclass(eq=False)
@@ -132,4 +136,5 @@ class RunContext:
             create_time=self._create_time,
             schedule_time=self._create_time,
             workspace=str(self.workspace_dir),
+            s3_mount=self.artifacts.task_environment().get(S3_MOUNT_VARIABLE, ""),
         )

@@ -33,7 +33,7 @@ from sluice.engine._journal import Journal
 from sluice.engine._loops import iteration_ended
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
-from sluice.engine._platform import DEFAULT_NAMESPACE, unused_settings_warning
+from sluice.engine._platform import DEFAULT_NAMESPACE, unused_settings_warning, used_settings
 from sluice.engine._resume import previous_tasks
 from sluice.engine._scheduler import Scheduler
 from sluice.engine._start import start
@@ -151,7 +151,7 @@ class RunEngine:
             ctx.store.transition_run(ctx.run_id, _S.RUNNING, owner=self.owner)
         self._deadline = self._run_deadline()
         ctx.observer.run_started(ctx.run_id, ctx.pipeline_name, resume)
-        warning = unused_settings_warning(ctx.spec, ctx.platform_spec)
+        warning = unused_settings_warning(ctx.spec, ctx.platform_spec, used_settings(ctx.options.launcher))
         if warning is not None:
             if warnings is None:
                 ctx.store.record_run_warnings(ctx.run_id, [warning])
@@ -177,7 +177,11 @@ class RunEngine:
                 state.cancel_unfinished()
                 self.journal.flush()
                 break
-            for ended in self.scheduler.launcher.wait(self.scheduler.wait_timeout(self._next_poll)):
+            launcher = self.scheduler.launcher
+            exits = launcher.wait(self.scheduler.wait_timeout(self._next_poll))
+            for started in launcher.started():  # reported before its exit, which may be in this batch
+                self.scheduler.attempt_started(started)
+            for ended in exits:
                 self.scheduler.attempt_exited(ended)
             self._on_timers()
             ctx.observer.tick()

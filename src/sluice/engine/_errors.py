@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-__all__ = ["EngineError", "PipelineInputError", "TaskError"]
+__all__ = ["EngineError", "LauncherUnavailableError", "PipelineInputError", "TaskError"]
 
 
 class EngineError(Exception):
     """A run cannot start or go on (bad pipeline file, unknown run, run owned by a live engine, ...)."""
+
+
+class LauncherUnavailableError(EngineError):
+    """The launcher a run asks for cannot be used (Ray missing or unreachable, artifact root not shared)."""
 
 
 class PipelineInputError(EngineError):

@@ -14,15 +14,10 @@ from typing import Any
 from sluice.ir import ArtifactTypeSchema, ComponentSpec, PipelineTaskSpec
 from sluice.store import RuntimeState, TaskKind
 
-__all__ = ["METADATA_ONLY_TYPES", "ArtifactValue", "Node", "Scope", "artifact_type", "values_json"]
+__all__ = ["ArtifactValue", "Node", "Scope", "artifact_type", "values_json"]
 
 DEFAULT_SCHEMA_TITLE = "system.Artifact"
 DEFAULT_SCHEMA_VERSION = "0.0.1"
-
-# Artifacts whose content is their metadata (``log_metric`` writes no file), as in KFP: no file to expect.
-METADATA_ONLY_TYPES = frozenset(
-    {"system.Metrics", "system.ClassificationMetrics", "system.SlicedClassificationMetrics"}
-)
 
 
 def artifact_type(type_schema: ArtifactTypeSchema | None) -> tuple[str, str]:

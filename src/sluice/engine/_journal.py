@@ -46,6 +46,8 @@ _TASK_FIELDS = (
     "inputs",
     "cache_fingerprint",
     "platform",
+    "node_id",
+    "node_address",
 )
 
 

@@ -12,9 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from sluice.artifacts import ArtifactStore, UnsafePathError
+from sluice.artifacts import METADATA_ONLY_TYPES, ArtifactStore, UnsafePathError
 from sluice.engine._errors import TaskError
-from sluice.engine._graph import METADATA_ONLY_TYPES, artifact_type
+from sluice.engine._graph import artifact_type
 from sluice.engine._values import coerce_value
 from sluice.ir import ComponentSpec, ParameterType
 

@@ -42,6 +42,7 @@ class PlaceholderContext:
     create_time: str
     schedule_time: str
     workspace: str = ""  # the run's shared folder ({{$.workspace_path}}), KFP's pipeline workspace
+    s3_mount: str = ""  # where s3:// artifacts have local copies ({{...artifacts['x'].path}}); "" without
 
 
 def _text(value: Any) -> str:
@@ -57,7 +58,14 @@ def _first_artifact(lists: Mapping[str, Any], name: str, where: str) -> dict[str
     return first
 
 
-def _resolve_io(path: str, executor_input: Mapping[str, Any]) -> str:
+def _local_path(uri: str, s3_mount: str) -> str:
+    """An artifact's ``.path``: the local copy of an s3:// object (KFP's mount convention), else the URI."""
+    if s3_mount and uri.startswith("s3://"):
+        return s3_mount.rstrip("/") + "/" + uri[len("s3://") :]
+    return uri
+
+
+def _resolve_io(path: str, executor_input: Mapping[str, Any], s3_mount: str = "") -> str:
     match = _IO_PATH.match(path)
     if match is None:
         raise PlaceholderError(f"unknown placeholder '{{{{${path}}}}}'")
@@ -83,8 +91,10 @@ def _resolve_io(path: str, executor_input: Mapping[str, Any]) -> str:
             raise PlaceholderError(f"{side[:-1]} artifact {name!r} has no value")
         return json.dumps(entry)
     artifact = _first_artifact(lists, name, side[:-1])
-    if attribute in ("uri", "path"):
+    if attribute == "uri":
         return str(artifact.get("uri", ""))
+    if attribute == "path":
+        return _local_path(str(artifact.get("uri", "")), s3_mount)
     if attribute == "metadata":
         metadata = artifact.get("metadata") or {}
         if key is not None:
@@ -129,7 +139,7 @@ def resolve_string(text: str, executor_input: Mapping[str, Any], context: Placeh
             return simple[path]
         if path in (".outputs.output_file", ".outputMetadataUri"):
             return str(executor_input.get("outputs", {}).get("outputFile", ""))
-        return _resolve_io(path, executor_input)
+        return _resolve_io(path, executor_input, context.s3_mount)
 
     return _PLACEHOLDER.sub(replace, text)
 

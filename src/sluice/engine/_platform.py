@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import re
 import socket
 from collections.abc import Callable
@@ -35,6 +36,7 @@ __all__ = [
     "TaskPlatform",
     "kubernetes_executors",
     "unused_settings_warning",
+    "used_settings",
 ]
 
 DEFAULT_NAMESPACE = "default"  # a run's namespace when its experiment has none (single-user Sluice)
@@ -119,6 +121,7 @@ class PlatformSettings:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.executors = kubernetes_executors(ctx.platform_spec)
+        self.used_here = used_settings(ctx.options.launcher)
         self._vault: Any = None
         self._secrets: dict[str, dict[str, bytes] | None] = {}  # read once per run
         self._config_maps: dict[str, dict[str, str] | None] = {}
@@ -132,6 +135,33 @@ class PlatformSettings:
                 if seconds > 0:
                     return seconds
         return self.ctx.options.task_timeout
+
+    def node_selector(self, node: Node, label: str) -> tuple[tuple[str, str], ...]:
+        """The executor's ``nodeSelector`` labels (kfp-kubernetes' ``add_node_selector``, or its
+        ``nodeSelectorJson`` from a constant or a pipeline parameter, which takes precedence), for a
+        launcher that places tasks on nodes (Ray); empty without one."""
+        config = self.executors.get(label)
+        selector = config.get("nodeSelector") if isinstance(config, dict) else None
+        if not isinstance(selector, dict):
+            return ()
+        labels: Any = selector.get("labels") or {}
+        from_json = selector.get("nodeSelectorJson")
+        if isinstance(from_json, dict):
+            value = self._parameter(node, from_json, "nodeSelector.nodeSelectorJson")
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    raise TaskError(
+                        node.path, f"nodeSelectorJson is not a JSON object: {value[:80]!r}"
+                    ) from None
+            if value is not None:
+                labels = value
+        if not isinstance(labels, dict) or not all(
+            isinstance(key, str) and isinstance(item, str) for key, item in labels.items()
+        ):
+            raise TaskError(node.path, f"nodeSelector labels must map names to strings, got {labels!r}")
+        return tuple(sorted(labels.items()))
 
     def for_task(self, node: Node, label: str, image: str | None) -> TaskPlatform:
         """The task's variables and record; TaskError when a setting cannot be honoured here."""
@@ -164,7 +194,11 @@ class PlatformSettings:
         timeout = self.timeout(label)
         if config.get("activeDeadlineSeconds") is not None and timeout is not None:
             record["timeout_seconds"] = timeout
-        unused = {key: self._resolved(node, key, config[key]) for key in _UNUSED if config.get(key)}
+        unused = {
+            key: self._resolved(node, key, config[key])
+            for key in _UNUSED
+            if config.get(key) and key not in self.used_here
+        }
         if unused:
             record["not_applied"] = unused
         unknown = sorted(set(config) - set(_UNUSED) - set(_VOLUMES) - _APPLIED - {"initContainers"})
@@ -465,8 +499,16 @@ def _refuse_init_containers(node: Node, config: dict[str, Any]) -> None:
         )
 
 
-def unused_settings_warning(spec: PipelineSpec, platform_spec: PlatformSpec | None) -> str | None:
-    """One sentence naming the settings this machine records but does not use, and their tasks."""
+def used_settings(launcher: str) -> frozenset[str]:
+    """The scheduling settings a launcher uses: a cluster launcher (Ray) places tasks by node selector."""
+    return frozenset({"nodeSelector"}) if launcher != "local" else frozenset()
+
+
+def unused_settings_warning(
+    spec: PipelineSpec, platform_spec: PlatformSpec | None, used: frozenset[str] = frozenset()
+) -> str | None:
+    """One sentence naming the settings this machine records but does not use (``used``: those the
+    launcher does use), and their tasks."""
     executors = kubernetes_executors(platform_spec)
     if not executors:
         return None
@@ -477,7 +519,7 @@ def unused_settings_warning(spec: PipelineSpec, platform_spec: PlatformSpec | No
             continue
         names = tasks_by_label.get(label) or {label}
         for key, title in _UNUSED.items():
-            if config.get(key):
+            if config.get(key) and key not in used:
                 found.setdefault(title, set()).update(names)
         for key in sorted(set(config) - set(_UNUSED) - set(_VOLUMES) - _APPLIED - {"initContainers"}):
             found.setdefault(f"unknown setting {key!r}", set()).update(names)

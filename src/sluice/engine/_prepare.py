@@ -10,7 +10,7 @@ per run and executor), or the executor's command and args with placeholders reso
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -104,8 +104,10 @@ class TaskPreparer:
             }
         )
         env.update(self.ctx.artifacts.task_environment())
-        request = request_of(container.resources)
-        if request.gpus > self.capacity.total_gpus:
+        request = replace(
+            request_of(container.resources), node_selector=self.platform.node_selector(node, label)
+        )
+        if self.capacity.bounded and request.gpus > self.capacity.total_gpus:
             raise TaskError(
                 node.path,
                 f"needs {request.gpus} GPU(s) ({request.accelerator_type or 'any type'}), "

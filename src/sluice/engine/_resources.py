@@ -60,6 +60,7 @@ class Request:
     memory: float = 0.0  # bytes
     gpus: int = 0
     accelerator_type: str | None = None
+    node_selector: tuple[tuple[str, str], ...] = ()  # node labels (a cluster launcher places by them)
 
 
 def request_of(resources: ResourceSpec | None) -> Request:
@@ -126,7 +127,11 @@ def _detect_gpus() -> int:
 
 @dataclass
 class Capacity:
-    """What is free on the machine; the engine takes from it at launch and gives back at exit."""
+    """What is free on the machine; the engine takes from it at launch and gives back at exit.
+
+    An unbounded capacity (``bounded`` False) is what a launcher that places tasks on other machines
+    gets: everything fits, nothing is clamped, no GPU indices are handed out (the cluster does that).
+    """
 
     cpu: float
     memory: float
@@ -134,16 +139,27 @@ class Capacity:
     total_cpu: float = 0.0
     total_memory: float = 0.0
     total_gpus: int = 0
+    bounded: bool = True
+
+    @classmethod
+    def unbounded(cls) -> Capacity:
+        infinite = float("inf")
+        return cls(cpu=infinite, memory=infinite, total_cpu=infinite, total_memory=infinite, bounded=False)
 
     def clamp(self, request: Request) -> Request:
+        if not self.bounded:
+            return request
         return Request(
             cpu=min(request.cpu, self.total_cpu),
             memory=min(request.memory, self.total_memory),
             gpus=request.gpus,
             accelerator_type=request.accelerator_type,
+            node_selector=request.node_selector,
         )
 
     def fits(self, request: Request) -> bool:
+        if not self.bounded:
+            return True
         return (
             request.cpu <= self.cpu + 1e-9
             and request.memory <= self.memory
@@ -151,12 +167,16 @@ class Capacity:
         )
 
     def take(self, request: Request) -> list[int]:
+        if not self.bounded:
+            return []
         self.cpu -= request.cpu
         self.memory -= request.memory
         taken, self.gpus = self.gpus[: request.gpus], self.gpus[request.gpus :]
         return taken
 
     def give_back(self, request: Request, gpus: list[int]) -> None:
+        if not self.bounded:
+            return
         self.cpu += request.cpu
         self.memory += request.memory
         self.gpus = sorted(self.gpus + gpus)

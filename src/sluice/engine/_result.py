@@ -49,6 +49,8 @@ class TaskResult:
     log_path: str | None = None
     log_tail: str | None = None
     platform: dict[str, Any] | None = None  # its kfp-kubernetes settings as applied (never a secret value)
+    node_id: str | None = None  # where its latest attempt ran, with a cluster launcher (Ray)
+    node_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def _task_result(task: Task) -> TaskResult:
         log_path=task.log_uri,
         log_tail=error.get("logTail"),
         platform=task.platform,
+        node_id=task.node_id,
+        node_address=task.node_address,
     )
 
 

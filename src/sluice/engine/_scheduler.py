@@ -5,7 +5,10 @@ cache together; the rest are queued. Queued tasks launch in order while fewer th
 run and their CPU, memory and GPU requests fit what is free; one that does not fit waits, and those behind
 it may go first. A task whose ``packages_to_install`` the engine's environment lacks waits for its virtual
 environment, built in a thread, before it is queued again. A failed attempt with retries left waits out
-its backoff here; a running attempt past its deadline is killed (and counts as timed out). Once stopped
+its backoff here; a running attempt past its deadline is killed (and counts as timed out). A launcher that
+runs tasks on other machines (``remote``: Ray) places them itself: every task fits here, none waits for
+a local environment or input copy, and the default parallelism is unlimited; an attempt it queues counts
+as started (and its timeout starts) when the launcher reports it started. Once stopped
 (a :class:`~sluice.engine.StopToken`), nothing launches and killed attempts count for nothing: their tasks
 go back to PENDING, to run again when the run resumes.
 """
@@ -13,12 +16,13 @@ go back to PENDING, to run again when the run resumes.
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from sluice.artifacts import UnsafePathError
-from sluice.engine._attempts import Attempt, launch_attempt, stage_inputs, stream_log
+from sluice.engine._attempts import Attempt, attempt_placed, launch_attempt, stage_inputs, stream_log
 from sluice.engine._cache import find_hits
 from sluice.engine._completion import attempt_ended, finish_from_cache
 from sluice.engine._context import RunContext
@@ -28,7 +32,7 @@ from sluice.engine._prepare import PreparedTask, TaskPreparer
 from sluice.engine._resources import Capacity, detect_capacity
 from sluice.engine._state import RunState
 from sluice.engine._venvs import VenvError, ensure_venv, requirements_satisfied
-from sluice.launchers import Exit, Launcher
+from sluice.launchers import Exit, Launcher, LaunchError, Started
 from sluice.store import RuntimeState
 
 __all__ = ["Scheduler"]
@@ -43,8 +47,10 @@ class Scheduler:
         self.ctx = ctx
         self.state = state
         self.launcher = launcher
-        self.capacity: Capacity = detect_capacity(ctx.options.gpus)
-        self.parallelism = ctx.options.parallelism or max(1, int(self.capacity.total_cpu))
+        self.remote = launcher.remote
+        self.capacity: Capacity = Capacity.unbounded() if self.remote else detect_capacity(ctx.options.gpus)
+        default_parallelism = sys.maxsize if self.remote else max(1, int(self.capacity.total_cpu))
+        self.parallelism = ctx.options.parallelism or default_parallelism
         self.preparer = TaskPreparer(ctx, self.capacity)
         self._queue: deque[PreparedTask] = deque()
         self._running: dict[str, Attempt] = {}  # by launch key
@@ -93,13 +99,24 @@ class Scheduler:
             if not self._environment_ready(prepared):
                 continue
             try:
-                stage_inputs(self.ctx, prepared)
+                if not self.remote:  # a remote launcher stages them where the task runs
+                    stage_inputs(self.ctx, prepared)
             except (OSError, UnsafePathError) as error:
                 self.state.fail(prepared.node, f"cannot download its input artifacts: {error}")
                 continue
-            attempt = launch_attempt(self.ctx, self.state, self.launcher, self.capacity, prepared)
+            try:
+                attempt = launch_attempt(self.ctx, self.state, self.launcher, self.capacity, prepared)
+            except LaunchError as error:
+                self.state.fail(prepared.node, str(error))
+                continue
             self._running[attempt.handle.key] = attempt
         self._queue = waiting
+
+    def attempt_started(self, started: Started) -> None:
+        """A queued attempt started on a node (or, later, its process got its pid): record it."""
+        attempt = self._running.get(started.handle.key)
+        if attempt is not None:
+            attempt_placed(self.state, attempt, started)
 
     def attempt_exited(self, ended: Exit) -> None:
         """An attempt ended: free its resources, end its task or schedule the task's retry."""
@@ -188,6 +205,8 @@ class Scheduler:
         function = prepared.python
         if function is None or not function.requirements or prepared.interpreter is not None:
             return True
+        if self.remote:
+            return True  # installed where the task runs (PythonCall.requirements)
         if requirements_satisfied(function.requirements):
             return True
         if self._venv_pool is None:

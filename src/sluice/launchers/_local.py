@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec
+from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec, Started
 
 __all__ = ["LocalLauncher", "kill_process_group"]
 
@@ -146,6 +146,13 @@ class LocalLauncher:
         self._subprocesses: dict[int, _Subprocess] = {}  # by pid
         self._forked: dict[str, LaunchHandle] = {}  # by key
         self._early_exits: list[Exit] = []
+
+    @property
+    def remote(self) -> bool:
+        return False
+
+    def started(self) -> list[Started]:
+        return []  # every launch starts at once
 
     # ------------------------------------------------------------------ launching
 

@@ -79,6 +79,8 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
             database_url=config.database_url,
             max_concurrent_runs=config.max_concurrent_runs,
             task_env=clean_environment(config.task_env_allow),
+            launcher=config.launcher,
+            ray_address=config.ray_address,
         )
         scheduler = RecurringRunScheduler(opened, executor, config.artifact_root)
         app.state.service = ServiceContext(

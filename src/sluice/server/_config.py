@@ -40,6 +40,8 @@ class ServerConfig:
     task_env_allow: tuple[str, ...] = ()
     scheduler_interval_s: float = 1.0
     orphan_sweep_interval_s: float = 15.0
+    launcher: str = "local"  # where tasks run: "local", or "ray" (the cluster at ray_address)
+    ray_address: str | None = None
 
     @classmethod
     def resolve(
@@ -53,6 +55,8 @@ class ServerConfig:
         max_concurrent_runs: int | None = None,
         allowed_hosts: Iterable[str] = (),
         task_env: Iterable[str] = (),
+        launcher: str = "local",
+        ray_address: str | None = None,
     ) -> ServerConfig:
         """The configuration with defaults: SQLite and ``artifacts/`` in the home folder."""
         if home is not None:
@@ -78,6 +82,8 @@ class ServerConfig:
             task_env_allow = check_task_env_names([*task_env, *task_env_names_from_environment()])
         except ValueError as error:
             raise ServerConfigError(str(error)) from None
+        if launcher != "local":
+            _check_launcher(launcher, root, ray_address)
         return cls(
             home=home_path,
             database_url=database_url or _home.database_url(home_path),
@@ -87,4 +93,16 @@ class ServerConfig:
             max_concurrent_runs=max_concurrent_runs or max(2, min(8, os.cpu_count() or 2)),
             allowed_hosts=hosts,
             task_env_allow=task_env_allow,
+            launcher=launcher,
+            ray_address=ray_address,
         )
+
+
+def _check_launcher(launcher: str, artifact_root: str, ray_address: str | None) -> None:
+    """Connect once now, so that an unreachable cluster or an unshared artifact root stops ``sluice up``."""
+    from sluice.launchers import LauncherError, open_launcher
+
+    try:
+        open_launcher(launcher, artifact_root=artifact_root, ray_address=ray_address).close()
+    except LauncherError as error:
+        raise ServerConfigError(f"--launcher {launcher}: {error}") from error

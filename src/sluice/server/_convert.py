@@ -227,6 +227,8 @@ def task_json(
             "output_parameters": dict(outputs.get("parameters") or {}) or None,
             "cached_from_task_id": task.cached_from_task_id,
             "platform": task.platform or None,
+            "node_id": task.node_id,
+            "node_address": task.node_address,
         }
     )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from sluice.engine import EngineError, StopToken, resume_run, terminate_run
+from sluice.engine import EngineError, LauncherUnavailableError, StopToken, resume_run, terminate_run
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run
 
@@ -46,11 +46,15 @@ class RunExecutor:
         database_url: str,
         max_concurrent_runs: int = 4,
         task_env: Mapping[str, str] | None = None,
+        launcher: str = "local",
+        ray_address: str | None = None,
     ) -> None:
         """``task_env``: what every task's environment starts from (``sluice.launchers.clean_environment``);
-        None: the server's own, without Sluice's settings."""
+        None: the server's own, without Sluice's settings. ``launcher``/``ray_address``: where tasks run."""
         self._store = store
         self._task_env = dict(task_env) if task_env is not None else None
+        self._launcher = launcher
+        self._ray_address = ray_address
         self._home = home
         self._database_url = database_url
         self._workers = max(1, max_concurrent_runs)
@@ -174,7 +178,12 @@ class RunExecutor:
                 handle_sigint=False,
                 stop=self._stop_runs,
                 base_env=self._task_env,
+                launcher=self._launcher,
+                ray_address=self._ray_address,
             )
+        except LauncherUnavailableError as error:
+            # E.g. a run whose own pipeline root is a folder, on a cluster of several nodes.
+            self._fail(run_id, str(error))
         except EngineError as error:
             # Canceled before it started, or driven by another live engine: nothing to do here.
             _log.info("run %s not executed here: %s", run_id, error)

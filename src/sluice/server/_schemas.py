@@ -210,6 +210,10 @@ class PipelineTaskDetail(BaseModel):
         "service_account, labels, annotations, env (which secret, config map key or field path set each "
         "variable; never a value), timeout_seconds, not_applied (settings recorded but unused here).",
     )
+    node_id: str | None = Field(
+        default=None, description="Sluice: the cluster node its latest attempt ran on (Ray's node id)."
+    )
+    node_address: str | None = Field(default=None, description="Sluice: that node's address.")
 
 
 class RunDetails(BaseModel):

@@ -28,7 +28,9 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     print(
         f"Sluice on http://{config.host}:{config.port}  (database {redact(config.database_url)}, "
-        f"artifacts {config.artifact_root})",
+        f"artifacts {config.artifact_root}"
+        + (f", tasks on Ray at {config.ray_address or 'a local Ray'}" if config.launcher == "ray" else "")
+        + ")",
         file=sys.stderr,
         flush=True,
     )

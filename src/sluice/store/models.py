@@ -291,6 +291,9 @@ class Task(_RandomId, Base):
     # The task's kfp-kubernetes settings as applied (pod name, labels, annotations, which secrets and config
     # maps set which variables, scheduling settings recorded but unused). Never a secret's value.
     platform: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
+    # Where the latest attempt ran, for a launcher with nodes (Ray's node id and its address); None locally.
+    node_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    node_address: Mapped[str | None] = mapped_column(String(255), default=None)
 
     run: Mapped[Run] = relationship(back_populates="tasks", foreign_keys=[run_id])
     state_history: Mapped[list[TaskStateHistory]] = relationship(

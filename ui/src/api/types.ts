@@ -93,6 +93,9 @@ export interface TaskDetail {
   cached_from_task_id?: string;
   /** Sluice extension: the task's kfp-kubernetes settings as applied (never a secret's value). */
   platform?: TaskPlatform;
+  /** Sluice extension: the cluster node its latest attempt ran on (Ray's node id), and its address. */
+  node_id?: string;
+  node_address?: string;
 }
 
 /** Where one environment variable of a task came from (a secret, a config map key, a field path). */

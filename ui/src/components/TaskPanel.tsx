@@ -93,6 +93,14 @@ function Overview({ node, task, spec }: { node: SpecNode; task: RunTask | undefi
             <dd>reused the outputs of task {detail?.cached_from_task_id}</dd>
           </>
         ) : null}
+        {detail?.node_id ? (
+          <>
+            <dt>Node</dt>
+            <dd class="mono" title={detail.node_id}>
+              {detail.node_address ?? "?"} · {detail.node_id.slice(0, 12)}
+            </dd>
+          </>
+        ) : null}
         <dt>Task id</dt>
         <dd class="mono">{task?.id ?? "not created yet"}</dd>
         <dt>Component</dt>
