@@ -95,7 +95,10 @@ class S3ArtifactStore:
         return (_SCHEME + key).startswith(self._root + "/")
 
     def exists(self, uri: str) -> bool:
-        return bool(self._fs.exists(_safe_key(uri)))
+        key = _safe_key(uri)
+        # s3fs answers from its listing cache, which misses what another process (a Ray node) just wrote.
+        self._fs.invalidate_cache(key)
+        return bool(self._fs.exists(key))
 
     def open(self, uri: str, mode: str = "rb") -> IO[Any]:
         handle: IO[Any] = self._fs.open(_safe_key(uri), mode)

@@ -59,6 +59,7 @@ class Attempt:
     log_offset: int = 0  # how much of the log has been streamed
     timed_out: bool = False
     placed: bool = True  # False while the launcher holds it queued
+    remote: bool = False  # it runs on another machine (its outputs were uploaded there)
 
 
 def launch_attempt(
@@ -135,6 +136,7 @@ def launch_attempt(
         state.set_state(node, RuntimeState.RUNNING, f"attempt {attempt_number} started", **values)
     attempt = Attempt(prepared, handle, gpus, deadline, log_path, prepared.log_uri(attempt_number))
     attempt.placed = not handle.queued
+    attempt.remote = launcher.remote
     return attempt
 
 

@@ -56,11 +56,12 @@ def attempt_ended(ctx: RunContext, state: RunState, attempt: Attempt, ended: Exi
         return _attempt_failed(ctx, state, node, reason, tail)
     try:
         parameters, artifacts = read_outputs(node.path, node.component, prepared.executor_input)
-        check_artifacts_written(node.path, artifacts, ctx.artifacts)
+        check_artifacts_written(node.path, artifacts, ctx.artifacts, ran_here=not attempt.remote)
     except TaskError as error:
         return _attempt_failed(ctx, state, node, error.message, tail)
     try:
-        store_outputs(ctx, [entry["uri"] for entries in artifacts.values() for entry in entries])
+        if not attempt.remote:  # a remote launcher's node uploaded them itself
+            store_outputs(ctx, [entry["uri"] for entries in artifacts.values() for entry in entries])
     except (OSError, UnsafePathError) as error:
         return _attempt_failed(ctx, state, node, f"cannot upload its output artifacts: {error}", tail)
     node.parameters = parameters

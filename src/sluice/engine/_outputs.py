@@ -108,19 +108,20 @@ def read_outputs(
 
 
 def check_artifacts_written(
-    task: str, artifacts: dict[str, list[OutputArtifact]], store: ArtifactStore
+    task: str, artifacts: dict[str, list[OutputArtifact]], store: ArtifactStore, *, ran_here: bool = True
 ) -> None:
     """Raise TaskError for an output artifact with nothing at its URI (one under the artifact root; a URI
-    elsewhere is the component's own business)."""
+    elsewhere is the component's own business). ``ran_here``: the task ran on this machine, so its output
+    is in the local copy; else (a remote launcher's node uploaded it) the store itself is asked."""
     for name, entries in artifacts.items():
         for entry in entries:
             if entry["schemaTitle"] in METADATA_ONLY_TYPES or not store.contains(entry["uri"]):
                 continue
             try:
                 path = store.local_path(entry["uri"])
+                if path.exists() if ran_here else store.exists(entry["uri"]):
+                    continue
             except UnsafePathError:
-                continue
-            if path.exists():
                 continue
             custom = entry.get("customPath")
             how = (

@@ -87,6 +87,8 @@ class _Paths:
         if old is None or new is None or old == new:
             return value
         if isinstance(value, str):
+            if value == old.rstrip("/"):  # the mount itself (SLUICE_S3_MOUNT), not a path below it
+                return new.rstrip("/")
             return value.replace(old, new)
         if isinstance(value, list):
             return [self._rewrite(item, old, new) for item in value]
