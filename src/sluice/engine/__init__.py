@@ -19,14 +19,17 @@ if TYPE_CHECKING:
     from sluice.engine._context import EngineOptions
     from sluice.engine._errors import EngineError, PipelineInputError, TaskError
     from sluice.engine._observer import RunObserver
+    from sluice.engine._resources import Capacity, ResourceRequest, detect_capacity, parse_cpu, parse_memory
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
     from sluice.engine._stop import StopToken
     from sluice.engine._workspace import Workspace
 
 __all__ = [
+    "Capacity",
     "EngineError",
     "EngineOptions",
     "PipelineInputError",
+    "ResourceRequest",
     "RunObserver",
     "RunResult",
     "RunSummary",
@@ -34,18 +37,23 @@ __all__ = [
     "TaskError",
     "TaskResult",
     "Workspace",
+    "detect_capacity",
     "list_runs",
     "load_run_result",
     "parse_arguments",
+    "parse_cpu",
+    "parse_memory",
     "resume_run",
     "run_pipeline",
     "terminate_run",
 ]
 
 _MODULES = {
+    "Capacity": "_resources",
     "EngineError": "_errors",
     "EngineOptions": "_context",
     "PipelineInputError": "_errors",
+    "ResourceRequest": "_resources",
     "RunObserver": "_observer",
     "RunResult": "_result",
     "RunSummary": "_result",
@@ -53,9 +61,12 @@ _MODULES = {
     "TaskError": "_errors",
     "TaskResult": "_result",
     "Workspace": "_workspace",
+    "detect_capacity": "_resources",
     "list_runs": "_result",
     "load_run_result": "_result",
     "parse_arguments": "_arguments",
+    "parse_cpu": "_resources",
+    "parse_memory": "_resources",
     "resume_run": "_api",
     "run_pipeline": "_api",
     "terminate_run": "_api",

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from sluice.ir import ResourceSpec
 
-__all__ = ["Capacity", "Request", "detect_capacity", "parse_cpu", "parse_memory", "request_of"]
+__all__ = [
+    "Capacity",
+    "Request",
+    "ResourceRequest",
+    "detect_capacity",
+    "parse_cpu",
+    "parse_memory",
+    "request_of",
+]
 
 GPUS_VARIABLE = "SLUICE_GPUS"
 
@@ -60,6 +68,9 @@ class Request:
     memory: float = 0.0  # bytes
     gpus: int = 0
     accelerator_type: str | None = None
+
+
+ResourceRequest = Request  # its name outside the engine (model serving accounts replicas with it)
 
 
 def request_of(resources: ResourceSpec | None) -> Request:

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from sluice import __version__, ui
 from sluice.artifacts import open_artifact_store
-from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
+from sluice.server import _artifacts, _deployments, _experiments, _pipelines, _recurring_runs, _runs
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import install_error_handlers
@@ -22,6 +22,7 @@ from sluice.server._executor import RunExecutor
 from sluice.server._limits import BodySizeLimit
 from sluice.server._scheduler import RecurringRunScheduler
 from sluice.server._schemas import Healthz
+from sluice.serving import ModelServing
 from sluice.store import Store
 
 __all__ = ["OPENAPI_PATH", "create_app"]
@@ -62,6 +63,7 @@ class _Housekeeping:
 
 def create_app(config: ServerConfig) -> FastAPI:
     """The service; the store opens, and runs in flight resume, when the application starts."""
+    serving = ModelServing()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,9 +86,11 @@ def create_app(config: ServerConfig) -> FastAPI:
         executor.start()
         housekeeping = _Housekeeping(config, scheduler, executor)
         housekeeping.start()
+        serving.start(store, app.state.service.artifacts, config.home)
         try:
             yield
         finally:
+            serving.stop()
             housekeeping.stop()
             executor.shutdown()
             store.close()
@@ -105,9 +109,13 @@ def create_app(config: ServerConfig) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    _deployments.install_serving_errors(app)
     app.add_middleware(BodySizeLimit)
-    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts):
+    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments):
         app.include_router(module.router)
+    # Deployments' stable URLs: KServe's V1/V2 paths under /serving/{namespace}/{name}, routed to replicas.
+    app.state.serving = serving
+    app.mount("/serving", serving.router)
 
     @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")
     def healthz(context: Annotated[ServiceContext, Depends(service)]) -> JSONResponse:
