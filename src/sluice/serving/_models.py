@@ -140,16 +140,20 @@ def store_upload(artifacts: ArtifactStore, archive: IO[bytes]) -> str:
     try:
         with tarfile.open(fileobj=archive, mode="r:gz") as bundle:
             members = bundle.getmembers()
+            for member in members:
+                parts = PurePosixPath(member.name).parts
+                if member.name.startswith("/") or ".." in parts:
+                    raise InvalidRequest(
+                        f"the uploaded archive is refused: {member.name!r} would land outside its folder"
+                    )
             tops = {
                 PurePosixPath(member.name).parts[0] for member in members if PurePosixPath(member.name).parts
             }
-            if len(tops) != 1:
+            if len(tops) != 1 or "." in tops:
                 raise InvalidRequest(
-                    f"the uploaded archive must hold exactly one file or folder at its top, not {len(tops)}"
+                    f"the uploaded archive must hold exactly one named file or folder at its top, not {sorted(tops)}"
                 )
             top = tops.pop()
-            if top in (".", ".."):
-                raise InvalidRequest("the uploaded archive's top entry must be named (not '.' or '..')")
             folder_uri = _new_uri(artifacts, "models", "x").rsplit("/", 1)[0]
             folder = artifacts.local_path(folder_uri)
             folder.mkdir(parents=True, exist_ok=True)

@@ -39,7 +39,7 @@ _VERSIONED = rf"/v2/models/{_SEGMENT}(?:/versions/{_SEGMENT})?"
 # KServe's data plane routes, by method.
 _ROUTES: dict[str, re.Pattern[str]] = {
     "GET": re.compile(
-        rf"^(?:/v1/models/?|/v1/models/{_SEGMENT}|/v2/?|/v2/health/(?:live|ready)|/v2/models/?"
+        rf"^(?:/v1/models/?|/v1/models/[^/:]+|/v2/?|/v2/health/(?:live|ready)|/v2/models/?"
         rf"|{_VERSIONED}|{_VERSIONED}/ready)$"
     ),
     "POST": re.compile(rf"^(?:/v1/models/{_SEGMENT}:(?:predict|explain)|{_VERSIONED}/infer)$"),
