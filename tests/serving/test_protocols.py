@@ -124,7 +124,10 @@ def test_v2_request_ids_come_back_and_versioned_paths_reach_kserve(iris: str) ->
     assert answer.json()["id"] == "my-request-42"
     # The versioned paths pass the router; KServe's ModelServer itself does not serve model versions yet.
     versioned = httpx.post(f"{iris}/v2/models/sklearn-iris/versions/1/infer", json=request)
-    assert (versioned.status_code, versioned.json()) == (501, {"error": "Model versioning not supported yet."})
+    assert (versioned.status_code, versioned.json()) == (
+        501,
+        {"error": "Model versioning not supported yet."},
+    )
 
 
 READINESS_AND_METADATA = [

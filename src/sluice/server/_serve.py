@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 
@@ -29,6 +30,9 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
         file=sys.stderr,
         flush=True,
     )
+    # Tasks this service runs reach it at its own address (sluice.components.deploy_model, sluice.Client).
+    reachable = "127.0.0.1" if config.host in ("0.0.0.0", "::", "") else config.host
+    os.environ["SLUICE_HOST"] = f"http://{reachable}:{config.port}"
     uvicorn_config = uvicorn.Config(
         create_app(config),
         host=config.host,
