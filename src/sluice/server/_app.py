@@ -111,11 +111,12 @@ def create_app(config: ServerConfig) -> FastAPI:
     install_error_handlers(app)
     _deployments.install_serving_errors(app)
     app.add_middleware(BodySizeLimit)
-    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments):
-        app.include_router(module.router)
     # Deployments' stable URLs: KServe's V1/V2 paths under /serving/{namespace}/{name}, routed to replicas.
+    # First among the routes: FastAPI tries routes in order, and each included router costs a full scan.
     app.state.serving = serving
     app.mount("/serving", serving.router)
+    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments):
+        app.include_router(module.router)
 
     @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")
     def healthz(context: Annotated[ServiceContext, Depends(service)]) -> JSONResponse:

@@ -437,6 +437,7 @@ def _replica(status: ReplicaStatus) -> api.Replica:
         index=status.index,
         state=status.state,
         pid=status.pid,
+        port=status.port,
         restarts=status.restarts,
         last_error=status.last_error,
     )

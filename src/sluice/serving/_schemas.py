@@ -99,6 +99,7 @@ class Replica(BaseModel):
     index: int
     state: str = Field(description="starting, ready, restarting or draining")
     pid: int | None = None
+    port: int | None = Field(default=None, description="Its loopback port (the router's way in).")
     restarts: int = 0
     last_error: str | None = None
 
