@@ -59,7 +59,8 @@ def _actor(request: Request) -> str:
 
 
 def _client(request: Request) -> str:
-    return request.headers.get("user-agent", "")[:200]
+    """What the user acted through: the web UI says so; other clients are known by their User-Agent."""
+    return (request.headers.get("x-sluice-client") or request.headers.get("user-agent", ""))[:200]
 
 
 def _base(request: Request) -> str:
