@@ -11,7 +11,9 @@ Run it against ``sluice up`` (the deploy step talks to the service), e.g.:
 * ``evaluate_serving`` scores the revision serving now, through its stable URL and KServe's V1 protocol,
   exactly as any client would (-1 when nothing serves yet);
 * ``deploy_model`` (prebuilt, ``sluice.components``) runs only if the candidate scored higher, and rolls
-  the model out: to all traffic once ready, or as a canary with ``canary_percent``.
+  the model out: to all traffic once ready, or as a canary with ``canary_percent``; ``deploy=False``
+  trains and evaluates only (roll the model out by hand: ``sluice deployments update NAME --model
+  RUN_ID/train/model --canary 20``).
 
 Standard library only: the model is logistic regression fitted by gradient descent.
 """
@@ -145,6 +147,7 @@ def train_evaluate_deploy(
     epochs: int = 20,
     learning_rate: float = 0.05,
     canary_percent: int = 0,
+    deploy: bool = True,
     host: str = "",
 ):
     data = make_data(seed=seed, n_rows=n_rows)
@@ -154,7 +157,10 @@ def train_evaluate_deploy(
     candidate = evaluate(model=trained.outputs["model"], test=data.outputs["test"])
     serving = evaluate_serving(deployment=deployment, test=data.outputs["test"], host=host)
     serving.set_caching_options(False)  # it asks the service what serves now
-    with dsl.If(candidate.outputs["Output"] > serving.output, name="better-than-serving"):
+    with (
+        dsl.If(deploy == True, name="deploy-wanted"),  # noqa: E712  (a pipeline condition, not a Python test)
+        dsl.If(candidate.outputs["Output"] > serving.output, name="better-than-serving"),
+    ):
         deployed = deploy_model(
             model=trained.outputs["model"], deployment=deployment, canary_percent=canary_percent, host=host
         )
