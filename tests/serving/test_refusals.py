@@ -361,3 +361,12 @@ def test_the_core_install_does_not_import_kserve() -> None:
         ).stdout.strip()
         == "False"
     )
+
+
+def test_a_revision_asking_for_more_than_the_machine_has_fails_with_the_reason(
+    client: Client, tmp_path: Path
+) -> None:
+    # The test service runs with SLUICE_GPUS=0: no GPU to give.
+    with pytest.raises(DeploymentError, match=r"not enough free resources .* 0 of 0 GPUs"):
+        client.create_deployment("greedy", tagged_model(tmp_path / "model", "g"), resources={"gpus": 1})
+    assert client.get_deployment("greedy").state == "FAILED"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import httpx
+
 from sluice.client import Client
 from tests.server.conftest import ServerProcess
 from tests.serving.conftest import LoadGenerator, Outcome, failures, tagged_model, wait_for
@@ -95,3 +97,59 @@ def test_rollout_under_load_loses_no_request(
     wait_for(
         lambda: not client.get_deployment(NAME).revision(2).raw["replica_status"], what="revision 2 to stop"
     )
+
+
+SLOW_PREDICTOR = """
+import os
+import time
+
+
+class Slow:
+    def load(self, model_path):
+        # Loads until the test says so (or a minute passes).
+        deadline = time.monotonic() + 60
+        while not os.path.exists(model_path + "/go") and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def predict(self, instances):
+        return ["slow" for _ in instances]
+"""
+
+
+def test_rollback_to_a_retired_revision_loads_it_first_and_rollback_cancels_a_loading_one(
+    serving_server: ServerProcess, client: Client, tmp_path: Path
+) -> None:
+    name = "undo"
+    url = f"{serving_server.url}/serving/default/{name}/v1/models/{name}:predict"
+    client.create_deployment(name, tagged_model(tmp_path / "a", "a"))
+    client.update_deployment(name, tagged_model(tmp_path / "b", "b"))
+    client.update_deployment(name, tagged_model(tmp_path / "c", "c"))
+    deployment = client.get_deployment(name)
+    assert (deployment.current_revision, deployment.previous_revision) == (3, 2)
+    assert deployment.revision(1).state == "STOPPED"
+    wait_for(
+        lambda: not client.get_deployment(name).revision(1).raw["replica_status"], what="revision 1 to stop"
+    )
+
+    # Revision 1 is not warm: it loads again while 3 keeps serving, then takes all traffic.
+    rolled_back = client.rollback_deployment(name, 1)
+    assert rolled_back.traffic == {1: 100} and rolled_back.previous_revision == 3
+    assert rolled_back.revision(1).state == "READY"
+    assert httpx.post(url, json={"instances": [0]}).json() == {"predictions": ["a"]}
+    assert client.deployment_history(name)[-2].detail["loading"] is True
+
+    # A revision still loading is cancelled by a plain rollback; traffic never moved.
+    slow = tmp_path / "slow"
+    slow.mkdir()
+    (slow / "predictor.py").write_text(SLOW_PREDICTOR)
+    loading = client.update_deployment(name, slow, wait=False)
+    assert loading.pending_revision == 4
+    cancelled = client.rollback_deployment(name)
+    assert cancelled.pending_revision is None and cancelled.traffic == {1: 100}
+    assert cancelled.revision(4).state == "STOPPED"
+    assert client.deployment_history(name)[-1].detail["cancelled"] == 4
+    wait_for(
+        lambda: not client.get_deployment(name).revision(4).raw["replica_status"], what="revision 4 to stop"
+    )
+    assert httpx.post(url, json={"instances": [0]}).json() == {"predictions": ["a"]}
+    client.delete_deployment(name)
