@@ -115,3 +115,28 @@ def test_scale_changes_the_running_replicas(client: Client, tmp_path: Path, repl
         replicas,
     )
     client.delete_deployment(name)
+
+
+def _parent(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
+def test_replicas_come_back_when_the_process_that_forks_them_dies(client: Client, tmp_path: Path) -> None:
+    name = "reborn"
+    deployment = client.create_deployment(name, tagged_model(tmp_path / "model", "z"))
+    (replica,) = replica_pids(client, name)[1]
+    zygote = _parent(replica)
+    kill(zygote, signal.SIGKILL)
+    # The replica follows its parent out; the supervisor starts a new zygote and a new replica.
+    wait_for(lambda: not alive(replica), timeout=30, what="the orphaned replica to exit")
+
+    def serving_again() -> bool:
+        pids = replica_pids(client, name).get(1, [])
+        return bool(pids) and pids[0] != replica and client.get_deployment(name).state == "READY"
+
+    wait_for(serving_again, timeout=120, what="a new replica from a new zygote")
+    assert _parent(replica_pids(client, name)[1][0]) != zygote
+    answer = httpx.post(f"{deployment.url}/v1/models/{name}:predict", json={"instances": [0]}, timeout=30)
+    assert answer.json() == {"predictions": ["z"]}
+    client.delete_deployment(name)

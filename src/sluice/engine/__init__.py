@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from sluice.engine._context import EngineOptions
     from sluice.engine._errors import EngineError, PipelineInputError, TaskError
     from sluice.engine._observer import RunObserver
-    from sluice.engine._resources import Capacity, ResourceRequest, detect_capacity, parse_cpu, parse_memory
+    from sluice.engine._resources import Capacity, detect_capacity, parse_cpu, parse_memory, resource_request
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
     from sluice.engine._stop import StopToken
     from sluice.engine._workspace import Workspace
@@ -29,7 +29,6 @@ __all__ = [
     "EngineError",
     "EngineOptions",
     "PipelineInputError",
-    "ResourceRequest",
     "RunObserver",
     "RunResult",
     "RunSummary",
@@ -43,6 +42,7 @@ __all__ = [
     "parse_arguments",
     "parse_cpu",
     "parse_memory",
+    "resource_request",
     "resume_run",
     "run_pipeline",
     "terminate_run",
@@ -53,7 +53,6 @@ _MODULES = {
     "EngineError": "_errors",
     "EngineOptions": "_context",
     "PipelineInputError": "_errors",
-    "ResourceRequest": "_resources",
     "RunObserver": "_observer",
     "RunResult": "_result",
     "RunSummary": "_result",
@@ -67,6 +66,7 @@ _MODULES = {
     "parse_arguments": "_arguments",
     "parse_cpu": "_resources",
     "parse_memory": "_resources",
+    "resource_request": "_resources",
     "resume_run": "_api",
     "run_pipeline": "_api",
     "terminate_run": "_api",

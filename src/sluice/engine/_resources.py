@@ -19,11 +19,11 @@ from sluice.ir import ResourceSpec
 __all__ = [
     "Capacity",
     "Request",
-    "ResourceRequest",
     "detect_capacity",
     "parse_cpu",
     "parse_memory",
     "request_of",
+    "resource_request",
 ]
 
 GPUS_VARIABLE = "SLUICE_GPUS"
@@ -70,7 +70,9 @@ class Request:
     accelerator_type: str | None = None
 
 
-ResourceRequest = Request  # its name outside the engine (model serving accounts replicas with it)
+def resource_request(cpu: float = 0.0, memory: float = 0.0, gpus: int = 0) -> Request:
+    """A request made outside a task (model serving accounts its replicas with these)."""
+    return Request(cpu=cpu, memory=memory, gpus=gpus)
 
 
 def request_of(resources: ResourceSpec | None) -> Request:

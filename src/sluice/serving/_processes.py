@@ -30,13 +30,18 @@ _RETRY_UNAVAILABLE_S = 10.0
 
 
 def _alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie no reaper collected does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 @dataclass(eq=False)
@@ -45,10 +50,12 @@ class ReplicaProcess:
 
     pid: int
     zygote: Zygote
+    generation: int  # which start of the zygote forked it
 
     def poll(self) -> int | None:
         status = self.zygote.exit_status(self.pid)
-        if status is None and not self.zygote.running and not _alive(self.pid):
+        orphaned = not self.zygote.running or self.zygote.generation != self.generation
+        if status is None and orphaned and not _alive(self.pid):
             return -int(signal.SIGKILL)  # its zygote died, and so did it: the status is lost
         return status
 
@@ -87,6 +94,7 @@ class Zygote:
         self._pending: dict[str, _Pending] = {}
         self._exits: dict[int, int] = {}
         self._counter = 0
+        self.generation = 0
 
     @property
     def running(self) -> bool:
@@ -116,6 +124,7 @@ class Zygote:
             )
         theirs.close()
         self._control = ours
+        self.generation += 1
         self._state = "starting"
         self.error = None
         threading.Thread(
@@ -175,13 +184,14 @@ class Zygote:
             self._counter += 1
             key = str(self._counter)
             pending = self._pending[key] = _Pending()
+            generation = self.generation
         request = {"key": key, "spec": spec, "log_path": str(log_path), "cwd": str(cwd), "env": env}
         socket.send_fds(control, [json.dumps(request).encode()], [listener.fileno()])
         if not pending.done.wait(_SPAWN_TIMEOUT_S):
             raise OSError(f"the replica zygote did not fork within {_SPAWN_TIMEOUT_S:g}s")
         if pending.pid is None:
             raise OSError(pending.error or "the replica zygote could not fork")
-        return ReplicaProcess(int(pending.pid), self)
+        return ReplicaProcess(int(pending.pid), self, generation)
 
     def exit_status(self, pid: int) -> int | None:
         with self._lock:

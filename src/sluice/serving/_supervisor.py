@@ -217,9 +217,9 @@ class Supervisor:
     def refresh(self, deployment_id: str) -> None:
         """Read the deployment from the store again and apply it: traffic at once (the routing table is
         swapped before this returns), replicas started or drained by the supervisor's thread."""
-        with self._store.read_session() as session:
+        # Read under the lock: a refresh that read the store earlier must not apply its older view later.
+        with self._lock, self._store.read_session() as session:
             plan = _load_plan(session, deployment_id)
-        with self._lock:
             if plan is None:
                 self._plans.pop(deployment_id, None)
             else:
@@ -510,7 +510,7 @@ class Supervisor:
 
     def _spawn(self, runtime: _RevisionRuntime, replica: _Replica, now: float) -> str | None:
         """Start a replica process; the reason it cannot start, or None."""
-        from sluice.engine import ResourceRequest, parse_cpu, parse_memory
+        from sluice.engine import parse_cpu, parse_memory, resource_request
 
         plan = runtime.plan
         folder = self._folder / runtime.deployment_id / f"r{plan.number}"
@@ -526,7 +526,7 @@ class Supervisor:
         resources = plan.resources or {}
         try:
             request = self._capacity.clamp(
-                ResourceRequest(
+                resource_request(
                     cpu=parse_cpu(str(resources["cpu"])) if resources.get("cpu") else 0.0,
                     memory=parse_memory(str(resources["memory"])) if resources.get("memory") else 0.0,
                     gpus=int(resources.get("gpus") or 0),
