@@ -1,6 +1,6 @@
 """One replica: a KServe ModelServer process serving one revision of a deployment.
 
-Forked by the replica zygote (``_zygote``), or run as ``python -m sluice.serving._replica SPEC.json``. The spec names
+Forked by the replica zygote (``_zygote``), which calls :func:`serve`. The spec names
 the model (a local path), the predictor, the deployment's name (the model's name in KServe's routes) and the
 listening socket, which the supervisor bound on 127.0.0.1 and passes down open: the replica never picks a
 port, never listens beyond loopback, and cannot race another process for its address.
@@ -11,7 +11,6 @@ A model that fails to load ends the process with exit status 3 after writing the
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import socket
@@ -23,7 +22,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LOAD_FAILED_EXIT", "main", "serve"]
+__all__ = ["LOAD_FAILED_EXIT", "serve"]
 
 LOAD_FAILED_EXIT = 3
 _PARENT_POLL_S = 0.5
@@ -70,10 +69,6 @@ def _fail(error_file: Path, message: str) -> int:
     error_file.write_text(message + "\n", encoding="utf-8")
     print(f"sluice replica: {message}", file=sys.stderr, flush=True)
     return LOAD_FAILED_EXIT
-
-
-def main(argv: list[str]) -> int:
-    return serve(json.loads(Path(argv[1]).read_text(encoding="utf-8")))
 
 
 def serve(spec: dict[str, Any]) -> int:
@@ -129,7 +124,3 @@ def serve(spec: dict[str, Any]) -> int:
     )
     rest.run(sockets=[listener])
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

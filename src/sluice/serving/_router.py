@@ -190,7 +190,7 @@ class ServingRouter:
             revision = self._choose_revision(route)
             upstream = self._choose_upstream(revision) if revision is not None else None
             if revision is None or upstream is None:
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or not route.worth_waiting:
                     reason = route.waiting_reason or "it has no ready replica"
                     detail = f" (last error: {last_error})" if last_error else ""
                     raise _RequestError(503, f"deployment {route.name!r} cannot answer: {reason}{detail}")

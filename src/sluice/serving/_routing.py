@@ -27,6 +27,8 @@ class Route:
     canary_percent: int
     # Why nothing may answer yet (e.g. "revision 1 is loading"), for the 503 a client then gets.
     waiting_reason: str = ""
+    # Whether waiting can help: a revision is serving (its replicas restart) or loading.
+    worth_waiting: bool = True
 
 
 RoutingTable = dict[tuple[str, str], Route]

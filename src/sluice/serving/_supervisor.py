@@ -302,6 +302,7 @@ class Supervisor:
                 canary=self._revision_route(plan.id, traffic.canary),
                 canary_percent=traffic.canary_percent,
                 waiting_reason=self._waiting_reason(plan),
+                worth_waiting=traffic.current is not None or traffic.pending is not None,
             )
         self._table = table
 
