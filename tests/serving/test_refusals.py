@@ -370,3 +370,32 @@ def test_a_revision_asking_for_more_than_the_machine_has_fails_with_the_reason(
     with pytest.raises(DeploymentError, match=r"not enough free resources .* 0 of 0 GPUs"):
         client.create_deployment("greedy", tagged_model(tmp_path / "model", "g"), resources={"gpus": 1})
     assert client.get_deployment("greedy").state == "FAILED"
+
+
+HEADER_ECHO = """
+from kserve import Model
+
+
+class HeaderEcho(Model):
+    def __init__(self, name):
+        super().__init__(name)
+        self.ready = True
+
+    def predict(self, payload, headers=None):
+        return {"predictions": sorted(headers or {})}
+"""
+
+
+def test_credentials_sent_to_the_stable_url_do_not_reach_the_model(client: Client, tmp_path: Path) -> None:
+    folder = tmp_path / "echo"
+    folder.mkdir()
+    (folder / "predictor.py").write_text(HEADER_ECHO)
+    deployment = client.create_deployment("headers", folder)
+    answer = httpx.post(
+        f"{deployment.url}/v1/models/headers:predict",
+        json={"instances": [1]},
+        headers={"authorization": "Bearer secret-token", "cookie": "session=secret", "x-request-id": "r-1"},
+    )
+    seen = answer.json()["predictions"]
+    assert "x-request-id" in seen and "content-type" in seen
+    assert not {"authorization", "cookie"} & set(seen)

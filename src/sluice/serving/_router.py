@@ -44,9 +44,13 @@ _ROUTES: dict[str, re.Pattern[str]] = {
     ),
     "POST": re.compile(rf"^(?:/v1/models/{_SEGMENT}:(?:predict|explain)|{_VERSIONED}/infer)$"),
 }
-# Hop-by-hop fields, and those the router sets itself.
+# Hop-by-hop fields, those the router sets itself, and credentials: a token or session cookie meant for
+# the service never reaches model code.
 _DROPPED_REQUEST_HEADERS = frozenset(
     {
+        b"authorization",
+        b"proxy-authorization",
+        b"cookie",
         b"host",
         b"content-length",
         b"transfer-encoding",
