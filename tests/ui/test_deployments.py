@@ -114,21 +114,26 @@ def test_promote_rollback_and_the_history(page: Any, canary: str, client: Client
     shoot(page, "deployment-history", full_page=True)
 
 
-def test_a_revision_links_to_its_run_and_the_run_back(page: Any, canary: str) -> None:
+def test_a_revision_links_to_its_run_and_artifact_and_they_link_back(page: Any, canary: str) -> None:
     page.goto("/deployments/default/iris")
-    source = page.locator("tr[data-revision='1']").get_by_role("link", name=re.compile(r"^run "))
-    source.click()
+    revision = page.locator("tr[data-revision='1']")
+    revision.get_by_role("link", name=re.compile(r"^run ")).click()
     page.wait_for_url(re.compile(rf"/runs/{canary}\?task=train-tagged$"))
-    # The task the model came from is open; its Model artifact says where it is deployed.
-    panel = page.get_by_role("complementary", name="Task train-tagged")
-    panel.get_by_role("tab", name="Input/Output").click()
-    artifact = panel.get_by_role("article", name="Artifact model")
-    artifact.wait_for()
-    assert "iris revision 1" in artifact.locator(".deployed-as").inner_text()
+    # The task the model came from is open; the run says what it deployed.
+    page.get_by_role("complementary", name="Task train-tagged").wait_for()
     summary = page.locator(".summary .deployed-as")
     assert "Deployed as iris revision 1" in summary.inner_text()
     shoot(page, "run-deployed-as")
-    summary.get_by_role("link", name="iris revision 1").click()
+
+    # The artifact link opens the task's artifacts, where the Model says where it is deployed.
+    page.go_back()
+    page.locator("tr[data-revision='1']").get_by_role("link", name="model", exact=True).click()
+    page.wait_for_url(re.compile(rf"/runs/{canary}\?task=train-tagged&task_tab=io$"))
+    artifact = page.get_by_role("article", name="Artifact model")
+    artifact.wait_for()
+    assert "iris revision 1" in artifact.locator(".deployed-as").inner_text()
+    shoot(page, "artifact-deployed-as")
+    artifact.get_by_role("link", name="iris revision 1").click()
     page.wait_for_url(re.compile(r"/deployments/default/iris$"))
 
 

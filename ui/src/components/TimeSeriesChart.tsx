@@ -64,7 +64,6 @@ export function TimeSeriesChart({
     if (current.length) runs.push(current.join(" "));
     return runs;
   };
-  const latest = series.map((line) => [...line.points].reverse().find(([, value]) => value !== null)?.[1]);
   return (
     <figure class="chart time-chart" style={{ width: `${width}px` }}>
       <figcaption class="chart-title">
@@ -106,7 +105,6 @@ export function TimeSeriesChart({
         {series.map((line, index) => (
           <span key={line.label}>
             <span class="swatch" style={{ background: seriesColour(index) }} /> {line.label}
-            {latest[index] !== undefined && latest[index] !== null ? ` ${formatTick(latest[index]!)}` : ""}
           </span>
         ))}
       </div>

@@ -149,20 +149,17 @@ function canRollBackTo(deployment: Deployment, revision: Revision): boolean {
 
 function ModelSource({ revision }: { revision: Revision }) {
   if (!revision.run_id) return <span class="mono uri" title={revision.model_uri}>{revision.model_uri}</span>;
+  const task = revision.task_name ?? undefined;
   return (
     <span>
-      <Link href={withQuery(`/runs/${revision.run_id}`, { task: revision.task_name ?? undefined })}>
-        run {revision.run_id.slice(0, 8)}
-      </Link>
-      {revision.task_name ? ` · ${revision.task_name}` : ""}
-      {revision.output_name ? ` · ${revision.output_name}` : ""}
-      {revision.artifact_id ? (
+      <Link href={withQuery(`/runs/${revision.run_id}`, { task })}>run {revision.run_id.slice(0, 8)}</Link>
+      {task ? ` · ${task}` : ""}
+      {revision.output_name ? (
         <>
-          {" "}
-          ·{" "}
-          <a href={`/apis/v2beta1/artifacts/${encodeURIComponent(revision.artifact_id)}`} target="_blank" rel="noreferrer">
-            artifact
-          </a>
+          {" · "}
+          <Link href={withQuery(`/runs/${revision.run_id}`, { task, task_tab: "io" })} title="The model artifact, in its task">
+            {revision.output_name}
+          </Link>
         </>
       ) : null}
     </span>

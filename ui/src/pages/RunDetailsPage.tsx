@@ -8,7 +8,7 @@ import { Empty, ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { ACTIVE_STATES, StateBadge, stateLabel } from "../components/State";
 import { Tabs } from "../components/Tabs";
-import { TaskPanel } from "../components/TaskPanel";
+import { TaskPanel, type Tab as TaskTab } from "../components/TaskPanel";
 import { Yaml } from "../components/Yaml";
 import { errorText, useLoad } from "../hooks";
 import { formatDate, formatDuration } from "../lib/format";
@@ -57,7 +57,7 @@ export function RunDetailsPage({ runId, query }: { runId: string; query: URLSear
         ]}
       />
       {spec.error ? <ErrorBox message={`Cannot load the pipeline spec: ${spec.error}`} onRetry={spec.reload} /> : null}
-      {tab === "graph" && spec.data ? <RunGraph run={data} spec={spec.data} initialTask={query.get("task")} /> : null}
+      {tab === "graph" && spec.data ? <RunGraph run={data} spec={spec.data} initialTask={query.get("task")} initialTaskTab={query.get("task_tab")} /> : null}
       {tab === "graph" && spec.data === undefined && !spec.error ? <Loading what="Loading the pipeline" /> : null}
       {tab === "graph" && spec.data === null ? <Empty>This run has no pipeline spec to draw.</Empty> : null}
       {tab === "details" ? <RunInfo run={data} /> : null}
@@ -160,7 +160,17 @@ function RunSummary({ run }: { run: Run }) {
   );
 }
 
-function RunGraph({ run, spec, initialTask }: { run: Run; spec: PipelineSpec; initialTask?: string | null }) {
+function RunGraph({
+  run,
+  spec,
+  initialTask,
+  initialTaskTab,
+}: {
+  run: Run;
+  spec: PipelineSpec;
+  initialTask?: string | null;
+  initialTaskTab?: string | null;
+}) {
   const graph = useMemo(() => buildSpecGraph(spec), [spec]);
   const loopKeys = useMemo(
     () => new Set([...allNodes(graph)].filter((node) => node.kind === "loop").map((node) => node.key)),
@@ -169,7 +179,7 @@ function RunGraph({ run, spec, initialTask }: { run: Run; spec: PipelineSpec; in
   const details = run.run_details?.task_details ?? [];
   const index = useMemo(() => indexRunTasks(details), [details]);
   const [selection, setSelection] = useState<ReadonlyMap<string, number>>(new Map());
-  // ?task=NAME (a link from a deployment's revision) opens that task's panel.
+  // ?task=NAME (a link from a deployment's revision) opens that task's panel (&task_tab=io: its artifacts).
   const [selectedNode, setSelectedNode] = useState<SpecNode | undefined>(() =>
     initialTask ? [...allNodes(graph)].find((node) => node.taskName === initialTask || node.key === initialTask) : undefined,
   );
@@ -203,6 +213,7 @@ function RunGraph({ run, spec, initialTask }: { run: Run; spec: PipelineSpec; in
             node={selectedNode}
             task={overlay.taskFor(selectedNode)}
             onClose={() => setSelectedNode(undefined)}
+            initialTab={selectedNode.taskName === initialTask && initialTaskTab === "io" ? ("io" as TaskTab) : undefined}
           />
         ) : (
           <aside class="side-panel muted">
