@@ -78,15 +78,18 @@ class DeploymentMethods:
             body["resources"] = dict(resources)
         return body
 
-    def _settle(self, deployment: Deployment, wait: bool, timeout: float) -> Deployment:
-        if not wait or deployment.pending_revision is None:
+    def _settle(self, deployment: Deployment, revision: int | None, wait: bool, timeout: float) -> Deployment:
+        """With ``wait``, wait for the revision the action loads (it may have loaded, or failed, already)."""
+        if not wait or revision is None:
             return deployment
         return self.wait_for_deployment(
-            deployment.name,
-            revision=deployment.pending_revision,
-            namespace=deployment.namespace,
-            timeout=timeout,
+            deployment.name, revision=revision, namespace=deployment.namespace, timeout=timeout
         )
+
+    @staticmethod
+    def _newest(deployment: Deployment) -> int | None:
+        """The revision a create or update made: the newest one."""
+        return max((revision.number for revision in deployment.revisions), default=None)
 
     # ------------------------------------------------------------------------------------------ actions
 
@@ -107,7 +110,7 @@ class DeploymentMethods:
         body = self._revision_body(self._model_reference(model), predictor, replicas, resources)
         body.update(name=name, namespace=namespace, description=description)
         deployment = Deployment.from_json(self._serving("POST", "/deployments", json=body))
-        return self._settle(deployment, wait, timeout)
+        return self._settle(deployment, self._newest(deployment), wait, timeout)
 
     def update_deployment(
         self,
@@ -130,7 +133,7 @@ class DeploymentMethods:
         deployment = Deployment.from_json(
             self._serving("POST", f"/deployments/{name}:update", params={"namespace": namespace}, json=body)
         )
-        return self._settle(deployment, wait, timeout)
+        return self._settle(deployment, self._newest(deployment), wait, timeout)
 
     def promote_deployment(self, name: str, *, namespace: str = DEFAULT_NAMESPACE) -> Deployment:
         """The canary takes all the traffic."""
@@ -157,7 +160,8 @@ class DeploymentMethods:
                 json={"to_revision": to_revision} if to_revision is not None else None,
             )
         )
-        return self._settle(deployment, wait, timeout)
+        # Only a rollback to a named revision loads one (when it is not kept warm).
+        return self._settle(deployment, to_revision, wait, timeout)
 
     def scale_deployment(self, name: str, replicas: int, *, namespace: str = DEFAULT_NAMESPACE) -> Deployment:
         return Deployment.from_json(
@@ -196,14 +200,14 @@ class DeploymentMethods:
         timeout: float = 600.0,
         poll_interval: float = 0.2,
     ) -> Deployment:
-        """Wait until ``revision`` (default: the one loading now) has loaded. Raises DeploymentError if it
-        failed to load, with the load error (the deployment keeps serving what it served)."""
+        """Wait until ``revision`` (default: the one loading now) is no longer loading. Raises DeploymentError
+        if it failed to load, with the load error (the deployment keeps serving what it served)."""
         deadline = time.monotonic() + timeout
         while True:
             deployment = self.get_deployment(name, namespace=namespace)
             if revision is None:
                 revision = deployment.pending_revision
-            if revision is None or deployment.pending_revision != revision:
+            if revision is None or deployment.revision(revision).state != "LOADING":
                 break
             if time.monotonic() >= deadline:
                 raise DeploymentError(

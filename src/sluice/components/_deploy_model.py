@@ -99,21 +99,22 @@ def deploy_model(  # noqa: PLR0917  (a component's inputs are its parameters)
         raise RuntimeError(f"deployment {deployment!r}: {found.get('message')}")
     if status != 200:
         raise RuntimeError(f"deployment {deployment!r} refused the model: {answer.get('message')}")
-    revision = answer["pending_revision"]
+    # The newest revision is this one (it may already have loaded, or failed, by now).
+    revision = max(item["number"] for item in answer["revisions"])
     print(f"deployment {namespace}/{deployment}: revision {revision} is loading ({model.uri})")
     deadline = time.monotonic() + timeout_seconds
     while True:
         status, current = call("GET", f"{api}/{deployment}{query}")
         if status != 200:
             raise RuntimeError(f"deployment {deployment!r}: {current.get('message')}")
-        if current["pending_revision"] != revision:
+        loaded = next(item for item in current["revisions"] if item["number"] == revision)
+        if loaded["state"] != "LOADING":
             break
         if time.monotonic() >= deadline:
             raise RuntimeError(
                 f"revision {revision} of {deployment!r} did not load within {timeout_seconds:g}s"
             )
         time.sleep(0.5)
-    loaded = next(item for item in current["revisions"] if item["number"] == revision)
     if loaded["state"] == "FAILED":
         raise RuntimeError(f"revision {revision} of {deployment!r} failed to load: {loaded['error']}")
     shares = ", ".join(f"{share['percent']}% to revision {share['revision']}" for share in current["traffic"])
