@@ -35,7 +35,7 @@ from sluice.serving import (
     ServingError,
     store_upload,
 )
-from sluice.serving import _schemas as api
+from sluice.serving import schemas as api
 
 __all__ = ["install_serving_errors", "router"]
 
@@ -214,9 +214,6 @@ async def upload_model(
 ) -> api.ModelUpload:
     uri = await run_in_threadpool(store_upload, context.artifacts, uploadfile.file)
     return api.ModelUpload(uri=uri)
-
-
-_STATUS: dict[type[ServingError], ApiError] = {}
 
 
 def _api_error(error: ServingError) -> ApiError:

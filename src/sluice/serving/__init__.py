@@ -8,6 +8,7 @@ Read ``docs/serving.md`` first. The path a request follows: ``_router`` (the sta
 rules of who takes traffic. Nothing here imports kserve except the replica process itself.
 """
 
+from sluice.serving import _schemas as schemas  # the API's request and response shapes
 from sluice.serving._errors import Conflict, FailedPrecondition, InvalidRequest, NotFound, ServingError
 from sluice.serving._models import store_upload
 from sluice.serving._names import DEFAULT_NAMESPACE, check_name, deployment_path
@@ -34,5 +35,6 @@ __all__ = [
     "check_name",
     "deployment_path",
     "parse_predictor",
+    "schemas",
     "store_upload",
 ]
