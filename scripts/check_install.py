@@ -7,12 +7,14 @@ command runs from a fresh venv that got exactly what README says and nothing els
 - ``base``: ``pip install -e .``, then ``sluice run`` of an example, README's secret example (``sluice
   secrets create``, a pipeline using ``use_secret_as_env``), ``sluice up`` with a run submitted over HTTP and
   waited for, and the web UI served at ``/``;
-- one venv per optional extra (``postgres``, ``mysql``, ``s3``), installed alone, its feature used once;
+- one venv per optional extra (``postgres``, ``mysql``, ``s3``, ``ray``, ``serving``), installed alone, its
+  feature used once (``ray``: ``sluice run --launcher ray`` on a one-node Ray cluster started from that
+  venv; ``serving``: a model deployed with ``sluice deployments create`` and one prediction made);
 - ``wheel``: ``python -m build`` (wheel and sdist), the wheel installed with no Node.js on PATH, and
   ``sluice up`` from it serving the UI and running a pipeline.
 
 A missing runtime dependency (one that only the dev extra brought in) fails here, not at a user's.
-Usage: ``check_install.py [base] [postgres] [mysql] [s3] [ray] [wheel]`` (default: all).
+Usage: ``check_install.py [base] [postgres] [mysql] [s3] [ray] [serving] [wheel]`` (default: all).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "hello_world.py"
-CHECKS = ("base", "postgres", "mysql", "s3", "ray", "wheel")
+CHECKS = ("base", "postgres", "mysql", "s3", "ray", "serving", "wheel")
 POSTGRES_ADMIN = os.environ.get("SLUICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN = os.environ.get("SLUICE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 
@@ -203,6 +205,23 @@ def check_base(work: Path) -> None:
     with sluice_up(bin_dir, env) as host:
         submit_over_http(bin_dir, env, host)
         check_ui(host)
+        check_serving_needs_its_extra(bin_dir, env, host)
+
+
+def check_serving_needs_its_extra(bin_dir: Path, env: dict[str, str], host: str) -> None:
+    """Without the serving extra, sluice up runs (nothing imports kserve) and says what deploying needs."""
+    result = subprocess.run(
+        [str(bin_dir / "sluice"), "deployments", "create", "m", "--model", str(EXAMPLE), "--host", host],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 2 or "pip install 'sluice[serving]'" not in result.stderr:
+        raise CheckFailed(
+            f"deploying without the serving extra: exit {result.returncode}: {result.stderr[-2000:]}"
+        )
+    step("sluice deployments create without the serving extra: refused, naming the extra")
 
 
 def _database(admin_url: str, bin_dir: Path, env: dict[str, str]) -> str:
@@ -275,6 +294,55 @@ def check_ray(work: Path) -> None:
         sluice_run(bin_dir, env, "--launcher", "ray", "--ray-address", cluster.address)
 
 
+SERVING_PREDICTOR = """
+class Doubler:
+    def load(self, model_path):
+        with open(model_path + "/factor") as handle:
+            self.factor = float(handle.read())
+
+    def predict(self, instances):
+        return [[self.factor * x for x in row] for row in instances]
+"""
+
+
+def check_serving(work: Path) -> None:
+    env = clean_env(work / "home")
+    bin_dir = make_venv(work / "venv")
+    pip_install(bin_dir, "-e .[serving]", env)
+    model = work / "doubler"
+    model.mkdir()
+    (model / "predictor.py").write_text(SERVING_PREDICTOR)
+    (model / "factor").write_text("2")
+    with sluice_up(bin_dir, env) as host:
+        created = run(
+            [
+                str(bin_dir / "sluice"),
+                "deployments",
+                "create",
+                "doubler",
+                "--model",
+                str(model),
+                "--host",
+                host,
+                "--json",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
+        url = json.loads(created)["url"]
+        step(f"sluice deployments create: serving at {url}")
+        request = urllib.request.Request(
+            f"{url}/v1/models/doubler:predict",
+            data=b'{"instances": [[1.5, 2]]}',
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.loads(response.read())
+        if answer != {"predictions": [[3.0, 4.0]]}:
+            raise CheckFailed(f"the deployment answered {answer}")
+        step("a V1 prediction through the stable URL: {'predictions': [[3.0, 4.0]]}")
+
+
 def check_wheel(work: Path) -> None:
     dist = work / "dist"
     started = time.monotonic()
@@ -331,6 +399,8 @@ def run_check(name: str) -> bool:
                 check_s3(work)
             elif name == "ray":
                 check_ray(work)
+            elif name == "serving":
+                check_serving(work)
             else:
                 check_wheel(work)
         except (CheckFailed, subprocess.TimeoutExpired) as error:

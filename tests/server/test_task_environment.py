@@ -71,7 +71,7 @@ def test_no_secret_of_the_server_reaches_a_task(environments: dict[str, str], ta
     assert not [name for name in variables if name.startswith("SLUICE_") and name not in TASK_VARIABLES]
 
 
-TASK_VARIABLES = {"SLUICE_RUN_ID", "SLUICE_TASK_ID", "SLUICE_TASK_PATH", "SLUICE_WORKSPACE"}
+TASK_VARIABLES = {"SLUICE_RUN_ID", "SLUICE_TASK_ID", "SLUICE_TASK_PATH", "SLUICE_WORKSPACE", "SLUICE_HOST"}
 
 
 @pytest.mark.parametrize("task", ["print-environment", "env-command"])

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, inspect, select, text
 
 from sluice.store import DEFAULT_EXPERIMENT_NAME, Store, alembic_config, head_revision
+from sluice.store._migrate import SCHEMA_HEAD
 from sluice.store.models import Base, Experiment
 
 TABLES = {
@@ -33,6 +34,9 @@ TABLES = {
     "recurring_run_fires",
     "secrets",
     "config_maps",
+    "deployments",
+    "deployment_revisions",
+    "deployment_actions",
 }
 
 
@@ -42,7 +46,7 @@ def test_migration_creates_every_table(store: Store) -> None:
 
 
 def test_database_is_at_head(store: Store) -> None:
-    assert store.schema_revision() == head_revision() == "0003_ray_task_node"
+    assert store.schema_revision() == head_revision() == SCHEMA_HEAD
 
 
 def test_alembic_check_finds_no_difference_between_models_and_migrations(

@@ -3,6 +3,8 @@ import { useEffect } from "preact/hooks";
 import { Link, match, navigate, pathForKfpLink, useLocation } from "./router";
 import { ComparePage } from "./pages/ComparePage";
 import { CreateRunPage } from "./pages/CreateRunPage";
+import { DeploymentDetailsPage } from "./pages/DeploymentDetailsPage";
+import { DeploymentsPage } from "./pages/DeploymentsPage";
 import { ExperimentDetailsPage } from "./pages/ExperimentDetailsPage";
 import { ExperimentsPage } from "./pages/ExperimentsPage";
 import { PipelineDetailsPage } from "./pages/PipelineDetailsPage";
@@ -17,6 +19,7 @@ const SECTIONS = [
   { href: "/runs", label: "Runs" },
   { href: "/experiments", label: "Experiments" },
   { href: "/recurring", label: "Recurring runs" },
+  { href: "/deployments", label: "Deployments" },
 ];
 
 type Route = [pattern: string, render: (params: Record<string, string>, query: URLSearchParams) => ComponentChildren];
@@ -33,6 +36,8 @@ const ROUTES: Route[] = [
   ["/experiments/:id", (params) => <ExperimentDetailsPage experimentId={params["id"]!} />],
   ["/recurring", () => <RecurringRunsPage />],
   ["/recurring/:id", (params) => <RecurringRunDetailsPage recurringRunId={params["id"]!} />],
+  ["/deployments", () => <DeploymentsPage />],
+  ["/deployments/:namespace/:name", (params) => <DeploymentDetailsPage namespace={params["namespace"]!} name={params["name"]!} />],
 ];
 
 export function App() {

@@ -32,12 +32,14 @@ def main() -> None:
 
 
 from sluice.cli import _client_commands, _compile, _run, _secrets, _server  # noqa: E402  (registers on the group defined above)
+from sluice.cli._deployments import deployments_group  # noqa: E402
 
 _compile.register(main)
 _run.register(main)
 _server.register(main)
 _client_commands.register(main)  # after _run: it extends the `runs` group
 _secrets.register(main)
+main.add_command(deployments_group)
 
 
 __all__ = ["main"]

@@ -12,7 +12,9 @@ from typing import Any, TypeVar
 
 import httpx
 
+from sluice import __version__
 from sluice._home import HOST_VARIABLES, configured_host
+from sluice.client._deployments import DeploymentMethods
 from sluice.client._errors import ApiError
 from sluice.client._models import Experiment, Page, Pipeline, PipelineVersion, RecurringRun, Run
 
@@ -57,13 +59,17 @@ def _spec_of(pipeline: PipelineSource) -> dict[str, Any]:
     return dict(documents[0])
 
 
-class Client:
+class Client(DeploymentMethods):
     """Talks to ``sluice up`` (or KFP): ``host`` defaults to ``$SLUICE_HOST``, ``$KF_PIPELINES_ENDPOINT``,
-    then ``http://127.0.0.1:8888``. Errors raise :class:`ApiError` with the service's message."""
+    then ``http://127.0.0.1:8888``. Errors raise :class:`ApiError` with the service's message. Model serving
+    (deployments) is Sluice's own: see :class:`~sluice.client._deployments.DeploymentMethods`."""
 
-    def __init__(self, host: str | None = None, *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, host: str | None = None, *, timeout: float = 30.0, user_agent: str | None = None
+    ) -> None:
         self.host = _normalise_host(host or configured_host() or DEFAULT_HOST)
-        self._http = httpx.Client(base_url=self.host, timeout=timeout)
+        headers = {"user-agent": user_agent or f"sluice-client/{__version__}"}
+        self._http = httpx.Client(base_url=self.host, timeout=timeout, headers=headers)
 
     def close(self) -> None:
         self._http.close()
@@ -76,12 +82,12 @@ class Client:
 
     # ------------------------------------------------------------------------------------------------ plumbing
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, path: str, *, api: str = _API, **kwargs: Any) -> Any:
         params = kwargs.pop("params", None)
         if params is not None:
             kwargs["params"] = {key: value for key, value in params.items() if value is not None}
         try:
-            response = self._http.request(method, f"{_API}{path}", **kwargs)
+            response = self._http.request(method, f"{api}{path}", **kwargs)
         except httpx.HTTPError as error:
             raise ApiError(
                 0, 14, f"cannot reach the pipeline service at {self.host}: {error}", method, path

@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from sluice.engine._context import EngineOptions
     from sluice.engine._errors import EngineError, LauncherUnavailableError, PipelineInputError, TaskError
     from sluice.engine._observer import RunObserver
+    from sluice.engine._resources import Capacity, detect_capacity, parse_cpu, parse_memory, resource_request
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
     from sluice.engine._stop import StopToken
     from sluice.engine._workspace import Workspace
 
 __all__ = [
+    "Capacity",
     "EngineError",
     "EngineOptions",
     "LauncherUnavailableError",
@@ -35,15 +37,20 @@ __all__ = [
     "TaskError",
     "TaskResult",
     "Workspace",
+    "detect_capacity",
     "list_runs",
     "load_run_result",
     "parse_arguments",
+    "parse_cpu",
+    "parse_memory",
+    "resource_request",
     "resume_run",
     "run_pipeline",
     "terminate_run",
 ]
 
 _MODULES = {
+    "Capacity": "_resources",
     "EngineError": "_errors",
     "EngineOptions": "_context",
     "LauncherUnavailableError": "_errors",
@@ -55,9 +62,13 @@ _MODULES = {
     "TaskError": "_errors",
     "TaskResult": "_result",
     "Workspace": "_workspace",
+    "detect_capacity": "_resources",
     "list_runs": "_result",
     "load_run_result": "_result",
     "parse_arguments": "_arguments",
+    "parse_cpu": "_resources",
+    "parse_memory": "_resources",
+    "resource_request": "_resources",
     "resume_run": "_api",
     "run_pipeline": "_api",
     "terminate_run": "_api",

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from sluice.ir import ResourceSpec
 
-__all__ = ["Capacity", "Request", "detect_capacity", "parse_cpu", "parse_memory", "request_of"]
+__all__ = [
+    "Capacity",
+    "Request",
+    "detect_capacity",
+    "parse_cpu",
+    "parse_memory",
+    "request_of",
+    "resource_request",
+]
 
 GPUS_VARIABLE = "SLUICE_GPUS"
 
@@ -61,6 +69,11 @@ class Request:
     gpus: int = 0
     accelerator_type: str | None = None
     node_selector: tuple[tuple[str, str], ...] = ()  # node labels (a cluster launcher places by them)
+
+
+def resource_request(cpu: float = 0.0, memory: float = 0.0, gpus: int = 0) -> Request:
+    """A request made outside a task (model serving accounts its replicas with these)."""
+    return Request(cpu=cpu, memory=memory, gpus=gpus)
 
 
 def request_of(resources: ResourceSpec | None) -> Request:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from sluice import __version__, ui
 from sluice.artifacts import open_artifact_store
 from sluice.launchers import clean_environment
-from sluice.server import _artifacts, _experiments, _pipelines, _recurring_runs, _runs
+from sluice.server import _artifacts, _deployments, _experiments, _pipelines, _recurring_runs, _runs
 from sluice.server._browser import AllowedHosts, BrowserGuard
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
@@ -26,6 +26,7 @@ from sluice.server._page_tokens import PageTokens
 from sluice.server._scheduler import RecurringRunScheduler
 from sluice.server._schemas import Healthz
 from sluice.server._text import TextCheck
+from sluice.serving import ModelServing
 from sluice.store import Store
 
 __all__ = ["OPENAPI_PATH", "create_app"]
@@ -68,6 +69,7 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
     """The service; runs in flight resume when the application starts. ``store``: the store, opened already
     (``sluice up`` opens it first, so that a database it cannot reach is one clear message); it is closed when
     the application stops. Without it, the store opens when the application starts."""
+    serving = ModelServing()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -78,7 +80,8 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
             home=config.home,
             database_url=config.database_url,
             max_concurrent_runs=config.max_concurrent_runs,
-            task_env=clean_environment(config.task_env_allow),
+            # Tasks reach this service at its own address (sluice.components.deploy_model, sluice.Client).
+            task_env={**clean_environment(config.task_env_allow), "SLUICE_HOST": config.url},
             launcher=config.launcher,
             ray_address=config.ray_address,
         )
@@ -94,9 +97,11 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         executor.start()
         housekeeping = _Housekeeping(config, scheduler, executor)
         housekeeping.start()
+        serving.start(opened, app.state.service.artifacts, config.home)
         try:
             yield
         finally:
+            serving.stop()
             housekeeping.stop()
             executor.shutdown()
             opened.close()
@@ -115,12 +120,17 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    _deployments.install_serving_errors(app)
     # The last added runs first: foreign hosts and origins are refused before anything is read, and the
     # size cap applies before the text check reads a JSON body.
     app.add_middleware(TextCheck)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(BrowserGuard, allowed_hosts=AllowedHosts.build(config.host, config.allowed_hosts))
-    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts):
+    # Deployments' stable URLs: KServe's V1/V2 paths under /serving/{namespace}/{name}, routed to replicas.
+    # First among the routes: FastAPI tries routes in order, and each included router costs a full scan.
+    app.state.serving = serving
+    app.mount("/serving", serving.router)
+    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments):
         app.include_router(module.router)
 
     @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")

@@ -43,6 +43,13 @@ class ServerConfig:
     launcher: str = "local"  # where tasks run: "local", or "ray" (the cluster at ray_address)
     ray_address: str | None = None
 
+    @property
+    def url(self) -> str:
+        """Where this service is reached from this machine (its tasks tell it to ``sluice.Client``)."""
+        host = self.host.strip("[]")
+        reachable = "127.0.0.1" if host in ("0.0.0.0", "::", "") else self.host
+        return f"http://{reachable}:{self.port}"
+
     @classmethod
     def resolve(
         cls,

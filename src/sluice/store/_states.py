@@ -91,6 +91,15 @@ class EventType(StrEnum):
     PENDING_OUTPUT = "PENDING_OUTPUT"
 
 
+class RevisionState(StrEnum):
+    """A deployment revision's life: it loads, serves (or is kept warm) while READY, and ends STOPPED or FAILED."""
+
+    LOADING = "LOADING"  # replicas starting, the model loading; takes no traffic yet
+    READY = "READY"  # every replica answers; serving, or kept warm for an instant rollback
+    FAILED = "FAILED"  # the model or predictor failed to load: the revision never took traffic
+    STOPPED = "STOPPED"  # retired (or cancelled): no replicas; a rollback to it starts them again
+
+
 _S = RuntimeState
 
 TERMINAL_STATES: frozenset[RuntimeState] = frozenset({_S.SUCCEEDED, _S.SKIPPED, _S.FAILED, _S.CANCELED})

@@ -28,6 +28,7 @@ from ._states import (
     EventType,
     ExecutionState,
     RecurringRunMode,
+    RevisionState,
     RuntimeState,
     StorageState,
     TaskKind,
@@ -50,6 +51,9 @@ __all__ = [
     "Base",
     "ConfigMap",
     "Context",
+    "Deployment",
+    "DeploymentAction",
+    "DeploymentRevision",
     "Event",
     "Execution",
     "Experiment",
@@ -540,3 +544,89 @@ class ConfigMap(_RandomId, Base):
     data: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
     created_at: Mapped[datetime] = _created_at_column()
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+
+# Model serving: deployments, their revisions, and every action taken on them
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class Deployment(_RandomId, Base):
+    """A model behind a stable URL (``/serving/{namespace}/{name}``). Traffic names revisions by number (no
+    foreign-key cycle between the two tables); ``sluice.serving`` keeps these fields consistent."""
+
+    __tablename__ = "deployments"
+    __table_args__ = (UniqueConstraint("namespace", "name"), Index(None, "created_at"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    # Not the pipelines' "" namespace: deployments are addressed by namespace in their URL.
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="default")
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    description: Mapped[str] = mapped_column(LargeText, default="")
+    current_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    canary_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    canary_percent: Mapped[int] = mapped_column(Integer, default=0)
+    # Kept warm until the next promotion, so rolling back to it is instant.
+    previous_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Loading; it takes its place (current, or canary with pending_canary_percent) once ready.
+    pending_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    pending_canary_percent: Mapped[int | None] = mapped_column(Integer, default=None)
+    next_revision: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = _created_at_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
+
+    revisions: Mapped[list[DeploymentRevision]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="DeploymentRevision.number"
+    )
+
+
+class DeploymentRevision(_RandomId, Base):
+    """One version of a deployment: a model, the predictor that serves it, and its replicas."""
+
+    __tablename__ = "deployment_revisions"
+    __table_args__ = (
+        UniqueConstraint("deployment_id", "number"),
+        Index(None, "run_id"),
+        Index(None, "artifact_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[str] = _id_column()
+    deployment_id: Mapped[str] = mapped_column(IdString(), ForeignKey("deployments.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    model_uri: Mapped[str] = mapped_column(String(URL_LENGTH))
+    # {"runtime": "sklearn"}, or {"runtime": "python", "file": <uri>, "class_name": ...}.
+    predictor: Mapped[JsonObject] = mapped_column(JsonDocument)
+    replicas: Mapped[int] = mapped_column(Integer, default=1)
+    # {"cpu": "500m", "memory": "1Gi", "gpus": 1}: parsed and accounted as tasks' requests are.
+    resources: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    # Where the model came from, when it is a run's output.
+    run_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("runs.id", ondelete="SET NULL"), default=None
+    )
+    task_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("tasks.id", ondelete="SET NULL"), default=None
+    )
+    output_name: Mapped[str | None] = mapped_column(String(NAME_LENGTH), default=None)
+    artifact_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("artifacts.id", ondelete="SET NULL"), default=None
+    )
+    state: Mapped[RevisionState] = mapped_column(StrEnumColumn(RevisionState), default=RevisionState.LOADING)
+    error: Mapped[str | None] = mapped_column(LargeText, default=None)
+    created_at: Mapped[datetime] = _created_at_column()
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    stopped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class DeploymentAction(Base):
+    """What was done to a deployment, by whom and when (create, update, promote, rollback, scale, ...)."""
+
+    __tablename__ = "deployment_actions"
+    __table_args__ = (Index(None, "deployment_id", "id"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    deployment_id: Mapped[str] = mapped_column(IdString(), ForeignKey("deployments.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(32))
+    revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    actor: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    detail: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -8,6 +8,7 @@ import { parseCsv } from "../lib/csv";
 import { formatBytes } from "../lib/format";
 import { classificationMetrics, scalarMetrics } from "../lib/metrics";
 import { ConfusionMatrixView, RocChart } from "./Charts";
+import { DeployedAs } from "./Deployments";
 import { KeyValueTable } from "./KeyValues";
 import { Empty, ErrorBox, Loading } from "./Messages";
 
@@ -53,6 +54,7 @@ function LoadedArtifact({ artifactId, outputName }: { artifactId: string; output
           Download
         </a>
       </header>
+      {type.replace(/@.*$/, "") === "system.Model" ? <DeployedAs artifactId={artifactId} /> : null}
       <ArtifactPreview info={info} />
     </article>
   );

@@ -14,7 +14,7 @@ import { Empty } from "./Messages";
 import { ACTIVE_STATES, StateBadge } from "./State";
 import { Tabs } from "./Tabs";
 
-type Tab = "overview" | "io" | "command" | "log";
+export type Tab = "overview" | "io" | "command" | "log";
 
 export function TaskPanel({
   runId,
@@ -22,14 +22,16 @@ export function TaskPanel({
   node,
   task,
   onClose,
+  initialTab = "overview",
 }: {
   runId: string;
   spec: PipelineSpec;
   node: SpecNode;
   task: RunTask | undefined;
   onClose: () => void;
+  initialTab?: Tab;
 }) {
-  const [tab, setTab] = useState<Tab>("overview");
+  const [tab, setTab] = useState<Tab>(initialTab);
   const runsCode = node.kind === "container" || node.kind === "importer";
   const tabs: Array<{ name: Tab; label: string }> = [
     { name: "overview", label: "Overview" },

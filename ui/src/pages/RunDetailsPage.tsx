@@ -2,12 +2,13 @@ import { useMemo, useState } from "preact/hooks";
 import { getRun, getVersion, type RunAction, runAction } from "../api/client";
 import type { Run } from "../api/types";
 import { Dag, type RunOverlay } from "../components/Dag";
+import { DeployedAs } from "../components/Deployments";
 import { KeyValueTable, StateHistory } from "../components/KeyValues";
 import { Empty, ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { ACTIVE_STATES, StateBadge, stateLabel } from "../components/State";
 import { Tabs } from "../components/Tabs";
-import { TaskPanel } from "../components/TaskPanel";
+import { TaskPanel, type Tab as TaskTab } from "../components/TaskPanel";
 import { Yaml } from "../components/Yaml";
 import { errorText, useLoad } from "../hooks";
 import { formatDate, formatDuration } from "../lib/format";
@@ -61,7 +62,7 @@ export function RunDetailsPage({ runId, query }: { runId: string; query: URLSear
         ]}
       />
       {spec.error ? <ErrorBox message={`Cannot load the pipeline spec: ${spec.error}`} onRetry={spec.reload} /> : null}
-      {tab === "graph" && spec.data ? <RunGraph run={data} spec={spec.data} /> : null}
+      {tab === "graph" && spec.data ? <RunGraph run={data} spec={spec.data} initialTask={query.get("task")} initialTaskTab={query.get("task_tab")} /> : null}
       {tab === "graph" && spec.data === undefined && !spec.error ? <Loading what="Loading the pipeline" /> : null}
       {tab === "graph" && spec.data === null ? <Empty>This run has no pipeline spec to draw.</Empty> : null}
       {tab === "details" ? <RunInfo run={data} /> : null}
@@ -159,11 +160,22 @@ function RunSummary({ run }: { run: Run }) {
       <span>
         <span class="muted">Duration</span> {formatDuration(run.created_at, run.finished_at)}
       </span>
+      <DeployedAs runId={run.run_id} />
     </div>
   );
 }
 
-function RunGraph({ run, spec }: { run: Run; spec: PipelineSpec }) {
+function RunGraph({
+  run,
+  spec,
+  initialTask,
+  initialTaskTab,
+}: {
+  run: Run;
+  spec: PipelineSpec;
+  initialTask?: string | null;
+  initialTaskTab?: string | null;
+}) {
   const graph = useMemo(() => buildSpecGraph(spec), [spec]);
   const loopKeys = useMemo(
     () => new Set([...allNodes(graph)].filter((node) => node.kind === "loop").map((node) => node.key)),
@@ -172,7 +184,10 @@ function RunGraph({ run, spec }: { run: Run; spec: PipelineSpec }) {
   const details = run.run_details?.task_details ?? [];
   const index = useMemo(() => indexRunTasks(details), [details]);
   const [selection, setSelection] = useState<ReadonlyMap<string, number>>(new Map());
-  const [selectedNode, setSelectedNode] = useState<SpecNode>();
+  // ?task=NAME (a link from a deployment's revision) opens that task's panel (&task_tab=io: its artifacts).
+  const [selectedNode, setSelectedNode] = useState<SpecNode | undefined>(() =>
+    initialTask ? [...allNodes(graph)].find((node) => node.taskName === initialTask || node.key === initialTask) : undefined,
+  );
   const overlay: RunOverlay = useMemo(() => {
     const pathOf = (node: SpecNode) => runPathOf(node.key, loopKeys, selection, index);
     return {
@@ -203,6 +218,7 @@ function RunGraph({ run, spec }: { run: Run; spec: PipelineSpec }) {
             node={selectedNode}
             task={overlay.taskFor(selectedNode)}
             onClose={() => setSelectedNode(undefined)}
+            initialTab={selectedNode.taskName === initialTask && initialTaskTab === "io" ? ("io" as TaskTab) : undefined}
           />
         ) : (
           <aside class="side-panel muted">
