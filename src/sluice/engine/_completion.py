@@ -146,7 +146,7 @@ def _record_execution(
         type="system.ContainerExecution",
         name=node.display_name,
         state=state,
-        properties=properties,
+        properties={"component": node.component_name, **properties},
     )
 
 

@@ -46,7 +46,7 @@ def run_importer(ctx: RunContext, state: RunState, node: Node) -> None:
         type="system.ImporterExecution",
         name=node.display_name,
         state=ExecutionState.COMPLETE,
-        properties={"uri": artifact.uri},
+        properties={"component": node.component_name, "uri": artifact.uri},
     )
     ctx.journal.record_events(execution_id, node.artifacts, EventType.OUTPUT)
     state.finish(node, RuntimeState.SUCCEEDED, inputs=values_json(node.input_parameters, {}))
