@@ -5,7 +5,6 @@ importer reusing another run's model, a cache hit pointing at its source)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,7 +94,9 @@ def test_artifacts_filter_by_type_run_name_and_metadata(world: dict[str, Any]) -
     produced_second = _get(world, "/artifacts", run_id=second.run_id)["artifacts"]
     assert {artifact["type"] for artifact in produced_second} == {"system.Model", "system.Metrics"}
 
-    assert [a["id"] for a in _get(world, "/artifacts", property="framework:toy")["artifacts"]] == [model["id"]]
+    assert [a["id"] for a in _get(world, "/artifacts", property="framework:toy")["artifacts"]] == [
+        model["id"]
+    ]
     assert [a["id"] for a in _get(world, "/artifacts", property="accuracy:0.9")["artifacts"]] == [model["id"]]
     assert _get(world, "/artifacts", property="accuracy:0.8")["artifacts"] == []
     assert {a["type"] for a in _get(world, "/artifacts", name="scor")["artifacts"]} == {"system.Metrics"}
@@ -136,11 +137,15 @@ def test_an_artifact_shows_who_made_it_and_who_used_it(world: dict[str, Any]) ->
     hit = next(use["execution"] for use in detail["produced_by"] if use["execution"]["state"] == "CACHED")
     assert hit["cached_from_run_id"] == first.run_id
     assert hit["cached_from_task_id"] == first.task("train").id
-    assert [(use["key"], use["execution"]["name"]) for use in detail["consumed_by"]] == [("model", "evaluate")]
+    assert [(use["key"], use["execution"]["name"]) for use in detail["consumed_by"]] == [
+        ("model", "evaluate")
+    ]
     assert detail["deployed_in"] == []
 
     execution = _get(world, f"/executions/{detail['consumed_by'][0]['execution']['id']}")
-    assert [(use["key"], use["artifact"]["type"]) for use in execution["inputs"]] == [("model", "system.Model")]
+    assert [(use["key"], use["artifact"]["type"]) for use in execution["inputs"]] == [
+        ("model", "system.Model")
+    ]
     assert [(use["key"], use["artifact"]["type"]) for use in execution["outputs"]] == [
         ("scores", "system.Metrics")
     ]

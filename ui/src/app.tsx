@@ -1,12 +1,14 @@
 import type { ComponentChildren } from "preact";
 import { useEffect } from "preact/hooks";
 import { Link, match, navigate, pathForKfpLink, useLocation } from "./router";
+import { ArtifactsPage, ExecutionsPage } from "./pages/ArtifactsPage";
 import { ComparePage } from "./pages/ComparePage";
 import { CreateRunPage } from "./pages/CreateRunPage";
 import { DeploymentDetailsPage } from "./pages/DeploymentDetailsPage";
 import { DeploymentsPage } from "./pages/DeploymentsPage";
 import { ExperimentDetailsPage } from "./pages/ExperimentDetailsPage";
 import { ExperimentsPage } from "./pages/ExperimentsPage";
+import { ArtifactDetailsPage, ExecutionDetailsPage } from "./pages/LineagePages";
 import { PipelineDetailsPage } from "./pages/PipelineDetailsPage";
 import { PipelinesPage } from "./pages/PipelinesPage";
 import { RecurringRunDetailsPage } from "./pages/RecurringRunDetailsPage";
@@ -20,6 +22,8 @@ const SECTIONS = [
   { href: "/experiments", label: "Experiments" },
   { href: "/recurring", label: "Recurring runs" },
   { href: "/deployments", label: "Deployments" },
+  { href: "/artifacts", label: "Artifacts" },
+  { href: "/executions", label: "Executions" },
 ];
 
 type Route = [pattern: string, render: (params: Record<string, string>, query: URLSearchParams) => ComponentChildren];
@@ -37,6 +41,10 @@ const ROUTES: Route[] = [
   ["/recurring", () => <RecurringRunsPage />],
   ["/recurring/:id", (params) => <RecurringRunDetailsPage recurringRunId={params["id"]!} />],
   ["/deployments", () => <DeploymentsPage />],
+  ["/artifacts", () => <ArtifactsPage />],
+  ["/artifacts/:id", (params) => <ArtifactDetailsPage artifactId={params["id"]!} />],
+  ["/executions", () => <ExecutionsPage />],
+  ["/executions/:id", (params) => <ExecutionDetailsPage executionId={params["id"]!} />],
   ["/deployments/:namespace/:name", (params) => <DeploymentDetailsPage namespace={params["namespace"]!} name={params["name"]!} />],
 ];
 
