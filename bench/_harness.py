@@ -31,6 +31,7 @@ class Timing:
 def compile_with_kfp(pipeline: Any, folder: Path) -> Path:
     from kfp import compiler
 
+    folder.mkdir(parents=True, exist_ok=True)
     target = folder / "pipeline.yaml"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
