@@ -10,25 +10,19 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sluice._errors import SluiceError
 from sluice.artifacts import ArtifactStore
 from sluice.engine._arguments import complete_arguments
 from sluice.engine._context import EngineOptions
 from sluice.engine._engine import RunEngine
-from sluice.engine._errors import EngineError, LauncherUnavailableError
-from sluice.engine._load import load_document
+from sluice.engine._errors import EngineError, LauncherUnavailableError, PipelineInputError
+from sluice.engine._load import load_pipeline
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
 from sluice.engine._result import RunResult, load_run_result
 from sluice.engine._stop import StopToken
 from sluice.engine._workspace import Workspace
-from sluice.ir import (
-    IRError,
-    PipelineDocument,
-    PipelineSpec,
-    PlatformSpec,
-    check_references,
-    validate_with_protobuf,
-)
+from sluice.ir import PipelineDocument, PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run, Task
@@ -73,13 +67,6 @@ def _jsonable(arguments: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
-def _validated(pipeline: Any, pipeline_name: str | None) -> PipelineDocument:
-    document = load_document(pipeline, pipeline_name)
-    check_references(document.spec)
-    validate_with_protobuf(document)
-    return document
-
-
 def run_pipeline(
     pipeline: Any,
     arguments: dict[str, Any] | None = None,
@@ -107,9 +94,10 @@ def run_pipeline(
     ``pipeline``: a compiled pipeline file (``.yaml``/``.json``, from Sluice or kfp), a Python file defining
     one pipeline, a pipeline object (``@dsl.pipeline``), or a ``PipelineSpec``. ``arguments`` are its input
     parameters (typed; defaults fill the rest). Everything is recorded under ``home`` (``$SLUICE_HOME``,
-    default ``~/.sluice``). A pipeline that cannot start (bad file, bad arguments) still gives a FAILED run
-    whose ``error`` says why; only an unusable store raises (``StoreError``), or an unusable artifact root
-    (``EngineError`` naming it: a missing bucket, an unreachable endpoint). ``pipeline_root``: a folder or
+    default ``~/.sluice``). Arguments that do not fit the pipeline raise ``PipelineInputError`` and record
+    nothing; so do an unusable store (``StoreError``) and an unusable artifact root (``EngineError`` naming
+    it: a missing bucket, an unreachable endpoint). A pipeline that cannot start (a file that does not load
+    or is not a valid PipelineSpec) gives a FAILED run whose ``error`` says why (the rule: ``sluice.SluiceError``). ``pipeline_root``: a folder or
     ``s3://bucket/prefix`` (default ``$SLUICE_HOME/artifacts``).
 
     ``task_timeout`` (seconds) applies to tasks without their own; a task's own timeout is its executor's
@@ -150,9 +138,12 @@ def run_pipeline(
     with workspace.store() as store:
         document: PipelineDocument | None = None
         try:
-            document = _validated(pipeline, pipeline_name)
+            document = load_pipeline(pipeline, pipeline_name).checked()
             complete = complete_arguments(document.spec, given)
-        except (IRError, EngineError) as error:
+        except PipelineInputError:
+            task_launcher.close()
+            raise
+        except SluiceError as error:  # the file or spec is not a usable pipeline: a FAILED run says why
             spec_dict = document.spec.to_dict() if document is not None else {}
             run_id = _record_failed_run(
                 store,

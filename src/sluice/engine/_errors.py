@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sluice._errors import SluiceError
+
 __all__ = ["EngineError", "LauncherUnavailableError", "PipelineInputError", "TaskError"]
 
 
-class EngineError(Exception):
+class EngineError(SluiceError):
     """A run cannot start or go on (bad pipeline file, unknown run, run owned by a live engine, ...)."""
 
 
@@ -13,11 +15,11 @@ class LauncherUnavailableError(EngineError):
     """The launcher a run asks for cannot be used (Ray missing or unreachable, artifact root not shared)."""
 
 
-class PipelineInputError(EngineError):
+class PipelineInputError(EngineError, ValueError):
     """A pipeline argument is missing, unknown or of the wrong type."""
 
 
-class TaskError(Exception):
+class TaskError(SluiceError):
     """One task cannot run or its results are unusable; ``task`` is its path in the run."""
 
     def __init__(self, task: str, message: str) -> None:
