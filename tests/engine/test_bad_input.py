@@ -85,7 +85,11 @@ def test_bad_files_fail_the_run_and_touch_nothing_else(home: Path, tmp_path: Pat
     ("fixture", "arguments", "message"),
     [
         ("importer.yaml", {}, "missing required pipeline input 'data_uri' (string)"),
-        ("control_flow.yaml", {"seed": "seven"}, "pipeline input 'seed': expected an integer, got str \"seven\""),
+        (
+            "control_flow.yaml",
+            {"seed": "seven"},
+            "pipeline input 'seed': expected an integer, got str \"seven\"",
+        ),
         ("control_flow.yaml", {"sead": 1}, "the pipeline has no input 'sead'"),
     ],
 )
