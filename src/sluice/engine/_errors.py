@@ -16,7 +16,13 @@ class LauncherUnavailableError(EngineError):
 
 
 class PipelineInputError(EngineError, ValueError):
-    """A pipeline argument is missing, unknown or of the wrong type."""
+    """A pipeline argument is missing, unknown or of the wrong type; ``input`` names it (None when the
+    problem is not one input's), ``problem`` says what is wrong without naming it."""
+
+    def __init__(self, message: str, *, input: str | None = None, problem: str | None = None) -> None:
+        super().__init__(message)
+        self.input = input
+        self.problem = problem if problem is not None else message
 
 
 class TaskError(SluiceError):
