@@ -81,7 +81,7 @@ def _load_python_file(path: Path, pipeline_name: str | None) -> LoadedPipeline:
             )
         return _compile(pipelines[pipeline_name])
     if not pipelines:
-        raise PipelineFileError(f"{path}: defines no pipeline (a function decorated with @dsl.pipeline)")
+        raise PipelineFileError(f"{path} defines no @dsl.pipeline function")
     if len(pipelines) == 1:
         return _compile(next(iter(pipelines.values())))
     roots = root_pipelines(pipelines)
