@@ -13,7 +13,7 @@ import yaml
 from sqlalchemy import func, select
 
 from sluice import SluiceError
-from sluice.engine import PipelineInputError, run_pipeline
+from sluice.engine import PipelineInputError, RunFailedError, run_pipeline
 from sluice.store import Store
 from sluice.store.models import Run, Task
 from tests.cycles import CYCLE_CASES, cyclic_spec
@@ -117,6 +117,9 @@ def test_executor_writing_invalid_output(home: Path, tmp_path: Path, hello: dict
     assert task.state == "FAILED"
     assert "executor output" in (task.error or "") and "not valid JSON" in (task.error or "")
     assert result.task("shout").state == "SKIPPED"
+    with pytest.raises(RunFailedError, match=f"run {result.run_id} .* ended FAILED: task 'root/make-greeting'"):
+        result.raise_for_state()
+    assert _run(FIXTURES / "hello_world.yaml", home).raise_for_state().succeeded
 
     # An integer output that is not an integer.
     typed = json.loads(json.dumps(hello))

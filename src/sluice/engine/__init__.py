@@ -17,7 +17,13 @@ if TYPE_CHECKING:
     from sluice.engine._api import resume_run, run_pipeline, terminate_run
     from sluice.engine._arguments import parse_arguments
     from sluice.engine._context import EngineOptions
-    from sluice.engine._errors import EngineError, LauncherUnavailableError, PipelineInputError, TaskError
+    from sluice.engine._errors import (
+        EngineError,
+        LauncherUnavailableError,
+        PipelineInputError,
+        RunFailedError,
+        TaskError,
+    )
     from sluice.engine._observer import RunObserver
     from sluice.engine._resources import Capacity, detect_capacity, parse_cpu, parse_memory, resource_request
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
@@ -30,6 +36,7 @@ __all__ = [
     "EngineOptions",
     "LauncherUnavailableError",
     "PipelineInputError",
+    "RunFailedError",
     "RunObserver",
     "RunResult",
     "RunSummary",
@@ -55,6 +62,7 @@ _MODULES = {
     "EngineOptions": "_context",
     "LauncherUnavailableError": "_errors",
     "PipelineInputError": "_errors",
+    "RunFailedError": "_errors",
     "RunObserver": "_observer",
     "RunResult": "_result",
     "RunSummary": "_result",

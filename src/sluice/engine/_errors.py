@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sluice._errors import SluiceError
 
-__all__ = ["EngineError", "LauncherUnavailableError", "PipelineInputError", "TaskError"]
+__all__ = ["EngineError", "LauncherUnavailableError", "PipelineInputError", "RunFailedError", "TaskError"]
 
 
 class EngineError(SluiceError):
@@ -23,6 +25,15 @@ class PipelineInputError(EngineError, ValueError):
         super().__init__(message)
         self.input = input
         self.problem = problem if problem is not None else message
+
+
+class RunFailedError(EngineError):
+    """A run ended other than SUCCEEDED (``RunResult.raise_for_state()``); ``result`` is its RunResult."""
+
+    def __init__(self, result: Any) -> None:
+        error = f": {result.error}" if result.error else ""
+        super().__init__(f"run {result.run_id} ({result.display_name}) ended {result.state}{error}")
+        self.result = result
 
 
 class TaskError(SluiceError):
