@@ -117,7 +117,9 @@ def test_executor_writing_invalid_output(home: Path, tmp_path: Path, hello: dict
     assert task.state == "FAILED"
     assert "executor output" in (task.error or "") and "not valid JSON" in (task.error or "")
     assert result.task("shout").state == "SKIPPED"
-    with pytest.raises(RunFailedError, match=f"run {result.run_id} .* ended FAILED: task 'root/make-greeting'"):
+    with pytest.raises(
+        RunFailedError, match=f"run {result.run_id} .* ended FAILED: task 'root/make-greeting'"
+    ):
         result.raise_for_state()
     assert _run(FIXTURES / "hello_world.yaml", home).raise_for_state().succeeded
 
