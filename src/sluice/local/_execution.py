@@ -27,6 +27,7 @@ def run_component(
     from sluice.compiler import compile_to_document
     from sluice.engine import run_pipeline
     from sluice.engine._console import ConsoleProgress
+    from sluice.engine._load import LoadedPipeline
 
     artifacts = {name: value for name, value in arguments.items() if isinstance(value, Artifact)}
     parameters = {name: value for name, value in arguments.items() if name not in artifacts}
@@ -36,7 +37,7 @@ def run_component(
     else:
         document, run_arguments, task_path = compile_to_document(component), parameters, "root"
     result = run_pipeline(
-        document,
+        LoadedPipeline(document, compiled_here=True),  # compiled just now: no schema check needed
         run_arguments,
         cache=config.enable_caching,
         home=config.home,
