@@ -53,7 +53,7 @@ def _choose(module: ModuleType, path: Path, function_name: str | None) -> Any:
 
 
 def _parameters(pipeline: Any, assignments: tuple[str, ...]) -> dict[str, Any]:
-    from sluice.dsl._types import ParameterKind, ParameterType
+    from sluice.dsl._internal import ParameterKind, ParameterType
 
     parameters: dict[str, Any] = {}
     inputs = pipeline.component_spec.inputs

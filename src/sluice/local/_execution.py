@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.dsl._artifacts import Artifact, artifact_class_for_schema_title
-from sluice.dsl._component import BaseComponent
+from sluice.dsl._internal import Artifact, BaseComponent, artifact_class_for_schema_title
 from sluice.local._config import LocalConfig
 
 __all__ = ["run_component"]
@@ -62,7 +61,7 @@ def _with_importers(
 ) -> tuple[BaseComponent, str]:
     """A pipeline that imports ``artifacts`` and calls ``component``; and the path of that call's task."""
     from sluice.dsl import importer
-    from sluice.dsl._pipeline import GraphComponent
+    from sluice.dsl._internal import GraphComponent
 
     called: list[str] = []
 
