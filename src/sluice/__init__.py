@@ -6,9 +6,11 @@ The top-level package stays cheap to import: task processes import ``sluice.runt
 
 from __future__ import annotations
 
+from sluice._errors import SluiceError
+
 __version__ = "0.1.0"
 
-__all__ = ["Client", "__version__", "run"]
+__all__ = ["Client", "SluiceError", "__version__", "run"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.store.conftest import DatabaseServer, database_servers  # noqa: F401  (fixture re-exported)
+from tests.store.conftest import database_servers  # noqa: F401  (fixture re-exported)
+from tests.support.databases import DatabaseServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "kfp_compiled"
 

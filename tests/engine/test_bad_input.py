@@ -1,4 +1,5 @@
-"""Bad input: a clear error naming the task and field, the run recorded FAILED with it, nothing else touched."""
+"""Bad input: a clear error naming the task and field; a bad file gives a FAILED run saying why, a bad argument
+raises; nothing else touched."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from sluice.engine import run_pipeline
+from sluice import SluiceError
+from sluice.engine import PipelineInputError, RunFailedError, run_pipeline
 from sluice.store import Store
 from sluice.store.models import Run, Task
 from tests.cycles import CYCLE_CASES, cyclic_spec
@@ -79,15 +81,28 @@ def test_bad_files_fail_the_run_and_touch_nothing_else(home: Path, tmp_path: Pat
     assert tasks_after == tasks_before  # no task rows for runs that never started
 
 
-def test_missing_argument_and_wrong_type(home: Path) -> None:
-    missing = _run(FIXTURES / "importer.yaml", home)
-    assert missing.state == "FAILED"
-    assert missing.error == "missing required pipeline input 'data_uri' (string)"
-    wrong = _run(FIXTURES / "control_flow.yaml", home, {"seed": "seven"})
-    assert wrong.state == "FAILED"
-    assert wrong.error == "pipeline input 'seed': expected an integer, got str \"seven\""
-    unknown = _run(FIXTURES / "control_flow.yaml", home, {"sead": 1})
-    assert "has no input 'sead'" in (unknown.error or "")
+@pytest.mark.parametrize(
+    ("fixture", "arguments", "message"),
+    [
+        ("importer.yaml", {}, "missing required pipeline input 'data_uri' (string)"),
+        (
+            "control_flow.yaml",
+            {"seed": "seven"},
+            "pipeline input 'seed': expected an integer, got str \"seven\"",
+        ),
+        ("control_flow.yaml", {"sead": 1}, "the pipeline has no input 'sead'"),
+    ],
+)
+def test_a_bad_argument_raises_and_records_nothing(
+    home: Path, fixture: str, arguments: dict[str, object], message: str
+) -> None:
+    _run(FIXTURES / "hello_world.yaml", home)  # the store exists, with one run
+    before = _counts(home)
+    with pytest.raises(PipelineInputError) as raised:
+        _run(FIXTURES / fixture, home, arguments)
+    assert message in str(raised.value)
+    assert isinstance(raised.value, SluiceError) and isinstance(raised.value, ValueError)
+    assert _counts(home) == before
 
 
 def test_executor_writing_invalid_output(home: Path, tmp_path: Path, hello: dict) -> None:
@@ -102,6 +117,11 @@ def test_executor_writing_invalid_output(home: Path, tmp_path: Path, hello: dict
     assert task.state == "FAILED"
     assert "executor output" in (task.error or "") and "not valid JSON" in (task.error or "")
     assert result.task("shout").state == "SKIPPED"
+    with pytest.raises(
+        RunFailedError, match=f"run {result.run_id} .* ended FAILED: task 'root/make-greeting'"
+    ):
+        result.raise_for_state()
+    assert _run(FIXTURES / "hello_world.yaml", home).raise_for_state().succeeded
 
     # An integer output that is not an integer.
     typed = json.loads(json.dumps(hello))
@@ -168,7 +188,5 @@ def test_sluice_run_and_compile_name_a_cycle(home: Path, tmp_path: Path) -> None
 
 @pytest.mark.parametrize("value", [10**40, 2**63, -(2**63) - 1, 1e40])
 def test_integer_arguments_beyond_int64_are_refused(home: Path, value: object) -> None:
-    result = _run(FIXTURES / "control_flow.yaml", home, {"seed": value})
-    assert result.state == "FAILED"
-    assert "pipeline input 'seed': expected a 64-bit integer" in (result.error or ""), result.error
-    assert result.tasks == []
+    with pytest.raises(PipelineInputError, match="pipeline input 'seed': expected a 64-bit integer"):
+        _run(FIXTURES / "control_flow.yaml", home, {"seed": value})

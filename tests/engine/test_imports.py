@@ -1,11 +1,13 @@
 """What the engine's commands import: ``sluice --help`` none of the engine, reading runs back not the machinery
-that runs them. Each check runs in a fresh interpreter."""
+that runs them, a one-shot ``sluice run`` nothing it does not use. Each check runs in a fresh interpreter."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 PROBE = """
 import json, sys
@@ -24,13 +26,14 @@ RUN_MACHINERY = (
 )
 
 
-def _imported(statements: str) -> set[str]:
+def _imported(statements: str, env: dict[str, str] | None = None) -> set[str]:
     completed = subprocess.run(
         [sys.executable, "-c", PROBE.format(statements=statements)],
         capture_output=True,
         text=True,
         check=False,
         timeout=60,
+        env=env,
     )
     assert completed.returncode == 0, completed.stderr
     return set(json.loads(completed.stdout.splitlines()[-1]))
@@ -65,3 +68,61 @@ def test_every_public_name_resolves() -> None:
     for name in sluice.engine.__all__:
         assert getattr(sluice.engine, name).__name__ == name
     assert set(sluice.engine.__all__) <= set(dir(sluice.engine))
+
+
+ONE_SHOT_PIPELINE = """
+from sluice import dsl
+
+
+@dsl.component
+def hello(name: str) -> str:
+    return f"Hello, {name}!"
+
+
+@dsl.pipeline(name="hello")
+def pipeline(name: str = "world") -> str:
+    return hello(name=name).output
+"""
+
+# What a one-shot `sluice run hello.py` needs none of (bench/one_shot.py times it): kfp and the protobuf
+# schema (a pipeline Sluice compiles here runs as compiled), Alembic (an up-to-date store is checked with one
+# query), the service and its HTTP stack, the CEL library (no conditions), other launchers and object stores,
+# PostgreSQL's database dialect (MySQL's is loaded to check the models' MySQL table options), YAML (the
+# pipeline is never written out).
+NOT_FOR_A_ONE_SHOT_RUN = (
+    "kfp",
+    "google.protobuf",
+    "alembic",
+    "cel",
+    "httpx",
+    "fastapi",
+    "starlette",
+    "pydantic",
+    "uvicorn",
+    "fsspec",
+    "s3fs",
+    "ray",
+    "sluice.server",
+    "sluice.client",
+    "sluice.serving",
+    "sluice.launchers._ray",
+    "sqlalchemy.dialects.postgresql",
+    "yaml",
+)
+
+
+def test_a_one_shot_run_imports_only_what_it_needs(tmp_path: Path) -> None:
+    source = tmp_path / "hello.py"
+    source.write_text(ONE_SHOT_PIPELINE)
+    statements = (
+        "from sluice.cli import main\n"
+        f"try:\n    main(['run', {str(source)!r}], prog_name='sluice')\n"
+        "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
+    )
+    env = {**os.environ, "SLUICE_HOME": str(tmp_path / "home")}
+    env.pop("SLUICE_DATABASE_URL", None)
+    first = _imported(statements, env)  # creates and migrates the store
+    assert "alembic" in first
+    again = _imported(statements, env)
+    assert "sluice.engine._engine" in again  # it did run the pipeline here
+    assert _loaded(again, NOT_FOR_A_ONE_SHOT_RUN) == []

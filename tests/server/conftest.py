@@ -20,13 +20,12 @@ import pytest
 
 # The store's fixtures: fresh databases on each backend (database_url, store) for in-process tests.
 from tests.store.conftest import (  # noqa: F401  (fixtures)
-    DatabaseServer,
-    _available,
     database_servers,
     database_url,
     module_store,
     store,
 )
+from tests.support.databases import available
 
 SLUICE = str(Path(sys.executable).with_name("sluice"))
 API = "/apis/v2beta1"
@@ -104,7 +103,7 @@ def database_url_for(
 ) -> str | None:
     if backend == "sqlite":
         return None
-    server = _available(backend, servers)
+    server = available(backend, servers)
     return server.create_database().render_as_string(hide_password=False)
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.server.conftest import API, ServerProcess, _available, create_run, wait_for_run
+from tests.server.conftest import API, ServerProcess, create_run, wait_for_run
+from tests.support.databases import available
 
 DATABASE_PASSWORD = "db-pw-9c2d71"  # PostgreSQL here trusts local connections: any password works
 SECRETS = {
@@ -28,7 +29,7 @@ ALLOWED = {"TEAM_SETTING": "team-value-1", "OTHER_SETTING": "other-value-2"}
 def secret_server(
     tmp_path_factory: pytest.TempPathFactory, database_servers: dict[str, Any]
 ) -> Iterator[ServerProcess]:
-    url = _available("postgresql", database_servers).create_database().set(password=DATABASE_PASSWORD)
+    url = available("postgresql", database_servers).create_database().set(password=DATABASE_PASSWORD)
     env = {
         "SLUICE_DATABASE_URL": url.render_as_string(hide_password=False),
         **SECRETS,

@@ -12,74 +12,15 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
 
 from sluice.store import Store
 from sluice.store.models import Base
-
-BACKENDS = ("sqlite", "postgresql", "mysql")
-
-_ADMIN_URLS = {
-    "postgresql": os.environ.get(
-        "SLUICE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    ),
-    "mysql": os.environ.get("SLUICE_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"),
-}
-
-
-@dataclass
-class DatabaseServer:
-    """A PostgreSQL or MySQL server on which the session creates and drops its own databases."""
-
-    backend: str
-    admin_url: URL
-    prefix: str
-    created: list[str] = field(default_factory=list)
-
-    def _admin(self) -> Engine:
-        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-
-    def create_database(self) -> URL:
-        name = f"{self.prefix}_{len(self.created)}"
-        engine = self._admin()
-        try:
-            with engine.connect() as connection:
-                connection.exec_driver_sql(f"CREATE DATABASE {name}")
-        finally:
-            engine.dispose()
-        self.created.append(name)
-        return self.admin_url.set(database=name)
-
-    def drop_database(self, name: str) -> None:
-        engine = self._admin()
-        try:
-            with engine.connect() as connection:
-                if self.backend == "postgresql":
-                    # FORCE: a test that leaked a connection must not leave the database behind.
-                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                else:
-                    connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        finally:
-            engine.dispose()
-
-
-def _probe(url: URL) -> str | None:
-    """None when the server answers, else why not."""
-    engine = create_engine(url, connect_args={"connect_timeout": 3})
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return None
-    except SQLAlchemyError as exc:
-        return str(getattr(exc, "orig", None) or exc).strip()
-    finally:
-        engine.dispose()
+from tests.support.databases import ADMIN_URLS, BACKENDS, DatabaseServer, available, probe
 
 
 @pytest.fixture(scope="session")
@@ -88,27 +29,18 @@ def database_servers() -> Iterator[dict[str, DatabaseServer | str]]:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     token = f"sluice_test_{uuid.uuid4().hex[:8]}_{worker}"
     servers: dict[str, DatabaseServer | str] = {}
-    for backend, raw_url in _ADMIN_URLS.items():
+    for backend, raw_url in ADMIN_URLS.items():
         if raw_url == "skip":
             servers[backend] = f"{backend} disabled by its SLUICE_TEST_*_URL"
             continue
         url = make_url(raw_url)
-        problem = _probe(url)
+        problem = probe(url)
         servers[backend] = DatabaseServer(backend, url, token) if problem is None else f"{url}: {problem}"
     yield servers
     for server in servers.values():
         if isinstance(server, DatabaseServer):
             for name in server.created:
                 server.drop_database(name)
-
-
-def _available(backend: str, database_servers: dict[str, DatabaseServer | str]) -> DatabaseServer:
-    server = database_servers[backend]
-    if isinstance(server, str):
-        if os.environ.get("CI"):
-            pytest.fail(f"{backend} server unavailable under CI: {server}")
-        pytest.skip(f"{backend} server unavailable: {server}")
-    return server
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -122,7 +54,7 @@ def database_url(
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'sluice.db'}"
         return
-    server = _available(backend, database_servers)
+    server = available(backend, database_servers)
     url = server.create_database()
     yield url.render_as_string(hide_password=False)
     server.drop_database(url.database or "")
@@ -160,7 +92,7 @@ def blank_database_url(
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'blank.db'}"
         return
-    server = _available(backend, database_servers)
+    server = available(backend, database_servers)
     url = server.create_database()
     yield url.render_as_string(hide_password=False)
     server.drop_database(url.database or "")

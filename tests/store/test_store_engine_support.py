@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sluice.store import ConflictError, EventType, InvalidReferenceError, NotFoundError, RuntimeState, Store
 from sluice.store.models import RecurringRun, RecurringRunFire, Run, RunMetric
 
-from ._builders import SPEC, make_run, make_task
+from ._builders import SPEC, make_run
 
 STALE = timedelta(seconds=30)
 
@@ -170,50 +170,6 @@ def test_firing_an_unknown_recurring_run_is_an_error(store: Store) -> None:
 
 
 # --- lineage ----------------------------------------------------------------------------------------------------
-
-
-def test_lineage_answers_who_produced_and_who_consumed_an_artifact(store: Store) -> None:
-    producer_run = make_run(store, display_name="producer")
-    train = make_task(store, producer_run.id, "root/train")
-    consumer_runs = [make_run(store, display_name=f"consumer-{i}") for i in range(2)]
-    bystander = make_run(store, display_name="bystander")
-
-    with store.session() as session:
-        model = store.record_artifact(
-            uri="file:///model", schema_title="system.Model", name="model", session=session
-        )
-        produced = store.record_execution(
-            type="system.ContainerExecution", run_id=producer_run.id, task_id=train.id, session=session
-        )
-        store.record_event(
-            execution_id=produced.id,
-            artifact_id=model.id,
-            type=EventType.OUTPUT,
-            key="model",
-            session=session,
-        )
-        run_context = store.ensure_context("system.PipelineRun", producer_run.id, session=session)
-        store.attribute(run_context.id, model.id, session=session)
-        store.attribute(run_context.id, model.id, session=session)  # idempotent
-        store.associate(run_context.id, produced.id, session=session)
-        store.associate(run_context.id, produced.id, session=session)
-    for run in consumer_runs:
-        task = make_task(store, run.id, "root/evaluate")
-        execution = store.record_execution(type="system.ContainerExecution", run_id=run.id, task_id=task.id)
-        store.record_event(execution_id=execution.id, artifact_id=model.id, type=EventType.INPUT, key="model")
-        store.record_event(
-            execution_id=execution.id, artifact_id=model.id, type="INPUT", key="models", list_index=1
-        )
-    other = store.record_artifact(uri="file:///other", schema_title="system.Dataset")
-    execution = store.record_execution(type="system.ContainerExecution", run_id=bystander.id)
-    store.record_event(execution_id=execution.id, artifact_id=other.id, type=EventType.INPUT)
-
-    producer = store.find_producing_task(model.id)
-    assert producer is not None
-    assert (producer.id, producer.run_id, producer.path) == (train.id, producer_run.id, "root/train")
-    assert [run.id for run in store.find_consuming_runs(model.id)] == [run.id for run in consumer_runs]
-    assert store.find_producing_task(other.id) is None
-    assert store.find_consuming_runs(other.id)[0].id == bystander.id
 
 
 def test_events_must_point_at_real_rows(store: Store) -> None:

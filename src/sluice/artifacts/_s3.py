@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from sluice.artifacts._store import ArtifactStoreError, UnsafePathError, check_path_part
-from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
+from sluice.dsl._internal import S3_MOUNT_VARIABLE
 
 __all__ = ["S3ArtifactStore"]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from sluice._errors import SluiceError
+
 __all__ = ["METADATA_ONLY_TYPES", "ArtifactStore", "ArtifactStoreError", "UnsafePathError", "check_path_part"]
 
 # Artifact types whose content is their metadata (``log_metric`` writes no file): an object store may hold
@@ -18,11 +20,11 @@ METADATA_ONLY_TYPES = frozenset(
 )
 
 
-class ArtifactStoreError(ValueError):
+class ArtifactStoreError(SluiceError, ValueError):
     """An artifact root that cannot be used (unknown scheme, missing bucket, unreachable endpoint, ...)."""
 
 
-class UnsafePathError(ValueError):
+class UnsafePathError(SluiceError, ValueError):
     """A name used to build an artifact path would escape the store's root (``..``, ``/``, NUL, ...)."""
 
 

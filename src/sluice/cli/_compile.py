@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-import traceback
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
 
 import click
 
-__all__ = ["find_root_pipelines", "import_pipeline_file", "register"]
+__all__ = ["find_root_pipelines", "register"]
 
 
 class CompileCommandError(Exception):
@@ -24,67 +22,11 @@ def _fail(message: str) -> NoReturn:
     sys.exit(2)
 
 
-def _where_in(error: BaseException, path: Path) -> str:
-    """``file:line`` of the deepest frame of ``error`` in the user's file (or of its syntax error)."""
-    if isinstance(error, SyntaxError) and error.filename:
-        return f"{error.filename}:{error.lineno}"
-    location = getattr(error, "location", None)
-    if location is not None:
-        return str(location)
-    frames = traceback.extract_tb(error.__traceback__)
-    resolved = str(path.resolve())
-    for frame in reversed(frames):
-        if frame.filename and str(Path(frame.filename).resolve()) == resolved:
-            return f"{path}:{frame.lineno}"
-    user_frames = [frame for frame in frames if "/sluice/" not in frame.filename.replace("\\", "/")]
-    if user_frames:
-        return f"{user_frames[-1].filename}:{user_frames[-1].lineno}"
-    return str(path)
-
-
-def import_pipeline_file(path: Path) -> ModuleType:
-    """Import ``path`` as a module (its directory first on ``sys.path``, so its neighbours import)."""
-    if not path.exists():
-        raise CompileCommandError(f"{path}: no such file")
-    if not path.is_file():
-        raise CompileCommandError(f"{path}: not a file")
-    module_name = f"_sluice_compile_{path.stem.replace('-', '_')}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise CompileCommandError(f"{path}: cannot be imported as Python")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    directory = str(path.resolve().parent)
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        sys.modules.pop(module_name, None)
-        from sluice.dsl import PipelineDefinitionError
-
-        if isinstance(error, PipelineDefinitionError) and error.location is not None:
-            raise CompileCommandError(f"importing {path} failed: {error}") from None
-        detail = error.msg if isinstance(error, SyntaxError) else str(error)
-        raise CompileCommandError(
-            f"importing {path} failed at {_where_in(error, path)}: {type(error).__name__}: {detail}"
-        ) from None
-    return module
-
-
 def find_root_pipelines(module: ModuleType) -> dict[str, Any]:
     """The module's pipelines that no other pipeline of the module calls, by variable name."""
-    from sluice.compiler._source import root_pipelines
-    from sluice.dsl import GraphComponent
+    from sluice.compiler._source import pipeline_objects, root_pipelines
 
-    return root_pipelines(
-        {
-            name: value
-            for name, value in vars(module).items()
-            if isinstance(value, GraphComponent)
-            and getattr(value.pipeline_func, "__module__", None) == module.__name__
-        }
-    )
+    return root_pipelines(pipeline_objects(module))
 
 
 def _choose(module: ModuleType, path: Path, function_name: str | None) -> Any:
@@ -111,7 +53,7 @@ def _choose(module: ModuleType, path: Path, function_name: str | None) -> Any:
 
 
 def _parameters(pipeline: Any, assignments: tuple[str, ...]) -> dict[str, Any]:
-    from sluice.dsl._types import ParameterKind, ParameterType
+    from sluice.dsl._internal import ParameterKind, ParameterType
 
     parameters: dict[str, Any] = {}
     inputs = pipeline.component_spec.inputs
@@ -162,6 +104,7 @@ def compile_command(source: Path, output: Path, function_name: str | None, param
     Values given with -p become the parameters' defaults (as JSON, except for string parameters).
     """
     from sluice.compiler import Compiler
+    from sluice.compiler._source import PipelineFileError, import_pipeline_file
     from sluice.dsl import PipelineDefinitionError
 
     try:
@@ -169,9 +112,7 @@ def compile_command(source: Path, output: Path, function_name: str | None, param
         pipeline = _choose(module, source, function_name)
         parameters = _parameters(pipeline, params)
         Compiler().compile(pipeline, output, pipeline_parameters=parameters or None)
-    except CompileCommandError as error:
-        _fail(str(error))
-    except PipelineDefinitionError as error:
+    except (CompileCommandError, PipelineFileError, PipelineDefinitionError) as error:
         _fail(str(error))
     except OSError as error:
         _fail(f"cannot write {output}: {error.strerror}")

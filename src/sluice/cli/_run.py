@@ -90,10 +90,10 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     Exits 0 when the run SUCCEEDED. Everything is kept in $SLUICE_HOME (default ~/.sluice).
     A task's own timeout is its executor's activeDeadlineSeconds (kfp-kubernetes set_timeout).
     """
+    from sluice._errors import SluiceError
     from sluice.engine import EngineError, PipelineInputError, parse_arguments, resume_run, run_pipeline
     from sluice.engine._console import ConsoleProgress
-    from sluice.engine._load import load_document
-    from sluice.ir import IRError
+    from sluice.engine._load import load_pipeline
     from sluice.store import StoreError
 
     progress = ConsoleProgress()
@@ -113,17 +113,26 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
             if pipeline is None:
                 _fail("give a PIPELINE file to run, or --resume RUN_ID")
                 return
+            source: Any = pipeline
+            if pipeline.endswith(".py"):
+                # A Python file that does not load is the command's error (file:line, exit 2), not a run's.
+                try:
+                    source = load_pipeline(pipeline, pipeline_name)
+                except SluiceError as error:
+                    _fail(str(error))
+                    return
             arguments: dict[str, Any] = {}
             if params:
                 try:
-                    arguments = parse_arguments(load_document(pipeline, pipeline_name).spec, list(params))
-                except (IRError, EngineError) as error:
-                    # Still recorded as a FAILED run: let run_pipeline report it.
-                    if isinstance(error, PipelineInputError):
-                        raise
-                    arguments = {}
+                    source = load_pipeline(source, pipeline_name)
+                    arguments = parse_arguments(source.document.spec, list(params))
+                except PipelineInputError:
+                    raise
+                except SluiceError:
+                    # Not a usable pipeline file: recorded as a FAILED run, which run_pipeline reports.
+                    source, arguments = pipeline, {}
             result = run_pipeline(
-                pipeline,
+                source,
                 arguments,
                 pipeline_name=pipeline_name,
                 cache=not no_cache,

@@ -17,26 +17,30 @@ from sluice.compiler._flow import ChannelView, DataFlow, SurfacedOutput, view_of
 from sluice.compiler._interface import add_input, add_output, component_spec_of_interface, default_value
 from sluice.compiler._merge import merge_sub_pipeline
 from sluice.compiler._platform import kubernetes_executors_of, kubernetes_platform_spec, platform_references
-from sluice.dsl._channel import PipelineChannel, channels_in, pipeline_channel_input_name
-from sluice.dsl._component import (
+from sluice.dsl._internal import (
+    ArtifactType,
     BaseComponent,
     CompiledImplementation,
     ContainerImplementation,
+    ExitHandler,
+    GraphComponent,
     GraphImplementation,
     ImporterImplementation,
-)
-from sluice.dsl._control_flow import (
-    ExitHandler,
     LoopArtifactArgument,
+    Node,
     ParallelFor,
+    ParameterKind,
+    ParameterType,
+    PipelineChannel,
+    PipelineDefinitionError,
+    PipelineTask,
+    TasksGroup,
     _ConditionGroup,
+    channels_in,
+    dependencies_by_node,
+    pipeline_channel_input_name,
+    unique_name,
 )
-from sluice.dsl._errors import PipelineDefinitionError
-from sluice.dsl._graph import TasksGroup, unique_name
-from sluice.dsl._pipeline import GraphComponent
-from sluice.dsl._task import PipelineTask
-from sluice.dsl._topology import Node, dependencies_by_node
-from sluice.dsl._types import ArtifactType, ParameterKind, ParameterType
 
 __all__ = ["CompileContext", "build_component_pipeline", "build_pipeline", "build_pipeline_document"]
 

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.dsl._channel import ConditionOperation, PipelineChannel, pipeline_channel_input_name
-from sluice.dsl._errors import PipelineDefinitionError, SourceLocation
-from sluice.dsl._types import ParameterKind, ParameterType, parameter_type_of_value
+from sluice.dsl._internal import (
+    ConditionOperation,
+    ParameterKind,
+    ParameterType,
+    PipelineChannel,
+    PipelineDefinitionError,
+    SourceLocation,
+    parameter_type_of_value,
+    pipeline_channel_input_name,
+)
 
 __all__ = ["condition_to_cel"]
 

@@ -12,10 +12,13 @@ from sluice import ir
 from sluice.compiler._builder import build_component_pipeline, build_pipeline_document
 from sluice.compiler._interface import default_value
 from sluice.compiler._platform import check_workspace_use, compiled_platform_spec, with_pipeline_config
-from sluice.dsl._component import BaseComponent
-from sluice.dsl._errors import PipelineDefinitionError
-from sluice.dsl._pipeline import GraphComponent
-from sluice.dsl._types import ArtifactType, check_default_value
+from sluice.dsl._internal import (
+    ArtifactType,
+    BaseComponent,
+    GraphComponent,
+    PipelineDefinitionError,
+    check_default_value,
+)
 
 __all__ = ["Compiler", "compile_to_document", "compile_to_spec"]
 

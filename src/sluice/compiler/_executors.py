@@ -6,11 +6,16 @@ from typing import Any
 
 from sluice import ir
 from sluice.compiler._interface import artifact_type_schema
-from sluice.dsl._channel import PipelineChannel, channels_in, pipeline_channel_input_name
-from sluice.dsl._component import ContainerImplementation, ImporterImplementation
-from sluice.dsl._importer import IMPORTER_URI_INPUT
-from sluice.dsl._placeholders import InputValuePlaceholder
-from sluice.dsl._task import PipelineTask
+from sluice.dsl._internal import (
+    IMPORTER_URI_INPUT,
+    ContainerImplementation,
+    ImporterImplementation,
+    InputValuePlaceholder,
+    PipelineChannel,
+    PipelineTask,
+    channels_in,
+    pipeline_channel_input_name,
+)
 
 __all__ = [
     "container_executor",

@@ -10,22 +10,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sluice.dsl._channel import PipelineChannel, pipeline_channel_input_name
-from sluice.dsl._control_flow import (
+from sluice.dsl._internal import (
+    ArtifactType,
     Collected,
+    IOType,
     LoopArgument,
     LoopArgumentVariable,
     LoopArtifactArgument,
+    Node,
     OneOfArtifact,
     OneOfParameter,
     ParallelFor,
+    PipelineChannel,
+    PipelineGraph,
+    PipelineTask,
+    TasksGroup,
     _ConditionGroup,
+    condition_channels,
+    effective_producer,
     loop_group_of,
+    node_path,
+    pipeline_channel_input_name,
+    uncommon_ancestors,
 )
-from sluice.dsl._graph import PipelineGraph, TasksGroup
-from sluice.dsl._task import PipelineTask
-from sluice.dsl._topology import Node, condition_channels, effective_producer, node_path, uncommon_ancestors
-from sluice.dsl._types import ArtifactType, IOType
 
 __all__ = ["ChannelView", "DataFlow", "OutputSource", "SurfacedOutput", "view_of"]
 

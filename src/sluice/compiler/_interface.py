@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sluice import ir
-from sluice.dsl._types import ArtifactType, InputSpec, IOType, OutputSpec, ParameterKind, ParameterType
+from sluice.dsl._internal import ArtifactType, InputSpec, IOType, OutputSpec, ParameterKind, ParameterType
 
 __all__ = ["artifact_type_schema", "component_spec_of_interface", "default_value", "parameter_type"]
 

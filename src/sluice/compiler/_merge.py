@@ -10,7 +10,7 @@ import copy
 from typing import Any
 
 from sluice import ir
-from sluice.dsl._graph import unique_name
+from sluice.dsl._internal import unique_name
 
 __all__ = ["merge_sub_pipeline"]
 

@@ -14,10 +14,14 @@ import copy
 from typing import Any
 
 from sluice import ir
-from sluice.dsl._channel import pipeline_channel_input_name
-from sluice.dsl._component import BaseComponent, CompiledImplementation, GraphImplementation
-from sluice.dsl._errors import PipelineDefinitionError
-from sluice.dsl._task import PipelineTask
+from sluice.dsl._internal import (
+    BaseComponent,
+    CompiledImplementation,
+    GraphImplementation,
+    PipelineDefinitionError,
+    PipelineTask,
+    pipeline_channel_input_name,
+)
 
 __all__ = [
     "check_workspace_use",

@@ -7,15 +7,19 @@ import urllib.request
 from pathlib import Path
 
 from sluice import ir
-from sluice.dsl._component import (
+from sluice.dsl._internal import (
+    ArtifactType,
     BaseComponent,
     CompiledImplementation,
     ComponentSpec,
     ContainerImplementation,
+    InputSpec,
+    OutputSpec,
+    ParameterKind,
+    ParameterType,
+    PipelineDefinitionError,
+    k8s_name,
 )
-from sluice.dsl._errors import PipelineDefinitionError
-from sluice.dsl._graph import k8s_name
-from sluice.dsl._types import ArtifactType, InputSpec, OutputSpec, ParameterKind, ParameterType
 
 __all__ = [
     "YamlComponent",

@@ -7,6 +7,8 @@ import sys
 from types import FrameType
 from typing import NamedTuple
 
+from sluice._errors import SluiceError
+
 __all__ = [
     "PipelineDefinitionError",
     "SourceLocation",
@@ -29,7 +31,7 @@ class SourceLocation(NamedTuple):
         return f"{self.file}:{self.line}"
 
 
-class PipelineDefinitionError(ValueError):
+class PipelineDefinitionError(SluiceError, ValueError):
     """A pipeline or component is defined wrongly; raised when it is defined or compiled.
 
     ``task`` names the task (or component) at fault when there is one, ``location`` the line of the

@@ -1,7 +1,8 @@
 """The engine: runs a compiled pipeline (any KFP PipelineSpec) on this machine and records it in the store.
 
 ``run_pipeline`` (``sluice.run``) runs one to its end and returns a :class:`RunResult`;
-``resume_run`` picks up a run whose engine died (or one a :class:`StopToken` stopped); ``terminate_run`` cancels a run another process drives;
+``create_run`` records a new run and ``drive_run`` claims a recorded run and drives it (a new one, or one whose
+engine died or a :class:`StopToken` stopped; ``resume_run`` is its name for the CLI's ``--resume``); ``terminate_run`` cancels a run another process drives;
 ``load_run_result`` and ``list_runs`` read runs back. Tasks run through a :mod:`sluice.launchers` launcher.
 
 Each name is imported on first use, so reading runs back (``sluice runs list``) does not load the machinery
@@ -14,10 +15,16 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sluice.engine._api import resume_run, run_pipeline, terminate_run
+    from sluice.engine._api import create_run, drive_run, resume_run, run_pipeline, terminate_run
     from sluice.engine._arguments import parse_arguments
     from sluice.engine._context import EngineOptions
-    from sluice.engine._errors import EngineError, LauncherUnavailableError, PipelineInputError, TaskError
+    from sluice.engine._errors import (
+        EngineError,
+        LauncherUnavailableError,
+        PipelineInputError,
+        RunFailedError,
+        TaskError,
+    )
     from sluice.engine._observer import RunObserver
     from sluice.engine._resources import Capacity, detect_capacity, parse_cpu, parse_memory, resource_request
     from sluice.engine._result import RunResult, RunSummary, TaskResult, list_runs, load_run_result
@@ -30,6 +37,7 @@ __all__ = [
     "EngineOptions",
     "LauncherUnavailableError",
     "PipelineInputError",
+    "RunFailedError",
     "RunObserver",
     "RunResult",
     "RunSummary",
@@ -37,7 +45,9 @@ __all__ = [
     "TaskError",
     "TaskResult",
     "Workspace",
+    "create_run",
     "detect_capacity",
+    "drive_run",
     "list_runs",
     "load_run_result",
     "parse_arguments",
@@ -55,6 +65,7 @@ _MODULES = {
     "EngineOptions": "_context",
     "LauncherUnavailableError": "_errors",
     "PipelineInputError": "_errors",
+    "RunFailedError": "_errors",
     "RunObserver": "_observer",
     "RunResult": "_result",
     "RunSummary": "_result",
@@ -62,7 +73,9 @@ _MODULES = {
     "TaskError": "_errors",
     "TaskResult": "_result",
     "Workspace": "_workspace",
+    "create_run": "_api",
     "detect_capacity": "_resources",
+    "drive_run": "_api",
     "list_runs": "_result",
     "load_run_result": "_result",
     "parse_arguments": "_arguments",

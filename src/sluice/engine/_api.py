@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -10,30 +11,32 @@ from typing import Any
 
 from sqlalchemy import select
 
+from sluice._errors import SluiceError
 from sluice.artifacts import ArtifactStore
 from sluice.engine._arguments import complete_arguments
 from sluice.engine._context import EngineOptions
 from sluice.engine._engine import RunEngine
-from sluice.engine._errors import EngineError, LauncherUnavailableError
-from sluice.engine._load import load_document
+from sluice.engine._errors import EngineError, LauncherUnavailableError, PipelineInputError
+from sluice.engine._load import load_pipeline
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
 from sluice.engine._result import RunResult, load_run_result
 from sluice.engine._stop import StopToken
 from sluice.engine._workspace import Workspace
-from sluice.ir import (
-    IRError,
-    PipelineDocument,
-    PipelineSpec,
-    PlatformSpec,
-    check_references,
-    validate_with_protobuf,
-)
+from sluice.ir import PipelineDocument, PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run, Task
 
-__all__ = ["Workspace", "resume_run", "run_pipeline", "terminate_run"]
+__all__ = [
+    "Workspace",
+    "create_run",
+    "drive_run",
+    "engine_options",
+    "resume_run",
+    "run_pipeline",
+    "terminate_run",
+]
 
 _S = RuntimeState
 
@@ -73,11 +76,35 @@ def _jsonable(arguments: dict[str, Any]) -> dict[str, Any]:
     return safe
 
 
-def _validated(pipeline: Any, pipeline_name: str | None) -> PipelineDocument:
-    document = load_document(pipeline, pipeline_name)
-    check_references(document.spec)
-    validate_with_protobuf(document)
-    return document
+def engine_options(options: EngineOptions | None, settings: Mapping[str, Any], what: str) -> EngineOptions:
+    """``options`` (default: EngineOptions()) with ``settings`` (EngineOptions fields by name) applied."""
+    known = {field.name for field in dataclasses.fields(EngineOptions)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TypeError(
+            f"{what}() got an unexpected keyword argument {unknown[0]!r} "
+            f"(settings are EngineOptions fields: {', '.join(sorted(known))})"
+        )
+    return dataclasses.replace(options or EngineOptions(), **settings)
+
+
+def create_run(
+    store: Store,
+    document: PipelineDocument,
+    arguments: dict[str, Any],
+    *,
+    display_name: str,
+    pipeline_root: str,
+    cache: bool,
+) -> Run:
+    """Record a new PENDING run of a checked pipeline with complete arguments, for :func:`drive_run`."""
+    return store.create_run(
+        pipeline_spec=document.spec.to_dict(),
+        platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
+        display_name=display_name,
+        runtime_config={"parameters": arguments, "pipelineRoot": pipeline_root},
+        cache_enabled=cache,
+    )
 
 
 def run_pipeline(
@@ -85,74 +112,59 @@ def run_pipeline(
     arguments: dict[str, Any] | None = None,
     *,
     pipeline_name: str | None = None,
-    cache: bool = True,
-    parallelism: int | None = None,
-    gpus: int | None = None,
-    task_timeout: float | None = None,
-    stream_logs: bool = False,
+    options: EngineOptions | None = None,
     home: str | os.PathLike[str] | None = None,
     database_url: str | None = None,
     pipeline_root: str | os.PathLike[str] | None = None,
     observer: RunObserver | None = None,
-    use_fork_server: bool = True,
-    handle_sigint: bool = True,
     stop: StopToken | None = None,
     workspace_root: str | os.PathLike[str] | None = None,
-    base_env: Mapping[str, str] | None = None,
-    launcher: str = "local",
-    ray_address: str | None = None,
+    **settings: Any,
 ) -> RunResult:
     """Run a pipeline to its end and return its summary.
 
     ``pipeline``: a compiled pipeline file (``.yaml``/``.json``, from Sluice or kfp), a Python file defining
     one pipeline, a pipeline object (``@dsl.pipeline``), or a ``PipelineSpec``. ``arguments`` are its input
     parameters (typed; defaults fill the rest). Everything is recorded under ``home`` (``$SLUICE_HOME``,
-    default ``~/.sluice``). A pipeline that cannot start (bad file, bad arguments) still gives a FAILED run
-    whose ``error`` says why; only an unusable store raises (``StoreError``), or an unusable artifact root
-    (``EngineError`` naming it: a missing bucket, an unreachable endpoint). ``pipeline_root``: a folder or
-    ``s3://bucket/prefix`` (default ``$SLUICE_HOME/artifacts``).
+    default ``~/.sluice``). Arguments that do not fit the pipeline raise ``PipelineInputError`` and record
+    nothing; so do an unusable store (``StoreError``) and an unusable artifact root (``EngineError`` naming
+    it: a missing bucket, an unreachable endpoint). A pipeline that cannot start (a file that does not load
+    or is not a valid PipelineSpec) gives a FAILED run whose ``error`` says why (the rule: ``sluice.SluiceError``).
+    ``pipeline_root``: a folder or ``s3://bucket/prefix`` (default ``$SLUICE_HOME/artifacts``).
 
+    How it runs is an :class:`EngineOptions` (``options``); its fields may also be given one by one as
+    keywords (``cache=False``, ``parallelism=4``, ``handle_sigint=False``, ...), which override ``options``.
     ``task_timeout`` (seconds) applies to tasks without their own; a task's own timeout is its executor's
     ``activeDeadlineSeconds`` in the Kubernetes platform spec (kfp-kubernetes' ``set_timeout``).
-
-    ``stop``: once stopped, the engine kills the running tasks, records them back to PENDING with the
-    token's reason, releases the run and returns; the run stays RUNNING, for ``resume_run``.
-
-    ``workspace_root``: the folder the run's tasks share (``{{$.workspace_path}}``); default: a
-    ``workspace`` folder in the run's folder. A resumed run uses the default.
-
     ``base_env``: what every task's environment starts from (its own variables go on top); default: this
     process's environment without Sluice's own settings (``SLUICE_*``), as on a person's own machine.
-
     ``launcher``: where tasks run, ``local`` (this machine) or ``ray`` (the nodes of the Ray cluster at
     ``ray_address``, default ``$RAY_ADDRESS``, else a new local Ray). A cluster Sluice cannot use (Ray
     missing or unreachable, several nodes with a local artifact root) is an ``EngineError`` before any run
     is created.
+
+    ``stop``: once stopped, the engine kills the running tasks, records them back to PENDING with the
+    token's reason, releases the run and returns; the run stays RUNNING, for :func:`drive_run`.
+
+    ``workspace_root``: the folder the run's tasks share (``{{$.workspace_path}}``); default: a
+    ``workspace`` folder in the run's folder. A resumed run uses the default.
     """
-    shared_folder = os.fspath(workspace_root) if workspace_root is not None else None
+    if workspace_root is not None:
+        settings = {**settings, "workspace": os.fspath(workspace_root)}
+    options = engine_options(options, settings, "run_pipeline")
     workspace = Workspace.resolve(home, database_url, pipeline_root)
     artifacts = workspace.artifact_store()  # an unusable root (no bucket, bad endpoint) stops here, named
-    options = EngineOptions(
-        cache=cache,
-        parallelism=parallelism,
-        gpus=gpus,
-        task_timeout=task_timeout,
-        stream_logs=stream_logs,
-        use_fork_server=use_fork_server,
-        handle_sigint=handle_sigint,
-        workspace=shared_folder,
-        base_env=base_env,
-        launcher=launcher,
-        ray_address=ray_address,
-    )
     task_launcher = _open_launcher(options, workspace.pipeline_root)
     given = dict(arguments or {})
     with workspace.store() as store:
         document: PipelineDocument | None = None
         try:
-            document = _validated(pipeline, pipeline_name)
+            document = load_pipeline(pipeline, pipeline_name).checked()
             complete = complete_arguments(document.spec, given)
-        except (IRError, EngineError) as error:
+        except PipelineInputError:
+            task_launcher.close()
+            raise
+        except SluiceError as error:  # the file or spec is not a usable pipeline: a FAILED run says why
             spec_dict = document.spec.to_dict() if document is not None else {}
             run_id = _record_failed_run(
                 store,
@@ -163,13 +175,13 @@ def run_pipeline(
             )
             task_launcher.close()
             return load_run_result(store, run_id)
-        spec = document.spec
-        run = store.create_run(
-            pipeline_spec=spec.to_dict(),
-            platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
-            display_name=_display_name(spec, pipeline),
-            runtime_config={"parameters": complete, "pipelineRoot": workspace.pipeline_root},
-            cache_enabled=cache,
+        run = create_run(
+            store,
+            document,
+            complete,
+            display_name=_display_name(document.spec, pipeline),
+            pipeline_root=workspace.pipeline_root,
+            cache=options.cache,
         )
         owner = engine_owner_id()
         if not store.claim_run(run.id, owner, stale_after=LEASE_STALE_AFTER):
@@ -191,28 +203,26 @@ def run_pipeline(
         )
 
 
-def resume_run(
+def drive_run(
     run_id: str,
+    options: EngineOptions | None = None,
     *,
-    cache: bool | None = None,
-    parallelism: int | None = None,
-    gpus: int | None = None,
-    task_timeout: float | None = None,
-    stream_logs: bool = False,
     home: str | os.PathLike[str] | None = None,
     database_url: str | None = None,
     observer: RunObserver | None = None,
-    use_fork_server: bool = True,
-    handle_sigint: bool = True,
     stop: StopToken | None = None,
-    base_env: Mapping[str, str] | None = None,
-    launcher: str = "local",
-    ray_address: str | None = None,
+    **settings: Any,
 ) -> RunResult:
-    """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
-    were running or failed run again. Refuses a run another live engine still drives. ``base_env``,
-    ``launcher`` and ``ray_address`` as for :func:`run_pipeline` (a run may resume elsewhere than it
-    started)."""
+    """Claim a recorded run and drive it to its end: a new one (created by the service, or by
+    :func:`create_run`), or one whose engine died or that a :class:`StopToken` stopped (finished tasks keep
+    their results; tasks that were running or failed run again). Refuses a run another live engine still
+    drives, and one that already ended. ``options`` and ``settings`` as for :func:`run_pipeline`; caching
+    is the run's own setting unless they give ``cache`` (a run may be driven elsewhere than it started)."""
+    cache = settings.pop("cache", None)  # None: the run's own setting (or that of ``options``, when given)
+    use_runs_cache = cache is None and options is None
+    options = engine_options(options, settings, "drive_run")
+    if cache is not None:
+        options = dataclasses.replace(options, cache=bool(cache))
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
         run = _existing_run(store, run_id)
@@ -220,19 +230,9 @@ def resume_run(
             raise EngineError(f"run {run_id} already ended {run.state}; nothing to resume")
         if not run.pipeline_spec:
             raise EngineError(f"run {run_id} has no pipeline to resume (it failed before starting)")
+        if use_runs_cache:
+            options = dataclasses.replace(options, cache=run.cache_enabled)
         config = run.runtime_config or {}
-        options = EngineOptions(
-            cache=run.cache_enabled if cache is None else cache,
-            parallelism=parallelism,
-            gpus=gpus,
-            task_timeout=task_timeout,
-            stream_logs=stream_logs,
-            use_fork_server=use_fork_server,
-            handle_sigint=handle_sigint,
-            base_env=base_env,
-            launcher=launcher,
-            ray_address=ray_address,
-        )
         task_launcher = _open_launcher(options, str(config.get("pipelineRoot") or workspace.pipeline_root))
         owner = engine_owner_id()
         stale_after = timedelta(0) if owner_is_dead(run.lease_owner) else LEASE_STALE_AFTER
@@ -265,6 +265,12 @@ def resume_run(
             stop=stop,
             launcher=task_launcher,
         )
+
+
+def resume_run(run_id: str, *, cache: bool | None = None, **keywords: Any) -> RunResult:
+    """Resume a run whose engine died (or retry a failed one): :func:`drive_run`, under the name the CLI's
+    ``--resume`` uses. ``cache=None``: the run's own setting."""
+    return drive_run(run_id, cache=cache, **keywords)
 
 
 def _drive(

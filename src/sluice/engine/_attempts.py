@@ -24,7 +24,7 @@ from typing import Any
 from sluice.artifacts import METADATA_ONLY_TYPES
 from sluice.engine._context import RunContext
 from sluice.engine._graph import values_json
-from sluice.engine._observer import RunObserver
+from sluice.engine._observer import RunObserver, TaskSnapshot
 from sluice.engine._prepare import PreparedTask
 from sluice.engine._resources import Capacity
 from sluice.engine._state import RunState
@@ -220,7 +220,7 @@ def stream_log(observer: RunObserver, attempt: Attempt, *, ended: bool) -> None:
         return  # wait for the end of the line
     text = chunk[:complete] if complete else chunk
     attempt.log_offset += len(text)
-    observer.log_output(attempt.prepared.node, text.decode("utf-8", errors="replace"))
+    observer.log_output(TaskSnapshot.of(attempt.prepared.node), text.decode("utf-8", errors="replace"))
 
 
 def log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:

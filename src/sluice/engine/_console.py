@@ -9,8 +9,7 @@ import sys
 import time
 from typing import TextIO
 
-from sluice.engine._graph import Node
-from sluice.engine._observer import RunObserver
+from sluice.engine._observer import RunObserver, TaskSnapshot
 from sluice.store import RuntimeState, TaskKind
 
 __all__ = ["ConsoleProgress"]
@@ -27,7 +26,7 @@ class ConsoleProgress(RunObserver):
         self.live = self.stream.isatty() if live is None else live
         self.states: dict[str, RuntimeState] = {}
         self.cached: set[str] = set()
-        self.loops: dict[str, Node] = {}
+        self.loops: dict[str, TaskSnapshot] = {}
         self.started = time.monotonic()
         self._status_shown = False
         self._last_draw = 0.0
@@ -67,9 +66,9 @@ class ConsoleProgress(RunObserver):
             parts.append(f"{counts['skipped']} skipped")
         return " · ".join(parts)
 
-    def _bar(self, loop: Node) -> str:
-        total = len(loop.iterations)
-        finished = total - loop.iterations_unfinished
+    def _bar(self, loop: TaskSnapshot) -> str:
+        total = loop.iterations
+        finished = loop.iterations_finished
         filled = int(_BAR_WIDTH * finished / total) if total else _BAR_WIDTH
         return f"{loop.display_name} [{'#' * filled}{'.' * (_BAR_WIDTH - filled)}] {finished}/{total}"
 
@@ -97,7 +96,7 @@ class ConsoleProgress(RunObserver):
     def run_warning(self, message: str) -> None:
         self._print(f"warning: {message}")
 
-    def task_changed(self, node: Node) -> None:
+    def task_changed(self, node: TaskSnapshot) -> None:
         if node.kind is TaskKind.LOOP:
             self.loops[node.path] = node
             self._report_loop(node)
@@ -114,7 +113,7 @@ class ConsoleProgress(RunObserver):
             tail = node.log_tail
             if tail:
                 self._print("\n".join(f"    │ {line}" for line in tail.splitlines()))
-        elif not self.live and node.state is not previous and not _in_loop(node):
+        elif not self.live and node.state is not previous and not node.in_loop:
             label = "cached" if node.path in self.cached else str(node.state).lower()
             if node.state is RuntimeState.PENDING and previous is None:
                 return
@@ -123,11 +122,11 @@ class ConsoleProgress(RunObserver):
             self._print(f"  {label:<9} {node.path}")
         self._draw()
 
-    def _report_loop(self, loop: Node) -> None:
+    def _report_loop(self, loop: TaskSnapshot) -> None:
         if self.live or not loop.iterations:
             return
-        total = len(loop.iterations)
-        finished = total - loop.iterations_unfinished
+        total = loop.iterations
+        finished = loop.iterations_finished
         step = max(1, total // 10)
         reported = self._loop_reported.get(loop.path, 0)
         # A line at every tenth of the loop, and one at its end.
@@ -135,7 +134,7 @@ class ConsoleProgress(RunObserver):
             self._loop_reported[loop.path] = finished
             self._print(f"  loop      {self._bar(loop)}")
 
-    def log_output(self, node: Node, text: str) -> None:
+    def log_output(self, node: TaskSnapshot, text: str) -> None:
         lines = text.rstrip("\n").splitlines()
         self._print("\n".join(f"[{node.display_name}] {line}" for line in lines))
         self._draw(force=True)
@@ -150,13 +149,3 @@ class ConsoleProgress(RunObserver):
             self.stream.write("\n")
             self.stream.flush()
             self._status_shown = False
-
-
-def _in_loop(node: Node) -> bool:
-    """Whether the task runs inside a loop iteration (those are reported as the loop's progress)."""
-    scope = node.parent
-    while scope is not None:
-        if scope.owner.kind is TaskKind.LOOP_ITERATION:
-            return True
-        scope = scope.owner.parent
-    return False

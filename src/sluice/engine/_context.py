@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import ArtifactStore
-from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
+from sluice.dsl._internal import S3_MOUNT_VARIABLE
 from sluice.engine._graph import Node
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from sluice.dsl._artifacts import WORKSPACE_METADATA_KEY, uri_to_local_path, workspace_artifact_path
+from sluice.dsl._internal import WORKSPACE_METADATA_KEY, uri_to_local_path, workspace_artifact_path
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, artifact_type, values_json

@@ -17,6 +17,7 @@ from sluice.engine._context import RunContext
 from sluice.engine._dag import enter_dag
 from sluice.engine._errors import TaskError
 from sluice.engine._graph import ArtifactValue, Node, values_json
+from sluice.engine._observer import notify_task_changed
 from sluice.engine._state import RunState
 from sluice.engine._values import coerce_value
 from sluice.store import RuntimeState, TaskKind
@@ -63,7 +64,7 @@ def iteration_ended(ctx: RunContext, state: RunState, iteration: Node) -> None:
     assert loop is not None
     loop.iterations_active -= 1
     loop.iterations_unfinished -= 1
-    ctx.observer.task_changed(loop)
+    notify_task_changed(ctx.observer, loop)
     if loop.iterations_unfinished == 0:
         _complete_loop(state, loop)
     elif not state.canceled:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sluice.artifacts import check_path_part
-from sluice.dsl._artifacts import WORKSPACE_VARIABLE
+from sluice.dsl._internal import WORKSPACE_VARIABLE
 from sluice.engine._cache import Fingerprints, is_cacheable
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError

@@ -79,6 +79,14 @@ class RunResult(RunSummary):
     def succeeded(self) -> bool:
         return self.state == "SUCCEEDED"
 
+    def raise_for_state(self) -> RunResult:
+        """This result when the run SUCCEEDED; else raises RunFailedError naming the run, its state and error."""
+        if not self.succeeded:
+            from sluice.engine._errors import RunFailedError
+
+            raise RunFailedError(self)
+        return self
+
     def task(self, name: str) -> TaskResult:
         """The task with this path, or else the only task with this name (KeyError otherwise)."""
         for task in self.tasks:

@@ -13,10 +13,18 @@ from typing import Any
 
 from sluice.engine._graph import Node, Scope
 from sluice.engine._journal import Journal
-from sluice.engine._observer import RunObserver
+from sluice.engine._observer import RunObserver, notify_task_changed
 from sluice.engine._resume import carry_over
 from sluice.ir import ComponentSpec, PipelineTaskSpec
-from sluice.store import RuntimeState, TaskKind, new_id, utcnow
+from sluice.store import (
+    LEGAL_TRANSITIONS,
+    IllegalTransitionError,
+    RuntimeState,
+    TaskKind,
+    is_legal_transition,
+    new_id,
+    utcnow,
+)
 from sluice.store.models import Task
 
 __all__ = ["RunState"]
@@ -83,11 +91,24 @@ class RunState:
         else:
             carry_over(node, row, self.journal)
         self.nodes[path] = node
-        self.observer.task_changed(node)
+        notify_task_changed(self.observer, node)
         return node
 
     def set_state(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:
-        """Move ``node`` to ``state``; ``values`` are more task columns to write with it."""
+        """Move ``node`` to ``state``; ``values`` are more task columns to write with it.
+
+        The move must be one the store's state table allows (``LEGAL_TRANSITIONS``): anything else is a bug
+        in the engine, raised as IllegalTransitionError naming the run, the task and both states before
+        anything is written.
+        """
+        if not is_legal_transition(node.state, state):
+            raise IllegalTransitionError(
+                f"run {self.journal.run_id}: task",
+                node.path,
+                node.state,
+                state,
+                LEGAL_TRANSITIONS[node.state],
+            )
         node.state = state
         now = utcnow()
         if state is _S.RUNNING and node.started_at is None:
@@ -97,7 +118,7 @@ class RunState:
             node.finished_at = now
             values["finished_at"] = now
         self.journal.update_task(node.id, state=state, message=message, **values)
-        self.observer.task_changed(node)
+        notify_task_changed(self.observer, node)
 
     def finish(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:
         """End ``node`` in a terminal ``state`` (once; later calls do nothing) and queue it as done."""

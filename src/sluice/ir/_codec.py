@@ -15,10 +15,12 @@ import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar, Protocol, TypeVar, cast
 
+from sluice._errors import SluiceError
+
 __all__ = ["IRError", "Message", "decode", "encode"]
 
 
-class IRError(ValueError):
+class IRError(SluiceError, ValueError):
     """A document does not fit the PipelineSpec schema; ``path`` names where (e.g. ``root.dag.tasks.train``)."""
 
     def __init__(self, message: str, path: str = "", source: str | None = None) -> None:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 from sluice.ir._codec import IRError
 from sluice.ir._model import PipelineSpec, PlatformSpec
 
 __all__ = ["PipelineDocument", "dump_pipeline", "parse_pipeline", "read_pipeline", "write_pipeline"]
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclasses.dataclass
@@ -31,7 +31,7 @@ class PipelineDocument:
         return docs
 
 
-def _yaml_error(error: yaml.YAMLError, source: str) -> IRError:
+def _yaml_error(error: Exception, source: str) -> IRError:
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
@@ -40,8 +40,11 @@ def _yaml_error(error: yaml.YAMLError, source: str) -> IRError:
 
 def parse_pipeline(text: str, source: str = "<string>") -> PipelineDocument:
     """Parse a PipelineSpec YAML/JSON text; errors name ``source`` and the offending field."""
+    import yaml  # here, not at the top: a pipeline compiled in memory and run at once never reads YAML
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        documents = [doc for doc in yaml.load_all(text, Loader=_Loader) if doc is not None]
+        documents = [doc for doc in yaml.load_all(text, Loader=loader) if doc is not None]
     except yaml.YAMLError as error:
         raise _yaml_error(error, source) from None
     if not documents:
@@ -74,16 +77,18 @@ def read_pipeline(path: str | os.PathLike[str]) -> PipelineDocument:
     return parse_pipeline(text, str(file))
 
 
-class _Dumper(yaml.SafeDumper):
-    """Writes multi-line strings (function sources, shell scripts) as readable literal blocks."""
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
+    """A dumper that writes multi-line strings (function sources, shell scripts) as readable literal blocks."""
+    import yaml
 
+    def represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        style = "|" if "\n" in value else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
+    dumper: type[yaml.SafeDumper] = type("_Dumper", (yaml.SafeDumper,), {})
+    dumper.add_representer(str, represent_str)
+    return dumper
 
 
 def _describe_type(spec: Any) -> str:
@@ -124,10 +129,12 @@ def _header(spec: PipelineSpec) -> str:
 
 def dump_pipeline(document: PipelineDocument | PipelineSpec) -> str:
     """The YAML text of a pipeline, keys sorted as kfp writes them, with a short descriptive header."""
+    import yaml
+
     if isinstance(document, PipelineSpec):
         document = PipelineDocument(document)
     parts = [
-        yaml.dump(doc, Dumper=_Dumper, sort_keys=True, allow_unicode=True, width=100)
+        yaml.dump(doc, Dumper=_dumper(), sort_keys=True, allow_unicode=True, width=100)
         for doc in document.to_dicts()
     ]
     return _header(document.spec) + "---\n".join(parts)

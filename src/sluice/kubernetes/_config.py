@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.dsl._channel import PipelineChannel
-from sluice.dsl._errors import PipelineDefinitionError, caller_location
-from sluice.dsl._task import PipelineTask
+from sluice.dsl._internal import PipelineChannel, PipelineDefinitionError, PipelineTask, caller_location
 
 __all__ = ["definition_error", "kubernetes_config", "parameter_input"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.dsl._task import PipelineTask
+from sluice.dsl._internal import PipelineTask
 from sluice.kubernetes._config import definition_error, kubernetes_config, parameter_input
 
 __all__ = [

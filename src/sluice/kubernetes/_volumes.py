@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from sluice import dsl
-from sluice.dsl._channel import PipelineChannel
-from sluice.dsl._task import PipelineTask
+from sluice.dsl._internal import PipelineChannel, PipelineTask
 from sluice.kubernetes._config import definition_error, kubernetes_config, parameter_input
 
 __all__ = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from sluice._errors import SluiceError
 from sluice.launchers._environment import (
     TASK_ENV_ALLOW_VARIABLE,
     check_task_env_names,
@@ -59,7 +60,7 @@ __all__ = [
 LAUNCHERS = ("local", "ray")
 
 
-class LauncherError(Exception):
+class LauncherError(SluiceError):
     """The chosen launcher cannot be used (the message says why and what to do)."""
 
 

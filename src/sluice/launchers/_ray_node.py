@@ -161,7 +161,7 @@ class _Failed(Exception):
 
 def _prepare(spec: LaunchSpec, artifact_root: str | None, scratch: str) -> tuple[LaunchSpec, _Paths]:
     """The attempt as this node runs it: paths rewritten, inputs staged, source written, packages ready."""
-    from sluice.dsl._artifacts import S3_MOUNT_VARIABLE
+    from sluice.dsl._internal import S3_MOUNT_VARIABLE
 
     shared = artifact_root is None
     if shared:

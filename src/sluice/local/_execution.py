@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sluice.dsl._artifacts import Artifact, artifact_class_for_schema_title
-from sluice.dsl._component import BaseComponent
+from sluice.dsl._internal import Artifact, BaseComponent, artifact_class_for_schema_title
 from sluice.local._config import LocalConfig
 
 __all__ = ["run_component"]
@@ -27,6 +26,7 @@ def run_component(
     from sluice.compiler import compile_to_document
     from sluice.engine import run_pipeline
     from sluice.engine._console import ConsoleProgress
+    from sluice.engine._load import LoadedPipeline
 
     artifacts = {name: value for name, value in arguments.items() if isinstance(value, Artifact)}
     parameters = {name: value for name, value in arguments.items() if name not in artifacts}
@@ -36,7 +36,7 @@ def run_component(
     else:
         document, run_arguments, task_path = compile_to_document(component), parameters, "root"
     result = run_pipeline(
-        document,
+        LoadedPipeline(document, compiled_here=True),  # compiled just now: no schema check needed
         run_arguments,
         cache=config.enable_caching,
         home=config.home,
@@ -61,7 +61,7 @@ def _with_importers(
 ) -> tuple[BaseComponent, str]:
     """A pipeline that imports ``artifacts`` and calls ``component``; and the path of that call's task."""
     from sluice.dsl import importer
-    from sluice.dsl._pipeline import GraphComponent
+    from sluice.dsl._internal import GraphComponent
 
     called: list[str] = []
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sluice._errors import SluiceError
+
 __all__ = ["SecretsError", "SecretsNotFoundError"]
 
 
-class SecretsError(ValueError):
+class SecretsError(SluiceError, ValueError):
     """Bad input (a name, a key), an object that already exists, or an unusable key file."""
 
 

@@ -2,7 +2,7 @@
 
 The service only ever talks to this boundary (submit, terminate, retry, resume what was in flight, shut
 down); everything about the engine lives behind it. Worker threads take run ids from a queue and drive each
-run with ``sluice.engine.resume_run``, which claims the run's lease first, so a run is never driven twice
+run with ``sluice.engine.drive_run``, which claims the run's lease first, so a run is never driven twice
 (not even by a ``sluice run`` process sharing the database).
 
 Shutting down stops every running task (its process group is killed), puts those tasks back to PENDING
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from sluice.engine import EngineError, LauncherUnavailableError, StopToken, resume_run, terminate_run
+from sluice.engine import EngineError, LauncherUnavailableError, StopToken, drive_run, terminate_run
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run
 
@@ -171,12 +171,12 @@ class RunExecutor:
 
     def _execute(self, run_id: str) -> None:
         try:
-            resume_run(
+            drive_run(
                 run_id,
                 home=self._home,
                 database_url=self._database_url,
-                handle_sigint=False,
                 stop=self._stop_runs,
+                handle_sigint=False,
                 base_env=self._task_env,
                 launcher=self._launcher,
                 ray_address=self._ray_address,

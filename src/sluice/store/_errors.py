@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from sluice._errors import SluiceError
+
 from ._states import RuntimeState
 
 
-class StoreError(Exception):
+class StoreError(SluiceError):
     """A database operation failed: unreachable server, unknown URL scheme, failed migration, ..."""
 
 

@@ -554,19 +554,6 @@ class Store:
             s.flush()
             return task
 
-    def find_cached_task(self, fingerprint: str, *, max_age: timedelta | None = None) -> Task | None:
-        """The most recently finished SUCCEEDED task with this cache fingerprint, or None.
-
-        ``max_age`` ignores results older than that (KFP's ``max_cache_staleness``).
-        """
-        with self.read_session() as s:
-            query = select(Task).where(
-                Task.cache_fingerprint == fingerprint, Task.state == RuntimeState.SUCCEEDED
-            )
-            if max_age is not None:
-                query = query.where(Task.finished_at >= utcnow() - max_age)
-            return s.scalars(query.order_by(Task.finished_at.desc(), Task.id).limit(1)).first()
-
     # -----------------------------------------------------------------------------------------------------------
     # Metadata (ML Metadata's model)
     # -----------------------------------------------------------------------------------------------------------
@@ -620,24 +607,6 @@ class Store:
                 properties=properties if properties is not None else {},
             )
             s.add(execution)
-            s.flush()
-            return execution
-
-    def update_execution(
-        self,
-        execution_id: str,
-        *,
-        state: ExecutionState | str | None = None,
-        properties: JsonObject | None = None,
-        session: Session | None = None,
-    ) -> Execution:
-        """Change an execution's state and/or replace its properties."""
-        with self._use(session) as s:
-            execution = _lock(s, Execution, execution_id, "execution")
-            if state is not None:
-                execution.state = ExecutionState(state)
-            if properties is not None:
-                execution.properties = properties
             s.flush()
             return execution
 
@@ -697,32 +666,6 @@ class Store:
         """Put an artifact into a context (idempotent)."""
         with self._use(session) as s:
             _insert_link(s, Attribution(context_id=context_id, artifact_id=artifact_id))
-
-    def find_producing_task(self, artifact_id: str) -> Task | None:
-        """The task whose execution emitted this artifact as an OUTPUT, or None (e.g. an imported artifact)."""
-        with self.read_session() as s:
-            return s.scalars(
-                select(Task)
-                .join(Execution, Execution.task_id == Task.id)
-                .join(Event, Event.execution_id == Execution.id)
-                .where(Event.artifact_id == artifact_id, Event.type == EventType.OUTPUT)
-                .order_by(Event.id)
-                .limit(1)
-            ).first()
-
-    def find_consuming_runs(self, artifact_id: str) -> list[Run]:
-        """Runs with an execution that took this artifact as an INPUT, oldest first."""
-        with self.read_session() as s:
-            consumed = (
-                select(Event.id)
-                .join(Execution, Execution.id == Event.execution_id)
-                .where(
-                    Event.artifact_id == artifact_id,
-                    Event.type == EventType.INPUT,
-                    Execution.run_id == Run.id,
-                )
-            )
-            return list(s.scalars(select(Run).where(exists(consumed)).order_by(Run.created_at, Run.id)))
 
     def record_run_warnings(self, run_id: str, warnings: list[str]) -> None:
         """Record what the run asks for and its engine does not do (shown with the run)."""

@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, Dialect, Integer, String, Text
-from sqlalchemy.dialects import mysql, postgresql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 ID_LENGTH = 36
@@ -36,12 +35,51 @@ def IdString() -> String:
 # BIGINT where the table may grow large; SQLite only auto-increments a column declared INTEGER.
 AutoIncrementId = BigInteger().with_variant(Integer(), "sqlite")
 
-# JSONB on PostgreSQL compares and indexes; MySQL/MariaDB and SQLite use their JSON types.
-# none_as_null: Python None is SQL NULL, not the JSON text 'null'.
-JsonDocument = JSON(none_as_null=True).with_variant(postgresql.JSONB(none_as_null=True), "postgresql")
+# The PostgreSQL and MySQL types below are chosen when a database of that kind is used, not when this module
+# is imported: importing SQLAlchemy's PostgreSQL dialect (all its drivers) costs more than the rest of the
+# store, and a one-shot `sluice run` on SQLite never needs it.
 
-# TEXT on MySQL stops at 64 KiB; pipeline specs and descriptions can be larger.
-LargeText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+class _JsonDocument(TypeDecorator[Any]):
+    """JSON; JSONB on PostgreSQL (compares and indexes). Python None is SQL NULL, not the JSON text 'null'."""
+
+    impl = JSON
+    cache_ok = True
+    comparator_factory = JSON.Comparator
+
+    def __init__(self) -> None:
+        super().__init__(none_as_null=True)
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB(none_as_null=True))
+        return dialect.type_descriptor(JSON(none_as_null=True))
+
+    def __repr__(self) -> str:
+        return "JsonDocument"
+
+
+class _LargeText(TypeDecorator[str]):
+    """TEXT; LONGTEXT on MySQL/MariaDB, where TEXT stops at 64 KiB (pipeline specs can be larger)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in ("mysql", "mariadb"):
+            from sqlalchemy.dialects.mysql import LONGTEXT
+
+            return dialect.type_descriptor(LONGTEXT())
+        return dialect.type_descriptor(Text())
+
+    def __repr__(self) -> str:
+        return "LargeText"
+
+
+JsonDocument = _JsonDocument()
+LargeText = _LargeText()
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -57,9 +95,13 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+            from sqlalchemy.dialects.postgresql import TIMESTAMP
+
+            return dialect.type_descriptor(TIMESTAMP(timezone=True))
         if dialect.name in ("mysql", "mariadb"):
-            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+            from sqlalchemy.dialects.mysql import DATETIME
+
+            return dialect.type_descriptor(DATETIME(fsp=6))
         return dialect.type_descriptor(DateTime())
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
