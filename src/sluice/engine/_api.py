@@ -18,6 +18,7 @@ from sluice.engine._errors import EngineError, LauncherUnavailableError
 from sluice.engine._load import load_document
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import LEASE_STALE_AFTER, engine_owner_id, kill_run_processes, owner_is_dead
+from sluice.engine._resources import Capacity
 from sluice.engine._result import RunResult, load_run_result
 from sluice.engine._stop import StopToken
 from sluice.engine._workspace import Workspace
@@ -208,11 +209,13 @@ def resume_run(
     base_env: Mapping[str, str] | None = None,
     launcher: str = "local",
     ray_address: str | None = None,
+    capacity: Capacity | None = None,
 ) -> RunResult:
     """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
     were running or failed run again. Refuses a run another live engine still drives. ``base_env``,
     ``launcher`` and ``ray_address`` as for :func:`run_pipeline` (a run may resume elsewhere than it
-    started)."""
+    started). ``capacity``: what its tasks take resources from, shared with other runs (a server's fair
+    queue); None: this machine's own."""
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
         run = _existing_run(store, run_id)
@@ -232,6 +235,7 @@ def resume_run(
             base_env=base_env,
             launcher=launcher,
             ray_address=ray_address,
+            capacity=capacity,
         )
         task_launcher = _open_launcher(options, str(config.get("pipelineRoot") or workspace.pipeline_root))
         owner = engine_owner_id()

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import pipeline_json, pipeline_version_json
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
@@ -187,6 +188,7 @@ def create_pipeline_and_version(body: CreatePipelineAndVersionRequest, context: 
 def list_pipelines(
     *,
     context: Context,
+    http_request: Request,
     namespace: str | None = None,
     page_token: str | None = None,
     page_size: int | None = None,
@@ -202,6 +204,9 @@ def list_pipelines(
         tokens=context.page_tokens,
     )
     scope = [Pipeline.namespace == (namespace or "")] if namespace else []
+    visible = visible_namespaces(http_request)
+    if visible is not None:
+        scope.append(Pipeline.namespace.in_(visible))
     with context.store.read_session() as session:
         page = fetch_page(session, Pipeline, request, PIPELINE_FIELDS, scope=scope)
         return JSONResponse(page_json("pipelines", [pipeline_json(row) for row in page.rows], page))

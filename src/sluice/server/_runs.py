@@ -12,11 +12,12 @@ import math
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
+from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import run_json, task_json
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
@@ -36,6 +37,7 @@ from sluice.store.models import (
 from sluice.store.models import (
     Event,
     Execution,
+    Experiment,
     PipelineVersion,
     Run,
     RunMetric,
@@ -217,6 +219,7 @@ def create_run(
     *,
     body: RunIn,
     context: Context,
+    http_request: Request,
     experiment_id: Annotated[
         str | None, Query(description="Deprecated: use the run's experiment_id.")
     ] = None,
@@ -237,6 +240,9 @@ def create_run(
             pipeline_root=pipeline_root,
             service_account=body.service_account or "",
         )
+        identity = caller(http_request)
+        if identity is not None:
+            run.created_by = identity.name
         document = run_json(run, pipeline_id=pipeline.pipeline_id)
     context.executor.submit(run.id)
     return JSONResponse(document)
@@ -246,6 +252,7 @@ def create_run(
 def list_runs(
     *,
     context: Context,
+    http_request: Request,
     namespace: str | None = None,
     experiment_id: str | None = None,
     page_token: str | None = None,
@@ -268,6 +275,9 @@ def list_runs(
         tokens=context.page_tokens,
     )
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
+    visible = visible_namespaces(http_request)
+    if visible is not None:
+        scope.append(Run.experiment_id.in_(select(Experiment.id).where(Experiment.namespace.in_(visible))))
     order_column = None
     joined = None
     joined_conditions: list[ColumnElement[bool]] = []
