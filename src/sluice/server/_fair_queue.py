@@ -71,6 +71,7 @@ class _Use:
 
 @dataclass
 class _Decision:
+    explained: bool = False
     granted: set[str] = field(default_factory=set)
     reasons: dict[str, str] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
@@ -178,62 +179,81 @@ class FairQueue:
             self._decision = None
             return set(self._decide().granted)
 
-    def _share(self, use: _Use) -> float:
-        total = self._total
-        return max(
-            use.gpus / total.total_gpus if total.total_gpus else 0.0,
-            use.cpu / total.total_cpu if total.total_cpu else 0.0,
-            use.memory / total.total_memory if total.total_memory else 0.0,
-        )
-
-    def _decide(self) -> _Decision:
-        if self._decision is not None:
+    def _decide(self, *, explain: bool = False) -> _Decision:
+        """Progressive filling: grant in turns to the namespace of smallest dominant share. Cached until
+        something changes; ``explain`` also words every wait (for listings, not for each task's ask)."""
+        if self._decision is not None and (self._decision.explained or not explain):
             return self._decision
-        decision = _Decision()
+        decision = _Decision(explained=explain)
         lines: dict[str, list[_Ask]] = defaultdict(list)
-        for ask in self._asks.values():
+        for ask in self._asks.values():  # in the order they asked: first come, first served
             lines[ask.namespace].append(ask)
-        use = {namespace: _Use(u.gpus, u.cpu, u.memory, u.tasks) for namespace, u in self._use.items()}
+        total = self._total
+        per_gpu = 1 / total.total_gpus if total.total_gpus else 0.0
+        per_cpu = 1 / total.total_cpu if total.total_cpu else 0.0
+        per_byte = 1 / total.total_memory if total.total_memory else 0.0
         free_gpus, free_cpu, free_memory = len(self._free_gpus), self._free_cpu, self._free_memory
+        no_quota = Quota()
         heap: list[tuple[float, int, str]] = []
+        use: dict[str, list[float]] = {}
+        quotas: dict[str, Quota] = {}
         for namespace, line in lines.items():
-            line.sort(key=lambda ask: ask.order)
-            heap.append((self._share(use.get(namespace, _Use())), line[0].order, namespace))
+            held = self._use.get(namespace) or _Use()
+            use[namespace] = [held.gpus, held.cpu, held.memory, held.tasks]
+            quotas[namespace] = self._quotas.get(namespace, no_quota)
+            share = max(held.gpus * per_gpu, held.cpu * per_cpu, held.memory * per_byte)
+            heap.append((share, line[0].order, namespace))
         heapq.heapify(heap)
         heads = dict.fromkeys(lines, 0)
         position = 0
+        granted = decision.granted
+        positions = decision.positions
         while heap:
-            _, _, namespace = heapq.heappop(heap)
+            namespace = heapq.heappop(heap)[2]
             line = lines[namespace]
             index = heads[namespace]
             ask = line[index]
             heads[namespace] = index + 1
-            namespace_use = use.setdefault(namespace, _Use())
+            counts = use[namespace]
             request = ask.request
-            reason = _quota_reason(namespace, self._quotas.get(namespace, Quota()), namespace_use, request)
-            if reason is None:
-                position += 1
-                decision.positions[ask.key] = position
-                fits = (
-                    request.gpus <= free_gpus
-                    and request.cpu <= free_cpu + _EPSILON
-                    and request.memory <= free_memory
-                )
-                if fits:
-                    decision.granted.add(ask.key)
-                    namespace_use.add(request)
-                else:
+            gpus, cpu, memory = request.gpus, request.cpu, request.memory
+            quota = quotas[namespace]
+            position += 1
+            positions[ask.key] = position
+            within_quota = (
+                (quota.gpus is None or not gpus or counts[0] + gpus <= quota.gpus)
+                and (quota.cpus is None or not cpu or counts[1] + cpu <= quota.cpus + _EPSILON)
+                and (quota.memory_bytes is None or not memory or counts[2] + memory <= quota.memory_bytes)
+                and (quota.running_tasks is None or counts[3] + 1 <= quota.running_tasks)
+            )
+            if within_quota:
+                # Only what it asks for counts: a CPU-only task never waits for GPUs reserved ahead of it.
+                if (
+                    (not gpus or gpus <= free_gpus)
+                    and (not cpu or cpu <= free_cpu + _EPSILON)
+                    and (not memory or memory <= free_memory)
+                ):
+                    granted.add(ask.key)
+                    counts[0] += gpus
+                    counts[1] += cpu
+                    counts[2] += memory
+                    counts[3] += 1
+                elif explain:
                     decision.reasons[ask.key] = self._machine_reason(
                         request, free_gpus, free_cpu, free_memory
                     )
                 # Granted or waiting in line, its resources are spoken for: later tasks cannot take them.
-                free_gpus -= request.gpus
-                free_cpu -= request.cpu
-                free_memory -= request.memory
-            else:
-                decision.reasons[ask.key] = reason
-            if heads[namespace] < len(line):
-                heapq.heappush(heap, (self._share(namespace_use), line[heads[namespace]].order, namespace))
+                free_gpus -= gpus
+                free_cpu -= cpu
+                free_memory -= memory
+            elif explain:
+                held = _Use(int(counts[0]), counts[1], counts[2], int(counts[3]))
+                decision.reasons[ask.key] = (
+                    _quota_reason(namespace, quota, held, request) or "waiting for its quota"
+                )
+            if index + 1 < len(line):
+                share = max(counts[0] * per_gpu, counts[1] * per_cpu, counts[2] * per_byte)
+                heapq.heappush(heap, (share, line[index + 1].order, namespace))
         self._decision = decision
         return decision
 
@@ -267,7 +287,7 @@ class FairQueue:
         """Per namespace and user: running tasks with what they hold, pending ones with reason and position."""
         wanted = set(namespaces) if namespaces is not None else None
         with self._lock:
-            decision = self._decide()
+            decision = self._decide(explain=True)
             groups: dict[tuple[str, str], dict[str, list[dict[str, Any]]]] = defaultdict(
                 lambda: {"running": [], "pending": []}
             )
