@@ -102,6 +102,14 @@ def test_admin_commands_end_to_end(tmp_path: Path) -> None:
     assert "already exists" in sluice(tmp_path, "admin", "users", "create", "alice", check=False).stderr
     sluice(tmp_path, "admin", "users", "delete", "bob")
     assert "bob" not in sluice(tmp_path, "admin", "users", "list").stdout
+    audit = json.loads(sluice(tmp_path, "admin", "audit", "--namespace", "team-a", "--json").stdout)
+    assert [(e["action"], e["target"]) for e in audit] == [
+        ("admin namespaces create", "team-a"),
+        ("admin namespaces add-member --role view", "bob"),
+        ("admin namespaces remove-member", "bob"),
+        ("admin namespaces set-quota", "team-a"),
+    ]
+    assert all(e["actor"].startswith("cli:") for e in audit)
 
 
 def test_tokens_expire_are_revoked_and_die_with_a_disabled_user(tmp_path: Path) -> None:

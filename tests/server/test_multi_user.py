@@ -352,3 +352,11 @@ def test_refuses_a_public_address_without_sign_in(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--multi-user" in result.stderr and "--insecure-no-auth" in result.stderr
+
+
+def test_the_ui_cookie_signs_in_reads_only(team: Team, objects: dict[str, str]) -> None:
+    cookie = {"Cookie": f"sluice_token={team.tokens['alice']}"}
+    with team.as_user(None) as api:
+        assert api.get(f"{API}/runs/{objects['run_id']}", headers=cookie).status_code == 200
+        # A write needs the header: a form another page submits carries the cookie, never the header.
+        assert_kfp_error(api.post(f"{API}/runs/{objects['run_id']}:archive", headers=cookie), 401)

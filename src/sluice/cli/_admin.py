@@ -8,6 +8,7 @@ when it is made; only its hash is kept. Other modules add their own subgroups to
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -38,6 +39,18 @@ def _database_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON.")(function)
+
+
+def _audit(directory: Directory, action: str, *, target: str = "", namespace: str = "") -> None:
+    """Administration is a write too: recorded as done by the operating-system user at this machine."""
+    directory.audit(
+        f"cli:{getpass.getuser()}",
+        f"admin {action}",
+        namespace=namespace,
+        target=target,
+        source="cli",
+        status=200,
+    )
 
 
 @contextmanager
@@ -125,6 +138,7 @@ def create_user(name: str, is_admin: bool, as_json: bool, database_url: str | No
     """Make a user and print their first API token (once: it is not kept, only its hash)."""
     with _directory(database_url) as directory:
         token = directory.create_user(name, admin=is_admin)
+        _audit(directory, "users create", target=name)
     if as_json:
         click.echo(json.dumps({"name": name, "token": token}))
     else:
@@ -171,6 +185,7 @@ def disable_user(name: str, database_url: str | None) -> None:
     """Refuse every token of this user from now on (``enable`` undoes it)."""
     with _directory(database_url) as directory:
         directory.set_disabled(name, True)
+        _audit(directory, "users disable", target=name)
     click.echo(f"disabled user {name}")
 
 
@@ -181,6 +196,7 @@ def enable_user(name: str, database_url: str | None) -> None:
     """Accept this user's tokens again."""
     with _directory(database_url) as directory:
         directory.set_disabled(name, False)
+        _audit(directory, "users enable", target=name)
     click.echo(f"enabled user {name}")
 
 
@@ -191,6 +207,7 @@ def delete_user(name: str, database_url: str | None) -> None:
     """Delete a user, their tokens and memberships (what they created stays)."""
     with _directory(database_url) as directory:
         directory.delete_user(name)
+        _audit(directory, "users delete", target=name)
     click.echo(f"deleted user {name}")
 
 
@@ -214,6 +231,7 @@ def create_token(
     """Make another token for USER and print it (once)."""
     with _directory(database_url) as directory:
         token = directory.create_token(user, expires_in=_duration(expires_in), description=description)
+        _audit(directory, "tokens create", target=user)
     click.echo(json.dumps({"name": user, "token": token}) if as_json else token)
 
 
@@ -253,6 +271,7 @@ def revoke_token(token_id: str, database_url: str | None) -> None:
     """Revoke a token by its id (``sluice admin tokens list``)."""
     with _directory(database_url) as directory:
         directory.revoke_token(token_id)
+        _audit(directory, "tokens revoke", target=token_id)
     click.echo(f"revoked token {token_id}")
 
 
@@ -283,6 +302,7 @@ def create_namespace(  # noqa: PLR0917  (click passes options positionally)
     quota = _quota(gpus, cpus, memory, runs, tasks)
     with _directory(database_url) as directory:
         directory.create_namespace(namespace, owner=owner, quota=quota)
+        _audit(directory, "namespaces create", target=namespace, namespace=namespace)
     click.echo(f"created namespace {namespace} (owner {owner})")
 
 
@@ -303,6 +323,7 @@ def set_quota(  # noqa: PLR0917
     quota = _quota(gpus, cpus, memory, runs, tasks)
     with _directory(database_url) as directory:
         directory.set_quota(namespace, quota)
+        _audit(directory, "namespaces set-quota", target=namespace, namespace=namespace)
     click.echo(f"set the quotas of {namespace}")
 
 
@@ -315,6 +336,7 @@ def add_member(namespace: str, user: str, role: str, database_url: str | None) -
     """Give USER a role in NAMESPACE (or change it)."""
     with _directory(database_url) as directory:
         directory.set_member(namespace, user, role)
+        _audit(directory, f"namespaces add-member --role {role}", target=user, namespace=namespace)
     click.echo(f"{user} is {role} in {namespace}")
 
 
@@ -326,6 +348,7 @@ def remove_member(namespace: str, user: str, database_url: str | None) -> None:
     """Take USER out of NAMESPACE."""
     with _directory(database_url) as directory:
         directory.remove_member(namespace, user)
+        _audit(directory, "namespaces remove-member", target=user, namespace=namespace)
     click.echo(f"removed {user} from {namespace}")
 
 

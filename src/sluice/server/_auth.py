@@ -17,7 +17,9 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import Request
 from sqlalchemy import select
@@ -33,6 +35,7 @@ __all__ = ["AccessPolicy", "Authentication", "authorize", "caller", "visible_nam
 
 _log = logging.getLogger("sluice.server")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+_COOKIE = "sluice_token"
 _OPEN_PATHS = frozenset({"/apis/v2beta1/healthz"})
 SHARED = ""  # the pipelines' shared namespace
 
@@ -89,9 +92,17 @@ class Authentication:
             # KFP's header carries "accounts.google.com:user@example.com"-style prefixes; the user is the last part.
             return self.directory.identity_of(headers[header].rsplit(":", 1)[-1].strip())
         scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            return None
-        return self.directory.authenticate(token.strip())
+        if scheme.lower() == "bearer" and token.strip():
+            return self.directory.authenticate(token.strip())
+        if scope.get("method") in _READS and "cookie" in headers:
+            # The UI's plain links (downloads, logs) cannot send a header; the cookie it sets (SameSite=Strict)
+            # is believed for reads only, so a forged form can never write with it.
+            cookies = SimpleCookie()
+            cookies.load(headers["cookie"])
+            morsel = cookies.get(_COOKIE)
+            if morsel is not None and morsel.value:
+                return self.directory.authenticate(unquote(morsel.value))
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
