@@ -147,6 +147,7 @@ def gpu_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Serve
         tokens = {name: directory.create_user(name) for name in ("alice", "bob")}
         directory.create_namespace("team-a", owner="alice", quota=Quota(gpus=1))
         directory.create_namespace("team-b", owner="bob")
+        directory.create_namespace("team-c", owner="alice", quota=Quota(running_runs=1))
     finally:
         store.close()
     server = ServerProcess(home, None, extra_args=["--multi-user", "--gpus", "2"]).start()
@@ -245,3 +246,20 @@ def test_team_a_runs_one_at_a_time_and_team_b_takes_the_free_gpu(
             check=True,
         )
         assert "GPUs" in printed.stdout
+
+
+def test_a_namespace_runs_no_more_runs_at_once_than_its_quota(
+    gpu_server: tuple[ServerProcess, dict[str, str]], tmp_path: Path
+) -> None:
+    server, tokens = gpu_server
+    with httpx.Client(
+        base_url=server.url, timeout=30, headers={"Authorization": f"Bearer {tokens['alice']}"}
+    ) as alice:
+        spec = _gpu_pipeline(tmp_path, 2)
+        first, second = _submit(alice, "team-c", spec), _submit(alice, "team-c", spec)
+        running = wait_for_run(alice, first, states=("RUNNING",))
+        assert running["state"] == "RUNNING"
+        assert alice.get(f"{API}/runs/{second}").json()["state"] == "PENDING"
+        _, first_end = _interval(alice, first)
+        second_start, _ = _interval(alice, second)
+        assert second_start >= first_end  # one run at a time, though a GPU was free
