@@ -360,3 +360,24 @@ def test_the_ui_cookie_signs_in_reads_only(team: Team, objects: dict[str, str]) 
         assert api.get(f"{API}/runs/{objects['run_id']}", headers=cookie).status_code == 200
         # A write needs the header: a form another page submits carries the cookie, never the header.
         assert_kfp_error(api.post(f"{API}/runs/{objects['run_id']}:archive", headers=cookie), 401)
+
+
+def test_pipelines_are_shared_or_namespaced(team: Team) -> None:
+    with team.as_user("alice") as alice, team.as_user("bob") as bob, team.as_user("victor") as victor:
+        shared = alice.post(f"{API}/pipelines", json={"display_name": "shared-pipe"}).json()
+        private = alice.post(
+            f"{API}/pipelines", json={"display_name": "a-pipe", "namespace": "team-a"}
+        ).json()
+        assert shared["namespace"] == "" and private["namespace"] == "team-a"
+        names = {p["display_name"] for p in bob.get(f"{API}/pipelines").json().get("pipelines", [])}
+        assert "shared-pipe" in names and "a-pipe" not in names
+        assert bob.get(f"{API}/pipelines/{shared['pipeline_id']}").status_code == 200
+        assert_kfp_error(bob.get(f"{API}/pipelines/{private['pipeline_id']}"), 404)
+        assert_kfp_error(bob.get(f"{API}/pipelines", params={"namespace": "team-a"}), 403)
+        assert_kfp_error(bob.delete(f"{API}/pipelines/{private['pipeline_id']}"), 404)
+        listed = alice.get(f"{API}/pipelines", params={"namespace": "team-a"}).json()["pipelines"]
+        assert [p["display_name"] for p in listed] == ["a-pipe"]
+        assert victor.get(f"{API}/pipelines/{private['pipeline_id']}").status_code == 200
+        assert_kfp_error(
+            victor.post(f"{API}/pipelines", json={"display_name": "nope"}), 403, "shared pipelines"
+        )
