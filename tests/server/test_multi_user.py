@@ -381,3 +381,16 @@ def test_pipelines_are_shared_or_namespaced(team: Team) -> None:
         assert_kfp_error(
             victor.post(f"{API}/pipelines", json={"display_name": "nope"}), 403, "shared pipelines"
         )
+
+
+def test_uploads_go_to_the_namespace_in_the_query(team: Team, packages: dict[str, Path]) -> None:
+    with team.as_user("alice") as alice, team.as_user("bob") as bob:
+        for api, status in ((bob, 403), (alice, 200)):
+            with packages["adder"].open("rb") as handle:
+                response = api.post(
+                    f"{API}/pipelines/upload",
+                    params={"name": "uploaded-a", "namespace": "team-a"},
+                    files={"uploadfile": ("adder.yaml", handle)},
+                )
+            assert response.status_code == status, response.text
+        assert response.json()["namespace"] == "team-a"

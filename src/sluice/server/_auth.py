@@ -342,7 +342,14 @@ async def authorize(request: Request) -> None:
     template = str(getattr(route, "path", request.url.path))
     method = request.method
     needed = Role.VIEW if method in _READS else Role.EDIT
-    body = await request.body() if method not in _READS else b""
+    body = b""
+    if method not in _READS and "json" in request.headers.get("content-type", "json"):
+        # FastAPI read a JSON body already (cached); a multipart upload's stream is spent: its namespace
+        # comes from the query.
+        try:
+            body = await request.body()
+        except RuntimeError:
+            body = b""
     store: Store = request.app.state.service.store
     try:
         kind, namespace = await run_in_threadpool(
