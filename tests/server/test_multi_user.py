@@ -255,7 +255,11 @@ def test_every_route_refuses_strangers_outsiders_and_viewers(team: Team, objects
     query = {"namespace": "team-a", "experiment_id": objects["experiment_id"], "run_id": objects["run_id"]}
     body = {"namespace": "team-a", "experiment_id": objects["experiment_id"], "display_name": "x"}
     # What any signed-in user may read: who they are, and the shared pipelines (none of team-a's data).
-    open_to_all = {("GET", "/apis/sluice/v1/me"), ("GET", f"{API}/pipelines")}
+    open_to_all = {
+        ("GET", "/apis/sluice/v1/me"),
+        ("GET", "/apis/sluice/v1/namespaces"),
+        ("GET", f"{API}/pipelines"),
+    }
     refused = (400, 403, 404, 405, 422)
     with team.as_user(None) as stranger, team.as_user("bob") as bob, team.as_user("victor") as victor:
         for method, template, path in calls:
@@ -394,3 +398,19 @@ def test_uploads_go_to_the_namespace_in_the_query(team: Team, packages: dict[str
                 )
             assert response.status_code == status, response.text
         assert response.json()["namespace"] == "team-a"
+
+
+def test_owners_manage_members_through_the_api(team: Team, objects: dict[str, str]) -> None:
+    members = "/apis/sluice/v1/namespaces/team-a/members"
+    with team.as_user("alice") as alice, team.as_user("bob") as bob, team.as_user("victor") as victor:
+        listed = alice.get("/apis/sluice/v1/namespaces").json()["namespaces"]
+        assert [(n["name"], n["role"]) for n in listed] == [("team-a", "owner")]
+        assert listed[0]["members"] == {"alice": "owner", "victor": "view"}
+        assert_kfp_error(victor.put(f"{members}/bob", json={"role": "view"}), 403, "owner")
+        assert_kfp_error(bob.put(f"{members}/bob", json={"role": "owner"}), 404)
+        assert_kfp_error(alice.put(f"{members}/nobody", json={"role": "view"}), 404, "nobody")
+        assert_kfp_error(alice.put(f"{members}/bob", json={"role": "boss"}), 400)
+        assert alice.put(f"{members}/bob", json={"role": "view"}).status_code == 200
+        assert bob.get(f"{API}/runs/{objects['run_id']}").status_code == 200  # at once
+        assert alice.delete(f"{members}/bob").status_code == 200
+        assert_kfp_error(bob.get(f"{API}/runs/{objects['run_id']}"), 404)

@@ -17,7 +17,16 @@ from sluice.artifacts import open_artifact_store
 from sluice.auth import Directory
 from sluice.engine import detect_capacity
 from sluice.launchers import clean_environment
-from sluice.server import _artifacts, _deployments, _experiments, _pipelines, _queue, _recurring_runs, _runs
+from sluice.server import (
+    _artifacts,
+    _deployments,
+    _experiments,
+    _namespaces,
+    _pipelines,
+    _queue,
+    _recurring_runs,
+    _runs,
+)
 from sluice.server._auth import AccessPolicy, Authentication, authorize
 from sluice.server._browser import AllowedHosts, BrowserGuard
 from sluice.server._config import ServerConfig
@@ -156,7 +165,16 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
     # First among the routes: FastAPI tries routes in order, and each included router costs a full scan.
     app.state.serving = serving
     app.mount("/serving", serving.router)
-    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments, _queue):
+    for module in (
+        _pipelines,
+        _experiments,
+        _runs,
+        _recurring_runs,
+        _artifacts,
+        _deployments,
+        _queue,
+        _namespaces,
+    ):
         app.include_router(module.router, dependencies=route_dependencies)
     if config.multi_user:
         # Outermost but for the host check: nothing of the API is reached without signing in.

@@ -328,7 +328,10 @@ def _resolve(  # noqa: PLR0917  (one rule per kind of route)
             return "object", _experiment_namespace(store, query["experiment_id"])
         namespace = query.get("namespace")
         return ("namespace", namespace) if namespace else ("list", None)
-    if template in ("/apis/sluice/v1/me", "/apis/sluice/v1/models:upload"):
+    if template.startswith("/apis/sluice/v1/namespaces/{namespace}"):
+        # Members are the owners' to change; reading them needs a role there.
+        return ("namespace", params["namespace"]) if method in _READS else ("owner", params["namespace"])
+    if template in ("/apis/sluice/v1/me", "/apis/sluice/v1/models:upload", "/apis/sluice/v1/namespaces"):
         return "any", None
     return "admin", None
 
@@ -377,6 +380,13 @@ async def authorize(request: Request) -> None:
         if not identity.can(namespace, needed):
             raise _permission_denied(identity, namespace, needed)
         request.state.list_namespaces = [namespace]
+    elif kind == "owner":
+        assert namespace is not None
+        request.state.namespace = namespace
+        if identity.role_in(namespace) is None:
+            raise not_found(f"namespace {namespace!r} does not exist")
+        if not identity.can(namespace, Role.OWNER):
+            raise _permission_denied(identity, namespace, Role.OWNER)
     elif kind == "shared":
         if needed != Role.VIEW and not _may_write_shared(identity):
             raise ApiError(
