@@ -414,3 +414,15 @@ def test_owners_manage_members_through_the_api(team: Team, objects: dict[str, st
         assert bob.get(f"{API}/runs/{objects['run_id']}").status_code == 200  # at once
         assert alice.delete(f"{members}/bob").status_code == 200
         assert_kfp_error(bob.get(f"{API}/runs/{objects['run_id']}"), 404)
+
+
+def test_deployments_stay_in_their_namespace(team: Team, objects: dict[str, str]) -> None:
+    deployments = "/apis/sluice/v1/deployments"
+    with team.as_user("bob") as bob:
+        body = {"name": "stolen", "namespace": "team-a", "model": "s3://x/model"}
+        assert_kfp_error(bob.post(deployments, json=body), 403, "team-a")
+        body = {"name": "stolen", "namespace": "team-b", "model": f"{objects['run_id']}/train/model"}
+        assert_kfp_error(bob.post(deployments, json=body), 404)
+        assert bob.get(deployments).json()["deployments"] == []
+        assert_kfp_error(bob.get(deployments, params={"namespace": "team-a"}), 403)
+        assert_kfp_error(bob.get("/serving/team-a/anything/v1/models/anything"), 404)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -36,6 +37,7 @@ __all__ = ["AccessPolicy", "Authentication", "authorize", "caller", "visible_nam
 _log = logging.getLogger("sluice.server")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _COOKIE = "sluice_token"
+_RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _OPEN_PATHS = frozenset({"/apis/v2beta1/healthz"})
 SHARED = ""  # the pipelines' shared namespace
 
@@ -288,6 +290,10 @@ def _resolve(  # noqa: PLR0917  (one rule per kind of route)
             return "shared", SHARED
         return "object", namespace
     if template.startswith("/apis/sluice/v1/deployments"):
+        if method == "GET" and template == "/apis/sluice/v1/deployments" and not query.get("namespace"):
+            return "list", None
+        if method == "POST" and template == "/apis/sluice/v1/deployments":
+            return "namespace", str(_body_field(body, "namespace") or "default")
         return "namespace", query.get("namespace") or "default"
     if template == "/apis/sluice/v1/revisions":
         if query.get("run_id"):
@@ -361,6 +367,15 @@ async def authorize(request: Request) -> None:
     except _Hidden:
         raise not_found(f"{request.url.path} does not exist") from None
     request.state.list_namespaces = None
+    if method == "POST" and template.startswith("/apis/sluice/v1/deployments"):
+        # A model named by its run (RUN_ID/TASK/OUTPUT, or a URI under that run's folder) is that run's
+        # namespace's: deploying it needs view there.
+        model = _body_field(body, "model")
+        if isinstance(model, str):
+            for run_id in _RUN_ID.findall(model):
+                owner = await run_in_threadpool(_run_namespace, store, run_id)
+                if owner is not None and not identity.can(owner, Role.VIEW):
+                    raise not_found(f"model {model!r} does not exist")
     if kind == "object":
         if namespace is None:
             return  # the handler answers that it does not exist
