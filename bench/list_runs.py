@@ -85,6 +85,7 @@ def seed(url: str, count: int, namespace: str = "") -> str:
                         {
                             "id": run_id,
                             "experiment_id": experiment_id,
+                            "namespace": namespace,
                             "display_name": f"train-{index:06d}-{randomness.choice(['resnet', 'bert', 'xgb'])}",
                             "description": "",
                             "pipeline_spec": TINY_SPEC,

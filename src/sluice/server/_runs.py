@@ -37,7 +37,6 @@ from sluice.store.models import (
 from sluice.store.models import (
     Event,
     Execution,
-    Experiment,
     PipelineVersion,
     Run,
     RunMetric,
@@ -277,7 +276,7 @@ def list_runs(
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
     visible = visible_namespaces(http_request)
     if visible is not None:
-        scope.append(Run.experiment_id.in_(select(Experiment.id).where(Experiment.namespace.in_(visible))))
+        scope.append(Run.namespace.in_(visible))
     order_column = None
     joined = None
     joined_conditions: list[ColumnElement[bool]] = []

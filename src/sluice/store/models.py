@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Double,
     ForeignKey,
     Index,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    event,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -198,6 +201,9 @@ class Run(_RandomId, Base):
         Index(None, "recurring_run_id"),
         # Finding runs that need an engine: active state, stale or missing heartbeat.
         Index(None, "state", "lease_heartbeat_at"),
+        # Multi-user lists: a namespace's runs, newest first, by state.
+        Index(None, "namespace", "created_at"),
+        Index(None, "namespace", "state", "created_at"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -235,6 +241,9 @@ class Run(_RandomId, Base):
     warnings: Mapped[list[str] | None] = mapped_column(JsonDocument, default=None)
     # Who created the run (a user's name in multi-user mode; None before that, or for a recurring run's fire).
     created_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH), default=None)
+    # Its experiment's namespace, copied when the run is made (runs never change experiments), so that lists
+    # filter by namespace on an index of this table alone.
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
 
     experiment: Mapped[Experiment] = relationship()
     pipeline_version: Mapped[PipelineVersion | None] = relationship()
@@ -244,6 +253,13 @@ class Run(_RandomId, Base):
     state_history: Mapped[list[RunStateHistory]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="RunStateHistory.id"
     )
+
+
+@event.listens_for(Run, "before_insert")
+def _copy_experiment_namespace(mapper: Any, connection: Connection, run: Run) -> None:
+    if not run.namespace:
+        found = connection.scalar(select(Experiment.namespace).where(Experiment.id == run.experiment_id))
+        run.namespace = found or ""
 
 
 class RunStateHistory(Base):

@@ -1,5 +1,5 @@
-"""Multi-user: users, API tokens (hashes only), namespaces with quotas, memberships, the audit log, and who
-created each run.
+"""Multi-user: users, API tokens (hashes only), namespaces with quotas, memberships, the audit log; who
+created each run, and its namespace (its experiment's, copied for indexed lists).
 
 Revision ID: 0005_multi_user
 Revises: 0004_serving_deployments
@@ -125,10 +125,25 @@ def upgrade() -> None:
     _index("audit_log", "at")
     with op.batch_alter_table("runs") as batch:
         batch.add_column(sa.Column("created_by", sa.String(255), nullable=True))
+        batch.add_column(sa.Column("namespace", sa.String(255), nullable=False, server_default=""))
+    # Runs made before: their experiment's namespace.
+    op.execute(
+        "UPDATE runs SET namespace = COALESCE("
+        "(SELECT experiments.namespace FROM experiments WHERE experiments.id = runs.experiment_id), '')"
+    )
+    with op.batch_alter_table("runs") as batch:
+        batch.alter_column(
+            "namespace", server_default=None, existing_type=sa.String(255), existing_nullable=False
+        )
+    _index("runs", "namespace", "created_at")
+    _index("runs", "namespace", "state", "created_at")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_runs_namespace_state_created_at"), table_name="runs")
+    op.drop_index(op.f("ix_runs_namespace_created_at"), table_name="runs")
     with op.batch_alter_table("runs") as batch:
+        batch.drop_column("namespace")
         batch.drop_column("created_by")
     for table in ("audit_log", "namespace_members", "namespaces", "api_tokens", "users"):
         op.drop_table(table)
