@@ -204,6 +204,7 @@ class Run(_RandomId, Base):
         # Multi-user lists: a namespace's runs, newest first, by state.
         Index(None, "namespace", "created_at"),
         Index(None, "namespace", "state", "created_at"),
+        Index(None, "namespace", "display_name"),
         MYSQL_TABLE_OPTIONS,
     )
 

@@ -137,9 +137,11 @@ def upgrade() -> None:
         )
     _index("runs", "namespace", "created_at")
     _index("runs", "namespace", "state", "created_at")
+    _index("runs", "namespace", "display_name")
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_runs_namespace_display_name"), table_name="runs")
     op.drop_index(op.f("ix_runs_namespace_state_created_at"), table_name="runs")
     op.drop_index(op.f("ix_runs_namespace_created_at"), table_name="runs")
     with op.batch_alter_table("runs") as batch:
