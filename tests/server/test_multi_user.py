@@ -426,3 +426,13 @@ def test_deployments_stay_in_their_namespace(team: Team, objects: dict[str, str]
         assert bob.get(deployments).json()["deployments"] == []
         assert_kfp_error(bob.get(deployments, params={"namespace": "team-a"}), 403)
         assert_kfp_error(bob.get("/serving/team-a/anything/v1/models/anything"), 404)
+
+
+def test_sorting_by_a_metric_counts_only_the_namespace(team: Team, objects: dict[str, str]) -> None:
+    with team.as_user("alice") as alice, team.as_user("bob") as bob:
+        params = {"sort_by": "metric:accuracy desc"}
+        mine = alice.get(f"{API}/runs", params={**params, "namespace": "team-a"}).json()
+        assert objects["run_id"] in [r["run_id"] for r in mine["runs"]]
+        assert mine["total_size"] == len(mine["runs"])
+        theirs = bob.get(f"{API}/runs", params=params).json()
+        assert not theirs.get("runs") and not theirs.get("total_size")

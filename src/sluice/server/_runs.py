@@ -294,11 +294,17 @@ def list_runs(
         joined_conditions = [metric.name == name, _latest_metric(metric)]
         count_joined_conditions = [metric.name == name]
         count_column = metric.run_id
-        if not scope and not request.count_conditions:
-            # Every run that logged it: counted on the metrics table alone.
+        only_namespaces = visible is not None and not experiment_id
+        if (not scope or only_namespaces) and not request.count_conditions:
+            # Every run that logged it: counted on the metrics table alone (joined to runs only for the
+            # namespaces of a multi-user list).
             # (GROUP BY in a subquery: PostgreSQL hashes it, where count(DISTINCT) sorts.)
-            runs_with_it = select(RunMetric.run_id).where(RunMetric.name == name).group_by(RunMetric.run_id)
-            count_query = select(func.count()).select_from(runs_with_it.subquery())
+            runs_with_it = select(RunMetric.run_id).where(RunMetric.name == name)
+            if only_namespaces and visible is not None:
+                runs_with_it = runs_with_it.join(Run, Run.id == RunMetric.run_id).where(
+                    Run.namespace.in_(visible)
+                )
+            count_query = select(func.count()).select_from(runs_with_it.group_by(RunMetric.run_id).subquery())
     with context.store.read_session() as session:
         page = fetch_page(
             session,
