@@ -82,5 +82,9 @@ def test_sign_in_scope_queue_and_sign_out(
         tab.get_by_text("0 of 2 free").wait_for()  # both GPUs busy: team-b's task did not wait
         assert "team-b" not in tab.locator("main").inner_text()  # alice sees her namespace only
         shoot(tab, "multi-user-queue")
+        first = alice.get(f"{API}/runs", params={"namespace": "team-a"}).json()["runs"][0]["run_id"]
+        tab.goto(f"/runs/{first}")  # still signed in after a reload
+        tab.get_by_role("tab", name="Details").click()
+        assert tab.locator(".created-by").inner_text() == "alice"
         tab.get_by_role("button", name="Sign out").click()
         tab.get_by_role("form", name="Sign in").wait_for()
