@@ -436,3 +436,31 @@ def test_sorting_by_a_metric_counts_only_the_namespace(team: Team, objects: dict
         assert mine["total_size"] == len(mine["runs"])
         theirs = bob.get(f"{API}/runs", params=params).json()
         assert not theirs.get("runs") and not theirs.get("total_size")
+
+
+def test_a_run_cannot_use_another_namespaces_pipeline(team: Team, packages: dict[str, Path]) -> None:
+    with team.as_user("alice") as alice, team.as_user("bob") as bob:
+        body = {
+            "pipeline": {"display_name": "a-secret-pipe", "namespace": "team-a"},
+            "pipeline_version": {"pipeline_spec": _spec(packages["adder"])},
+        }
+        created = alice.post(f"{API}/pipelines/create", json=body)
+        assert created.status_code == 200, created.text
+        pipeline_id = created.json()["pipeline_id"]
+        version_id = alice.get(f"{API}/pipelines/{pipeline_id}/versions").json()["pipeline_versions"][0][
+            "pipeline_version_id"
+        ]
+        experiment = bob.post(
+            f"{API}/experiments", json={"display_name": "b-steal", "namespace": "team-b"}
+        ).json()
+        reference = {"pipeline_id": pipeline_id, "pipeline_version_id": version_id}
+        for path in ("runs", "recurringruns"):
+            response = bob.post(
+                f"{API}/{path}",
+                json={
+                    "experiment_id": experiment["experiment_id"],
+                    "pipeline_version_reference": reference,
+                    "trigger": {"periodic_schedule": {"interval_second": 3600}},
+                },
+            )
+            assert_kfp_error(response, 404)

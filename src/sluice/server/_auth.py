@@ -30,7 +30,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sluice.auth import Directory, Identity, Role
 from sluice.server._errors import ApiError, GrpcCode, error_body, invalid_argument, not_found
 from sluice.store import EventType, Store
-from sluice.store.models import Artifact, Event, Execution, Experiment, Pipeline, RecurringRun, Run, Task
+from sluice.store.models import (
+    Artifact,
+    Event,
+    Execution,
+    Experiment,
+    Pipeline,
+    PipelineVersion,
+    RecurringRun,
+    Run,
+    Task,
+)
 
 __all__ = ["AccessPolicy", "Authentication", "authorize", "caller", "visible_namespaces"]
 
@@ -207,6 +217,20 @@ def _pipeline_namespace(store: Store, pipeline_id: str) -> str | None:
         return session.scalar(select(Pipeline.namespace).where(Pipeline.id == pipeline_id))
 
 
+def _version_namespace(store: Store, pipeline_id: object, version_id: object) -> str | None:
+    """The namespace of the pipeline a run refers to ("" when shared; None when it names none)."""
+    with store.read_session() as session:
+        if isinstance(version_id, str) and version_id:
+            return session.scalar(
+                select(Pipeline.namespace)
+                .join(PipelineVersion, PipelineVersion.pipeline_id == Pipeline.id)
+                .where(PipelineVersion.id == version_id)
+            )
+        if isinstance(pipeline_id, str) and pipeline_id:
+            return session.scalar(select(Pipeline.namespace).where(Pipeline.id == pipeline_id))
+    return None
+
+
 def _artifact_namespaces(store: Store, artifact_id: str) -> list[str] | None:
     """The namespaces of the runs that produced or used the artifact (None: no such artifact)."""
     with store.read_session() as session:
@@ -376,6 +400,13 @@ async def authorize(request: Request) -> None:
                 owner = await run_in_threadpool(_run_namespace, store, run_id)
                 if owner is not None and not identity.can(owner, Role.VIEW):
                     raise not_found(f"model {model!r} does not exist")
+    if method == "POST" and template in ("/apis/v2beta1/runs", "/apis/v2beta1/recurringruns"):
+        # The pipeline it runs must be one the caller may read: shared, or of a namespace they are in.
+        version_id = _body_field(body, "pipeline_version_reference", "pipeline_version_id")
+        pipeline_id = _body_field(body, "pipeline_version_reference", "pipeline_id")
+        owner = await run_in_threadpool(_version_namespace, store, pipeline_id, version_id)
+        if owner and not identity.can(owner, Role.VIEW):
+            raise not_found("the pipeline version does not exist")
     if kind == "object":
         if namespace is None:
             return  # the handler answers that it does not exist
