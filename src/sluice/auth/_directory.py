@@ -242,7 +242,7 @@ class Directory:
             .join(NamespaceMember, NamespaceMember.namespace_id == Namespace.id)
             .where(NamespaceMember.user_id == user.id)
         )
-        roles: dict[str, str] = dict(rows.tuples().all())  # a Result has keys(): dict() would misread it
+        roles = {row[0]: row[1] for row in rows}  # (a Result has keys(): dict(rows) would misread it)
         return Identity(user.name, user.is_admin, roles)
 
     # -------------------------------------------------------------------------------------- namespaces
