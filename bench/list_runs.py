@@ -5,6 +5,10 @@ metric each) straight into a fresh database, start a real ``sluice up`` on it, t
 HTTP with a filter and a sort (p50/p99 of many requests), and the rate of POST /runs.
 
     .venv/bin/python bench/list_runs.py [--runs 100000] [--requests 300] [--backends sqlite,postgresql]
+        [--multi-user]
+
+--multi-user: the runs belong to namespace team-a, the server runs with --multi-user, and every request signs
+in with a token and lists with namespace=team-a (what kfp.Client(namespace=...) does).
 
 PostgreSQL's admin URL comes from SLUICE_BENCH_POSTGRES_URL (default: the local CI server); a database is
 created for the run and dropped after. Target: p99 under 50 ms for a page of 50.
@@ -34,8 +38,9 @@ import httpx
 from sqlalchemy import create_engine, insert
 from sqlalchemy.engine import make_url
 
+from sluice.auth import Directory
 from sluice.store import RuntimeState, StorageState, Store
-from sluice.store.models import Run, RunMetric, RunStateHistory
+from sluice.store.models import Experiment, Run, RunMetric, RunStateHistory
 
 API = "/apis/v2beta1"
 SLUICE = str(Path(sys.executable).with_name("sluice"))
@@ -53,11 +58,18 @@ TINY_SPEC: dict[str, Any] = {
 }
 
 
-def seed(url: str, count: int) -> str:
-    """``count`` finished runs over the last 30 days, each with an accuracy metric; returns an experiment id."""
+def seed(url: str, count: int, namespace: str = "") -> str:
+    """``count`` finished runs over the last 30 days, each with an accuracy metric; returns an experiment id.
+    With ``namespace``: in an experiment of that namespace."""
     store = Store.open(url)
     try:
-        experiment_id = store.default_experiment().id
+        if namespace:
+            with store.session() as session:
+                experiment = Experiment(name="bench", display_name="bench", namespace=namespace)
+                session.add(experiment)
+            experiment_id = experiment.id
+        else:
+            experiment_id = store.default_experiment().id
         states = [RuntimeState.SUCCEEDED] * 6 + [RuntimeState.FAILED] * 3 + [RuntimeState.CANCELED]
         randomness = random.Random(7)
         start = datetime.now(UTC) - timedelta(days=30)
@@ -73,6 +85,7 @@ def seed(url: str, count: int) -> str:
                         {
                             "id": run_id,
                             "experiment_id": experiment_id,
+                            "namespace": namespace,
                             "display_name": f"train-{index:06d}-{randomness.choice(['resnet', 'bert', 'xgb'])}",
                             "description": "",
                             "pipeline_spec": TINY_SPEC,
@@ -117,10 +130,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(home: Path, url: str) -> Iterator[str]:
+def serving(home: Path, url: str, *, multi_user: bool = False) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "SLUICE_HOME": str(home)}
     command = [SLUICE, "up", "--port", str(port), "--database-url", url, "--log-level", "warning"]
+    if multi_user:
+        command.append("--multi-user")
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     address = f"http://127.0.0.1:{port}"
     try:
@@ -163,10 +178,12 @@ def time_listing(client: httpx.Client, label: str, params: dict[str, Any], reque
     )
 
 
-def time_creation(client: httpx.Client, count: int) -> str:
+def time_creation(client: httpx.Client, count: int, experiment_id: str | None) -> str:
     started = time.perf_counter()
     for index in range(count):
-        body = {"display_name": f"created-{index}", "pipeline_spec": TINY_SPEC}
+        body: dict[str, Any] = {"display_name": f"created-{index}", "pipeline_spec": TINY_SPEC}
+        if experiment_id:
+            body["experiment_id"] = experiment_id
         client.post(f"{API}/runs", json=body).raise_for_status()
     elapsed = time.perf_counter() - started
     return (
@@ -175,10 +192,22 @@ def time_creation(client: httpx.Client, count: int) -> str:
     )
 
 
-def bench(backend: str, url: str, runs: int, requests: int) -> None:
-    print(f"{backend}: seeding {runs:,} runs ...", flush=True)
+def bench(backend: str, url: str, runs: int, requests: int, *, multi_user: bool = False) -> None:
+    print(f"{backend}{' (multi-user)' if multi_user else ''}: seeding {runs:,} runs ...", flush=True)
     started = time.perf_counter()
-    seed(url, runs)
+    namespace = "team-a" if multi_user else ""
+    experiment_id = seed(url, runs, namespace)
+    headers: dict[str, str] = {}
+    scope: dict[str, str] = {}
+    if multi_user:
+        store = Store.open(url)
+        try:
+            directory = Directory(store)
+            headers["Authorization"] = f"Bearer {directory.create_user('bench')}"
+            directory.create_namespace(namespace, owner="bench")
+        finally:
+            store.close()
+        scope["namespace"] = namespace
     print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
     succeeded = json.dumps(
         {"predicates": [{"key": "state", "operation": "EQUALS", "string_value": "SUCCEEDED"}]}
@@ -199,8 +228,8 @@ def bench(backend: str, url: str, runs: int, requests: int) -> None:
     )
     with (
         tempfile.TemporaryDirectory() as home,
-        serving(Path(home), url) as address,
-        httpx.Client(base_url=address, timeout=60) as client,
+        serving(Path(home), url, multi_user=multi_user) as address,
+        httpx.Client(base_url=address, timeout=60, headers=headers) as client,
     ):
         cases = [
             ("state = SUCCEEDED, created_at desc", {"filter": succeeded, "sort_by": "created_at desc"}),
@@ -211,8 +240,8 @@ def bench(backend: str, url: str, runs: int, requests: int) -> None:
         ]
         print(f"  page of {PAGE} over HTTP, {requests} requests each:")
         for label, params in cases:
-            print(time_listing(client, label, {"page_size": PAGE, **params}, requests), flush=True)
-        print(time_creation(client, 200), flush=True)
+            print(time_listing(client, label, {"page_size": PAGE, **scope, **params}, requests), flush=True)
+        print(time_creation(client, 200, experiment_id if multi_user else None), flush=True)
 
 
 @contextmanager
@@ -239,6 +268,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--multi-user", action="store_true", help="Sign in, runs in namespace team-a.")
     options = parser.parse_args()
     print(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work on the machine skews the figures)"
@@ -246,11 +276,17 @@ def main() -> None:
     for backend in options.backends.split(","):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as folder:
-                bench("sqlite", f"sqlite:///{folder}/bench.db", options.runs, options.requests)
+                bench(
+                    "sqlite",
+                    f"sqlite:///{folder}/bench.db",
+                    options.runs,
+                    options.requests,
+                    multi_user=options.multi_user,
+                )
         elif backend == "postgresql":
             try:
                 with postgres_database() as url:
-                    bench("postgresql", url, options.runs, options.requests)
+                    bench("postgresql", url, options.runs, options.requests, multi_user=options.multi_user)
             except Exception as error:
                 print(f"postgresql: skipped ({type(error).__name__}: {error})")
         else:

@@ -37,6 +37,11 @@ TABLES = {
     "deployments",
     "deployment_revisions",
     "deployment_actions",
+    "users",
+    "api_tokens",
+    "namespaces",
+    "namespace_members",
+    "audit_log",
 }
 
 

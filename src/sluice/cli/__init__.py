@@ -31,7 +31,7 @@ def main() -> None:
     """Sluice: author, compile and run Kubeflow-compatible ML pipelines."""
 
 
-from sluice.cli import _client_commands, _compile, _run, _secrets, _server  # noqa: E402  (registers on the group defined above)
+from sluice.cli import _admin, _client_commands, _compile, _queue, _run, _secrets, _server  # noqa: E402  (registers on the group defined above)
 from sluice.cli._deployments import deployments_group  # noqa: E402
 
 _compile.register(main)
@@ -39,6 +39,8 @@ _run.register(main)
 _server.register(main)
 _client_commands.register(main)  # after _run: it extends the `runs` group
 _secrets.register(main)
+_admin.register(main)
+_queue.register(main)
 main.add_command(deployments_group)
 
 

@@ -61,6 +61,36 @@ __all__ = ["register"]
     help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
 )
 @click.option(
+    "--multi-user",
+    is_flag=True,
+    envvar="SLUICE_MULTI_USER",
+    help="Sign-in on every API call (Bearer tokens from 'sluice admin users create'), namespaces, roles, "
+    "quotas and the fair GPU queue. See docs/multi-user.md.",
+)
+@click.option(
+    "--insecure-no-auth",
+    is_flag=True,
+    help="Listen on a non-loopback --host without --multi-user: anyone who reaches it can run any code here.",
+)
+@click.option(
+    "--trusted-user-header",
+    metavar="NAME",
+    help="With --multi-user: take the user from this header (e.g. kubeflow-userid), set by a sign-in proxy; "
+    "believed only from --trusted-proxy addresses.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    metavar="ADDRESS[/BITS]",
+    help="The sign-in proxy's address or network (repeatable).",
+)
+@click.option(
+    "--gpus",
+    type=click.IntRange(min=0),
+    help="GPUs the server's tasks share (default: $SLUICE_GPUS, else nvidia-smi's count).",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -76,6 +106,11 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
     task_env: tuple[str, ...],
     launcher: str,
     ray_address: str | None,
+    multi_user: bool,
+    insecure_no_auth: bool,
+    trusted_user_header: str | None,
+    trusted_proxies: tuple[str, ...],
+    gpus: int | None,
     log_level: str,
 ) -> None:
     """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
@@ -97,10 +132,23 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             task_env=task_env,
             launcher=launcher,
             ray_address=ray_address,
+            multi_user=multi_user,
+            insecure_no_auth=insecure_no_auth,
+            trusted_user_header=trusted_user_header,
+            trusted_proxies=trusted_proxies,
+            gpus=gpus,
         )
     except ServerConfigError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(2)
+    if insecure_no_auth:
+        click.secho(
+            f"WARNING: --insecure-no-auth: anyone who reaches {host}:{port} can run any code on this machine "
+            "as this user. Use --multi-user instead on a shared network.",
+            err=True,
+            fg="red",
+            bold=True,
+        )
     try:
         serve(config, log_level=log_level)
     except StoreError as error:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 
 from sluice import __version__
+from sluice._credentials import load_login, token_for
 from sluice._home import HOST_VARIABLES, configured_host
 from sluice.client._deployments import DeploymentMethods
 from sluice.client._errors import ApiError
@@ -65,10 +66,20 @@ class Client(DeploymentMethods):
     (deployments) is Sluice's own: see :class:`~sluice.client._deployments.DeploymentMethods`."""
 
     def __init__(
-        self, host: str | None = None, *, timeout: float = 30.0, user_agent: str | None = None
+        self,
+        host: str | None = None,
+        *,
+        timeout: float = 30.0,
+        user_agent: str | None = None,
+        token: str | None = None,
     ) -> None:
-        self.host = _normalise_host(host or configured_host() or DEFAULT_HOST)
+        """``token``: the API token of a multi-user service (default: ``$SLUICE_TOKEN``, else the one
+        ``sluice login`` saved for this host); sent as ``Authorization: Bearer``, as kfp.Client does."""
+        self.host = _normalise_host(host or configured_host() or load_login()[0] or DEFAULT_HOST)
         headers = {"user-agent": user_agent or f"sluice-client/{__version__}"}
+        token = token or token_for(self.host)
+        if token:
+            headers["authorization"] = f"Bearer {token}"
         self._http = httpx.Client(base_url=self.host, timeout=timeout, headers=headers)
 
     def close(self) -> None:
@@ -136,6 +147,18 @@ class Client(DeploymentMethods):
 
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._request("GET", "/healthz")
+        return result
+
+    def whoami(self) -> dict[str, Any]:
+        """Who the token signs in as on a multi-user service: name, admin, namespaces with roles."""
+        result: dict[str, Any] = self._request("GET", "/me", api="/apis/sluice/v1")
+        return result
+
+    def queue(self, namespace: str | None = None) -> dict[str, Any]:
+        """The fair queue: per namespace and user, running tasks with what they hold, pending ones with why."""
+        result: dict[str, Any] = self._request(
+            "GET", "/queue", api="/apis/sluice/v1", params={"namespace": namespace}
+        )
         return result
 
     # ------------------------------------------------------------------------------------------------ pipelines

@@ -13,13 +13,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from sluice.artifacts import METADATA_ONLY_TYPES, ArtifactStore
 from sluice.engine._graph import Node
 from sluice.ir import PipelineSpec
 from sluice.store import RuntimeState, Store
-from sluice.store.models import Task
+from sluice.store.models import Experiment, Run, Task
 
 __all__ = ["Fingerprints", "find_hits", "is_cacheable"]
 
@@ -68,18 +68,38 @@ def is_cacheable(node: Node, cache_enabled: bool) -> bool:
     return bool(cache_enabled and options is not None and options.enable_cache)
 
 
-def find_hits(store: Store, artifacts: ArtifactStore, fingerprints: Iterable[str]) -> dict[str, Task]:
-    """For each fingerprint that has one, the newest SUCCEEDED task whose output artifacts still exist."""
+def find_hits(
+    store: Store, artifacts: ArtifactStore, fingerprints: Iterable[str], *, run_id: str | None = None
+) -> dict[str, Task]:
+    """For each fingerprint that has one, the newest SUCCEEDED task whose output artifacts still exist.
+    With ``run_id``: only tasks of runs in that run's namespace (a cache hit never crosses namespaces)."""
     wanted = sorted(set(fingerprints))
     hits: dict[str, Task] = {}
     if not wanted:
         return hits
     with store.read_session() as session:
+        same_namespace: list[ColumnElement[bool]] = []
+        if run_id is not None:
+            namespace = (
+                select(Experiment.namespace)
+                .join(Run, Run.experiment_id == Experiment.id)
+                .where(Run.id == run_id)
+                .scalar_subquery()
+            )
+            same_namespace.append(
+                Task.run_id.in_(
+                    select(Run.id)
+                    .join(Experiment, Experiment.id == Run.experiment_id)
+                    .where(Experiment.namespace == namespace)
+                )
+            )
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             chunk = wanted[start : start + _LOOKUP_CHUNK]
             rows = session.scalars(
                 select(Task)
-                .where(Task.cache_fingerprint.in_(chunk), Task.state == RuntimeState.SUCCEEDED)
+                .where(
+                    Task.cache_fingerprint.in_(chunk), Task.state == RuntimeState.SUCCEEDED, *same_namespace
+                )
                 .order_by(Task.finished_at.desc())
             ).all()
             for row in rows:

@@ -16,6 +16,7 @@ from sluice.engine._graph import Node
 from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
 from sluice.engine._placeholders import PlaceholderContext
+from sluice.engine._resources import Capacity
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.store import Store
 
@@ -57,6 +58,8 @@ class EngineOptions:
     base_env: Mapping[str, str] | None = None
     launcher: str = "local"  # "local": this machine; "ray": the nodes of a Ray cluster
     ray_address: str | None = None  # None: $RAY_ADDRESS, else a new local Ray
+    # What the run's tasks take resources from; None: this machine's own. A server shares one among runs.
+    capacity: Capacity | None = None
 
 
 @dataclass(eq=False)

@@ -179,6 +179,11 @@ class Capacity:
             and request.gpus <= len(self.gpus)
         )
 
+    def fits_task(self, key: str, name: str, request: Request) -> bool:
+        """Whether the task ``key`` (at ``name`` in its run) may start now. A capacity shared by several
+        runs (a server's fair queue) overrides this: it decides whose turn it is, and says why others wait."""
+        return self.fits(request)
+
     def take(self, request: Request) -> list[int]:
         if not self.bounded:
             return []

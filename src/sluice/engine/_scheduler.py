@@ -48,7 +48,9 @@ class Scheduler:
         self.state = state
         self.launcher = launcher
         self.remote = launcher.remote
-        self.capacity: Capacity = Capacity.unbounded() if self.remote else detect_capacity(ctx.options.gpus)
+        self.capacity: Capacity = (
+            Capacity.unbounded() if self.remote else ctx.options.capacity or detect_capacity(ctx.options.gpus)
+        )
         default_parallelism = sys.maxsize if self.remote else max(1, int(self.capacity.total_cpu))
         self.parallelism = ctx.options.parallelism or default_parallelism
         self.preparer = TaskPreparer(ctx, self.capacity)
@@ -78,6 +80,7 @@ class Scheduler:
             self.ctx.store,
             self.ctx.artifacts,
             [prepared.fingerprint for prepared in prepared_tasks if prepared.cacheable],
+            run_id=self.ctx.run_id,
         )
         for prepared in prepared_tasks:
             hit = hits.get(prepared.fingerprint) if prepared.cacheable else None
@@ -93,7 +96,9 @@ class Scheduler:
         waiting: deque[PreparedTask] = deque()
         while self._queue:
             prepared = self._queue.popleft()
-            if len(self._running) >= self.parallelism or not self.capacity.fits(prepared.request):
+            if len(self._running) >= self.parallelism or not self.capacity.fits_task(
+                prepared.node.id, prepared.node.path, prepared.request
+            ):
                 waiting.append(prepared)
                 continue
             if not self._environment_ready(prepared):

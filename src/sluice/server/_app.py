@@ -7,28 +7,34 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from sluice import __version__, ui
 from sluice.artifacts import open_artifact_store
+from sluice.auth import Directory
+from sluice.engine import detect_capacity
 from sluice.launchers import clean_environment
 from sluice.server import (
     _artifacts,
     _deployments,
     _experiments,
     _lineage,
+    _namespaces,
     _pipelines,
+    _queue,
     _recurring_runs,
     _runs,
 )
+from sluice.server._auth import AccessPolicy, Authentication, authorize
 from sluice.server._browser import AllowedHosts, BrowserGuard
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import install_error_handlers
 from sluice.server._executor import RunExecutor
+from sluice.server._fair_queue import FairQueue
 from sluice.server._limits import BodySizeLimit
 from sluice.server._page_tokens import PageTokens
 from sluice.server._scheduler import RecurringRunScheduler
@@ -73,16 +79,29 @@ class _Housekeeping:
                 _log.exception("housekeeping failed; trying again")
 
 
+class _LazyDirectory(Directory):
+    """The directory of the store the application opens when it starts (middleware is built before)."""
+
+    def __init__(self) -> None:
+        self._bound = False
+
+    def bind(self, store: Store) -> None:
+        super().__init__(store)
+        self._bound = True
+
+
 def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
     """The service; runs in flight resume when the application starts. ``store``: the store, opened already
     (``sluice up`` opens it first, so that a database it cannot reach is one clear message); it is closed when
     the application stops. Without it, the store opens when the application starts."""
     serving = ModelServing()
+    directory = _LazyDirectory()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         opened = store if store is not None else Store.open(config.database_url)
         opened.default_experiment()
+        directory.bind(opened)
         executor = RunExecutor(
             opened,
             home=config.home,
@@ -92,6 +111,12 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
             task_env={**clean_environment(config.task_env_allow), "SLUICE_HOST": config.url},
             launcher=config.launcher,
             ray_address=config.ray_address,
+            # One arbiter of this machine's resources for every run (Ray places tasks itself).
+            fair_queue=(
+                FairQueue(detect_capacity(config.gpus), directory.quotas if config.multi_user else None)
+                if config.launcher == "local"
+                else None
+            ),
         )
         scheduler = RecurringRunScheduler(opened, executor, config.artifact_root)
         app.state.service = ServiceContext(
@@ -128,30 +153,52 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    route_dependencies: list[Any] = []
+    if config.multi_user:
+        route_dependencies = [Depends(authorize)]
     _deployments.install_serving_errors(app)
     # The last added runs first: foreign hosts and origins are refused before anything is read, and the
     # size cap applies before the text check reads a JSON body.
     app.add_middleware(TextCheck)
     app.add_middleware(BodySizeLimit)
-    app.add_middleware(BrowserGuard, allowed_hosts=AllowedHosts.build(config.host, config.allowed_hosts))
+    # (multi-user: Authentication is added below, so it runs inside BrowserGuard)
     # Deployments' stable URLs: KServe's V1/V2 paths under /serving/{namespace}/{name}, routed to replicas.
     # First among the routes: FastAPI tries routes in order, and each included router costs a full scan.
     app.state.serving = serving
     app.mount("/serving", serving.router)
-    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments, _lineage):
-        app.include_router(module.router)
+    for module in (
+        _pipelines,
+        _experiments,
+        _runs,
+        _recurring_runs,
+        _artifacts,
+        _deployments,
+        _lineage,
+        _queue,
+        _namespaces,
+    ):
+        app.include_router(module.router, dependencies=route_dependencies)
+    if config.multi_user:
+        # Outermost but for the host check: nothing of the API is reached without signing in.
+        app.add_middleware(
+            Authentication,
+            directory=directory,
+            policy=AccessPolicy.build(config.trusted_user_header, config.trusted_proxies),
+        )
 
     @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")
     def healthz(context: Annotated[ServiceContext, Depends(service)]) -> JSONResponse:
         return JSONResponse(
             {
-                "multi_user": False,
+                "multi_user": config.multi_user,
                 "pipeline_store": "database",
                 "version": __version__,
                 "database": context.store.backend,
                 "artifact_root": str(context.artifact_root),
             }
         )
+
+    app.add_middleware(BrowserGuard, allowed_hosts=AllowedHosts.build(config.host, config.allowed_hosts))
 
     # Last: the UI answers every path the API does not.
     ui.mount(app)

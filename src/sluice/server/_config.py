@@ -3,6 +3,7 @@ much runs at once."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from sluice.artifacts import ArtifactStoreError, is_remote_root, open_artifact_s
 from sluice.launchers import check_task_env_names, task_env_names_from_environment
 from sluice.server._browser import check_allowed_host
 
-__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "ServerConfigError"]
+__all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "ServerConfigError", "is_loopback"]
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8888
@@ -42,6 +43,12 @@ class ServerConfig:
     orphan_sweep_interval_s: float = 15.0
     launcher: str = "local"  # where tasks run: "local", or "ray" (the cluster at ray_address)
     ray_address: str | None = None
+    # Multi-user mode (sluice.server._auth): sign-in on every API route, namespaces, roles, quotas.
+    multi_user: bool = False
+    trusted_user_header: str | None = None
+    trusted_proxies: tuple[str, ...] = ()
+    # GPUs the server's tasks share (None: $SLUICE_GPUS, else nvidia-smi), handed out by the fair queue.
+    gpus: int | None = None
 
     @property
     def url(self) -> str:
@@ -64,6 +71,11 @@ class ServerConfig:
         task_env: Iterable[str] = (),
         launcher: str = "local",
         ray_address: str | None = None,
+        multi_user: bool = False,
+        insecure_no_auth: bool = False,
+        trusted_user_header: str | None = None,
+        trusted_proxies: Iterable[str] = (),
+        gpus: int | None = None,
     ) -> ServerConfig:
         """The configuration with defaults: SQLite and ``artifacts/`` in the home folder."""
         if home is not None:
@@ -91,6 +103,8 @@ class ServerConfig:
             raise ServerConfigError(str(error)) from None
         if launcher != "local":
             _check_launcher(launcher, root, ray_address)
+        proxies = tuple(trusted_proxies)
+        _check_access(host, multi_user, insecure_no_auth, trusted_user_header, proxies)
         return cls(
             home=home_path,
             database_url=database_url or _home.database_url(home_path),
@@ -102,7 +116,43 @@ class ServerConfig:
             task_env_allow=task_env_allow,
             launcher=launcher,
             ray_address=ray_address,
+            multi_user=multi_user,
+            trusted_user_header=trusted_user_header,
+            trusted_proxies=proxies,
+            gpus=gpus,
         )
+
+
+def is_loopback(host: str) -> bool:
+    name = host.strip("[]")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_access(
+    host: str, multi_user: bool, insecure_no_auth: bool, header: str | None, proxies: tuple[str, ...]
+) -> None:
+    """A run executes arbitrary code: anyone who reaches a non-loopback address must sign in first."""
+    if not multi_user and (header or proxies):
+        raise ServerConfigError("--trusted-user-header and --trusted-proxy need --multi-user")
+    if multi_user and insecure_no_auth:
+        raise ServerConfigError("--insecure-no-auth contradicts --multi-user")
+    if not multi_user and not insecure_no_auth and not is_loopback(host):
+        raise ServerConfigError(
+            f"refusing to listen on {host} without sign-in: anyone who reaches it could run any code here. "
+            "Use --multi-user (see docs/multi-user.md), or --insecure-no-auth on a network you trust"
+        )
+    if multi_user:
+        from sluice.server._auth import AccessPolicy
+
+        try:
+            AccessPolicy.build(header, proxies)
+        except ValueError as error:
+            raise ServerConfigError(str(error)) from None
 
 
 def _check_launcher(launcher: str, artifact_root: str, ray_address: str | None) -> None:

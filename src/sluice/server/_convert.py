@@ -169,6 +169,7 @@ def run_json(
             "state_history": _history_json(history) if history is not None else None,
             "metrics": dict(metrics) if metrics else None,
             "warnings": list(run.warnings) if run.warnings else None,
+            "created_by": run.created_by,
         }
     )
 

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, File, Query, Request, Upl
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import (
     ApiError,
@@ -54,8 +55,8 @@ Deployments = Annotated[DeploymentService, Depends(_deployments)]
 
 def _actor(request: Request) -> str:
     """Who is asking: the authenticated user once there are users; "local" in single-user mode."""
-    user = getattr(request.state, "user", None)
-    return str(user) if user else "local"
+    identity = caller(request)
+    return identity.name if identity is not None else "local"
 
 
 def _client(request: Request) -> str:
@@ -78,7 +79,11 @@ def create_deployment(
 def list_deployments(
     request: Request, deployments: Deployments, namespace: Annotated[str | None, Query()] = None
 ) -> api.DeploymentList:
-    return deployments.list(namespace, _base(request))
+    listed = deployments.list(namespace, _base(request))
+    visible = visible_namespaces(request)
+    if visible is not None:  # multi-user, no namespace asked for: the caller's namespaces
+        listed.deployments = [item for item in listed.deployments if item.namespace in visible]
+    return listed
 
 
 @router.get("/deployments/{name}", response_model=api.Deployment, summary="Get a deployment")

@@ -51,6 +51,7 @@ class GrpcCode(IntEnum):
     UNIMPLEMENTED = 12
     INTERNAL = 13
     UNAVAILABLE = 14
+    UNAUTHENTICATED = 16
 
 
 # The HTTP status grpc-gateway gives each code.
@@ -64,6 +65,7 @@ _HTTP_STATUS = {
     GrpcCode.UNIMPLEMENTED: 501,
     GrpcCode.INTERNAL: 500,
     GrpcCode.UNAVAILABLE: 503,
+    GrpcCode.UNAUTHENTICATED: 401,
 }
 
 

@@ -17,12 +17,23 @@ import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select, update
 
-from sluice.engine import EngineError, LauncherUnavailableError, StopToken, drive_run, terminate_run
+from sluice.engine import (
+    Capacity,
+    EngineError,
+    LauncherUnavailableError,
+    StopToken,
+    drive_run,
+    terminate_run,
+)
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Run
+from sluice.store.models import Experiment, Run
+
+if TYPE_CHECKING:
+    from sluice.server._fair_queue import FairQueue
 
 __all__ = ["RunExecutor"]
 
@@ -32,6 +43,7 @@ _S = RuntimeState
 STALE_AFTER = timedelta(seconds=30)
 # Runs created this recently may be about to be claimed by the process that made them (``sluice run``).
 _GRACE = timedelta(seconds=5)
+_RUN_QUOTA_RETRY_S = 1.0
 _SHUTDOWN_NOTE = "stopped: the server shut down; the run goes on when it starts again"
 
 
@@ -48,9 +60,14 @@ class RunExecutor:
         task_env: Mapping[str, str] | None = None,
         launcher: str = "local",
         ray_address: str | None = None,
+        fair_queue: FairQueue | None = None,
     ) -> None:
         """``task_env``: what every task's environment starts from (``sluice.launchers.clean_environment``);
-        None: the server's own, without Sluice's settings. ``launcher``/``ray_address``: where tasks run."""
+        None: the server's own, without Sluice's settings. ``launcher``/``ray_address``: where tasks run.
+        ``fair_queue``: the arbiter every run's tasks take the machine's resources from (namespaces' quotas,
+        fair turns); None: each run counts the machine as its own."""
+        self._fair_queue = fair_queue
+        self._running_by_namespace: dict[str, set[str]] = {}
         self._store = store
         self._task_env = dict(task_env) if task_env is not None else None
         self._launcher = launcher
@@ -157,19 +174,62 @@ class RunExecutor:
 
     # ------------------------------------------------------------------------------------------------ workers
 
+    def queue_snapshot(self, namespaces: list[str] | None) -> dict[str, Any]:
+        """The fair queue's running and pending tasks (of these namespaces; None: all)."""
+        if self._fair_queue is None:
+            return {"capacity": None, "namespaces": []}
+        return self._fair_queue.snapshot(namespaces)
+
     def _work(self) -> None:
         while True:
             run_id = self._queue.get()
             if run_id is None:
                 return
+            deferred = False
             try:
                 if not self._stopping.is_set():
-                    self._execute(run_id)
+                    deferred = not self._execute(run_id)
             finally:
-                with self._lock:
-                    self._known.discard(run_id)
+                if deferred:
+                    # Its namespace runs as many runs as its quota allows: look again in a moment.
+                    timer = threading.Timer(_RUN_QUOTA_RETRY_S, self._queue.put, [run_id])
+                    timer.daemon = True
+                    timer.start()
+                else:
+                    with self._lock:
+                        self._known.discard(run_id)
 
-    def _execute(self, run_id: str) -> None:
+    def _owner(self, run_id: str) -> tuple[str, str]:
+        with self._store.read_session() as session:
+            row = session.execute(
+                select(Experiment.namespace, Run.created_by)
+                .join(Run, Run.experiment_id == Experiment.id)
+                .where(Run.id == run_id)
+            ).first()
+        return (row[0] or "", row[1] or "") if row is not None else ("", "")
+
+    def _execute(self, run_id: str) -> bool:
+        """Drive the run; False when its namespace's run quota defers it."""
+        if self._fair_queue is None:
+            self._drive(run_id, None)
+            return True
+        namespace, user = self._owner(run_id)
+        self._fair_queue.refresh_quotas()
+        limit = self._fair_queue.run_quota(namespace)
+        with self._lock:
+            running = self._running_by_namespace.setdefault(namespace, set())
+            if limit is not None and len(running) >= limit:
+                return False
+            running.add(run_id)
+        try:
+            self._drive(run_id, self._fair_queue.share_for(run_id, namespace, user))
+        finally:
+            self._fair_queue.forget_run(run_id)
+            with self._lock:
+                running.discard(run_id)
+        return True
+
+    def _drive(self, run_id: str, capacity: Capacity | None) -> None:
         try:
             drive_run(
                 run_id,
@@ -180,6 +240,7 @@ class RunExecutor:
                 base_env=self._task_env,
                 launcher=self._launcher,
                 ray_address=self._ray_address,
+                capacity=capacity,
             )
         except LauncherUnavailableError as error:
             # E.g. a run whose own pipeline root is a folder, on a cluster of several nodes.

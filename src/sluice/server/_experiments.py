@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import exists, select, update
+from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
+from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import experiment_json
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
@@ -47,17 +48,21 @@ def _get(session: Session, experiment_id: str, *, lock: bool = False) -> Experim
 
 
 @router.post("/experiments", response_model=ExperimentSchema, summary="Create an experiment")
-def create_experiment(body: ExperimentIn, context: Context) -> JSONResponse:
+def create_experiment(body: ExperimentIn, context: Context, request: Request) -> JSONResponse:
     name = (body.display_name or "").strip()
     if not name:
         raise invalid_argument("the experiment needs a display_name")
+    # Single-user: one namespace, "". Multi-user: the namespace asked for (authorize checked the role there).
+    namespace = (body.namespace or "") if caller(request) is not None else ""
     with context.store.session() as session:
         taken = session.scalar(
-            select(Experiment.id).where(Experiment.namespace == "", Experiment.name == name)
+            select(Experiment.id).where(Experiment.namespace == namespace, Experiment.name == name)
         )
         if taken is not None:
             raise already_exists(f"an experiment named {name!r} already exists ({taken})")
-        experiment = Experiment(name=name, display_name=name, description=body.description or "")
+        experiment = Experiment(
+            name=name, display_name=name, description=body.description or "", namespace=namespace
+        )
         session.add(experiment)
         session.flush()
         return JSONResponse(experiment_json(experiment))
@@ -67,6 +72,7 @@ def create_experiment(body: ExperimentIn, context: Context) -> JSONResponse:
 def list_experiments(
     *,
     context: Context,
+    http_request: Request,
     page_token: str | None = None,
     page_size: int | None = None,
     sort_by: str | None = None,
@@ -85,7 +91,9 @@ def list_experiments(
         # "Default" is there from the first look on.
         context.store.default_experiment(session=session)
     with context.store.read_session() as session:
-        page = fetch_page(session, Experiment, request, EXPERIMENT_FIELDS)
+        visible = visible_namespaces(http_request)
+        scope: list[ColumnElement[bool]] = [Experiment.namespace.in_(visible)] if visible is not None else []
+        page = fetch_page(session, Experiment, request, EXPERIMENT_FIELDS, scope=scope)
         return JSONResponse(page_json("experiments", [experiment_json(row) for row in page.rows], page))
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import pipeline_json, pipeline_version_json
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
@@ -95,11 +96,21 @@ def _get_version(session: Session, pipeline_id: str, version_id: str) -> Pipelin
     return version
 
 
-def _new_pipeline(session: Session, name: str, display_name: str | None, description: str | None) -> Pipeline:
-    taken = session.scalar(select(Pipeline.id).where(Pipeline.namespace == "", Pipeline.name == name))
+def _namespace_of_new(request: Request) -> str:
+    """Where a new pipeline goes: shared ("") in single-user mode and by default; in multi-user mode the
+    namespace asked for (``authorize`` checked the caller may write there)."""
+    return str(getattr(request.state, "namespace", "") or "") if caller(request) is not None else ""
+
+
+def _new_pipeline(
+    session: Session, name: str, display_name: str | None, description: str | None, namespace: str = ""
+) -> Pipeline:
+    taken = session.scalar(select(Pipeline.id).where(Pipeline.namespace == namespace, Pipeline.name == name))
     if taken is not None:
         raise already_exists(f"a pipeline named {name!r} already exists ({taken})")
-    pipeline = Pipeline(name=name, display_name=display_name or name, description=description or "")
+    pipeline = Pipeline(
+        name=name, display_name=display_name or name, description=description or "", namespace=namespace
+    )
     session.add(pipeline)
     session.flush()
     return pipeline
@@ -153,24 +164,30 @@ def _version_spec(body: PipelineVersionIn) -> CheckedSpec:
 
 
 @router.post("/pipelines", response_model=PipelineSchema, summary="Create a pipeline (without versions)")
-def create_pipeline(body: PipelineIn, context: Context) -> JSONResponse:
+def create_pipeline(body: PipelineIn, context: Context, request: Request) -> JSONResponse:
     name = _name(body.name, body.display_name, what="the pipeline")
     with context.store.session() as session:
-        pipeline = _new_pipeline(session, name, body.display_name, body.description)
+        pipeline = _new_pipeline(
+            session, name, body.display_name, body.description, _namespace_of_new(request)
+        )
         return JSONResponse(pipeline_json(pipeline))
 
 
 @router.post(
     "/pipelines/create", response_model=PipelineSchema, summary="Create a pipeline and its first version"
 )
-def create_pipeline_and_version(body: CreatePipelineAndVersionRequest, context: Context) -> JSONResponse:
+def create_pipeline_and_version(
+    body: CreatePipelineAndVersionRequest, context: Context, request: Request
+) -> JSONResponse:
     if body.pipeline is None or body.pipeline_version is None:
         raise invalid_argument("give both pipeline and pipeline_version")
     name = _name(body.pipeline.name, body.pipeline.display_name, what="the pipeline")
     checked = _version_spec(body.pipeline_version)
     version_body = body.pipeline_version
     with context.store.session() as session:
-        pipeline = _new_pipeline(session, name, body.pipeline.display_name, body.pipeline.description)
+        pipeline = _new_pipeline(
+            session, name, body.pipeline.display_name, body.pipeline.description, _namespace_of_new(request)
+        )
         _new_version(
             session,
             pipeline,
@@ -187,6 +204,7 @@ def create_pipeline_and_version(body: CreatePipelineAndVersionRequest, context: 
 def list_pipelines(
     *,
     context: Context,
+    http_request: Request,
     namespace: str | None = None,
     page_token: str | None = None,
     page_size: int | None = None,
@@ -202,6 +220,9 @@ def list_pipelines(
         tokens=context.page_tokens,
     )
     scope = [Pipeline.namespace == (namespace or "")] if namespace else []
+    visible = visible_namespaces(http_request)
+    if visible is not None:
+        scope.append(Pipeline.namespace.in_(visible))
     with context.store.read_session() as session:
         page = fetch_page(session, Pipeline, request, PIPELINE_FIELDS, scope=scope)
         return JSONResponse(page_json("pipelines", [pipeline_json(row) for row in page.rows], page))
@@ -367,7 +388,9 @@ def upload_pipeline(
     checked = read_package(data, filename)
     pipeline_name = _name(name, display_name, _stem(filename), what="the pipeline")
     with context.store.session() as session:
-        pipeline = _new_pipeline(session, pipeline_name, display_name, description)
+        pipeline = _new_pipeline(
+            session, pipeline_name, display_name, description, _namespace_of_new(request)
+        )
         _new_version(
             session, pipeline, checked, name=pipeline_name, display_name=display_name, description=description
         )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import recurring_run_json
 from sluice.server._errors import invalid_argument, not_found
@@ -23,7 +25,7 @@ from sluice.server._schedules import schedule_from_store, schedule_from_trigger
 from sluice.server._schemas import ListRecurringRunsResponse, RecurringRunIn
 from sluice.server._schemas import RecurringRun as RecurringRunSchema
 from sluice.store import RecurringRunMode, utcnow
-from sluice.store.models import PipelineVersion, RecurringRun
+from sluice.store.models import Experiment, PipelineVersion, RecurringRun
 
 __all__ = ["router"]
 
@@ -150,6 +152,7 @@ def create_recurring_run(body: RecurringRunIn, context: Context) -> JSONResponse
 def list_recurring_runs(
     *,
     context: Context,
+    http_request: Request,
     page_token: str | None = None,
     page_size: int | None = None,
     sort_by: str | None = None,
@@ -166,6 +169,11 @@ def list_recurring_runs(
         tokens=context.page_tokens,
     )
     scope = [RecurringRun.experiment_id == experiment_id] if experiment_id else []
+    visible = visible_namespaces(http_request)
+    if visible is not None:
+        scope.append(
+            RecurringRun.experiment_id.in_(select(Experiment.id).where(Experiment.namespace.in_(visible)))
+        )
     with context.store.read_session() as session:
         page = fetch_page(session, RecurringRun, request, RECURRING_RUN_FIELDS, scope=scope)
         items = [recurring_run_json(row, pipeline_id=_pipeline_id(session, row)) for row in page.rows]

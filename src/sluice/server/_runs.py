@@ -12,11 +12,12 @@ import math
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
+from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import run_json, task_json
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
@@ -217,6 +218,7 @@ def create_run(
     *,
     body: RunIn,
     context: Context,
+    http_request: Request,
     experiment_id: Annotated[
         str | None, Query(description="Deprecated: use the run's experiment_id.")
     ] = None,
@@ -237,6 +239,9 @@ def create_run(
             pipeline_root=pipeline_root,
             service_account=body.service_account or "",
         )
+        identity = caller(http_request)
+        if identity is not None:
+            run.created_by = identity.name
         document = run_json(run, pipeline_id=pipeline.pipeline_id)
     context.executor.submit(run.id)
     return JSONResponse(document)
@@ -246,6 +251,7 @@ def create_run(
 def list_runs(
     *,
     context: Context,
+    http_request: Request,
     namespace: str | None = None,
     experiment_id: str | None = None,
     page_token: str | None = None,
@@ -268,6 +274,9 @@ def list_runs(
         tokens=context.page_tokens,
     )
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
+    visible = visible_namespaces(http_request)
+    if visible is not None:
+        scope.append(Run.namespace.in_(visible))
     order_column = None
     joined = None
     joined_conditions: list[ColumnElement[bool]] = []
@@ -285,11 +294,17 @@ def list_runs(
         joined_conditions = [metric.name == name, _latest_metric(metric)]
         count_joined_conditions = [metric.name == name]
         count_column = metric.run_id
-        if not scope and not request.count_conditions:
-            # Every run that logged it: counted on the metrics table alone.
+        only_namespaces = visible is not None and not experiment_id
+        if (not scope or only_namespaces) and not request.count_conditions:
+            # Every run that logged it: counted on the metrics table alone (joined to runs only for the
+            # namespaces of a multi-user list).
             # (GROUP BY in a subquery: PostgreSQL hashes it, where count(DISTINCT) sorts.)
-            runs_with_it = select(RunMetric.run_id).where(RunMetric.name == name).group_by(RunMetric.run_id)
-            count_query = select(func.count()).select_from(runs_with_it.subquery())
+            runs_with_it = select(RunMetric.run_id).where(RunMetric.name == name)
+            if only_namespaces and visible is not None:
+                runs_with_it = runs_with_it.join(Run, Run.id == RunMetric.run_id).where(
+                    Run.namespace.in_(visible)
+                )
+            count_query = select(func.count()).select_from(runs_with_it.group_by(RunMetric.run_id).subquery())
     with context.store.read_session() as session:
         page = fetch_page(
             session,

@@ -239,6 +239,9 @@ class Run(RunIn):
     warnings: list[str] | None = Field(
         default=None, description="Sluice: settings of the run this machine does not use."
     )
+    created_by: str | None = Field(
+        default=None, description="Sluice: the user who created the run (multi-user mode)."
+    )
 
 
 class ListRunsResponse(BaseModel):

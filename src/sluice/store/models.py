@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Double,
     ForeignKey,
     Index,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    event,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -45,9 +48,11 @@ from ._types import (
 )
 
 __all__ = [
+    "ApiToken",
     "Artifact",
     "Association",
     "Attribution",
+    "AuditEntry",
     "Base",
     "ConfigMap",
     "Context",
@@ -57,6 +62,8 @@ __all__ = [
     "Event",
     "Execution",
     "Experiment",
+    "Namespace",
+    "NamespaceMember",
     "Pipeline",
     "PipelineVersion",
     "RecurringRun",
@@ -67,6 +74,7 @@ __all__ = [
     "Secret",
     "Task",
     "TaskStateHistory",
+    "User",
 ]
 
 JsonObject = dict[str, Any]
@@ -193,6 +201,10 @@ class Run(_RandomId, Base):
         Index(None, "recurring_run_id"),
         # Finding runs that need an engine: active state, stale or missing heartbeat.
         Index(None, "state", "lease_heartbeat_at"),
+        # Multi-user lists: a namespace's runs, newest first, by state.
+        Index(None, "namespace", "created_at"),
+        Index(None, "namespace", "state", "created_at"),
+        Index(None, "namespace", "display_name"),
         MYSQL_TABLE_OPTIONS,
     )
 
@@ -228,6 +240,11 @@ class Run(_RandomId, Base):
     # What the run's settings ask for and this machine does not do (kfp-kubernetes node selectors...):
     # a list of sentences, recorded once when the run starts.
     warnings: Mapped[list[str] | None] = mapped_column(JsonDocument, default=None)
+    # Who created the run (a user's name in multi-user mode; None before that, or for a recurring run's fire).
+    created_by: Mapped[str | None] = mapped_column(String(NAME_LENGTH), default=None)
+    # Its experiment's namespace, copied when the run is made (runs never change experiments), so that lists
+    # filter by namespace on an index of this table alone.
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
 
     experiment: Mapped[Experiment] = relationship()
     pipeline_version: Mapped[PipelineVersion | None] = relationship()
@@ -237,6 +254,13 @@ class Run(_RandomId, Base):
     state_history: Mapped[list[RunStateHistory]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="RunStateHistory.id"
     )
+
+
+@event.listens_for(Run, "before_insert")
+def _copy_experiment_namespace(mapper: Any, connection: Connection, run: Run) -> None:
+    if not run.namespace:
+        found = connection.scalar(select(Experiment.namespace).where(Experiment.id == run.experiment_id))
+        run.namespace = found or ""
 
 
 class RunStateHistory(Base):
@@ -630,3 +654,80 @@ class DeploymentAction(Base):
     actor: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
     detail: Mapped[JsonObject] = mapped_column(JsonDocument, default=dict)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Multi-user: users, their API tokens, namespaces with quotas, memberships, the audit log (sluice.auth)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class User(_RandomId, Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("name"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = _created_at_column()
+
+
+class ApiToken(_RandomId, Base):
+    """A user's API token, kept only as its SHA-256 hash: the token itself is shown once, when made."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (UniqueConstraint("token_hash"), Index(None, "user_id"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    user_id: Mapped[str] = mapped_column(IdString(), ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    created_at: Mapped[datetime] = _created_at_column()
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class Namespace(_RandomId, Base):
+    """A team's space (Kubeflow's profile). Quotas: None is no limit."""
+
+    __tablename__ = "namespaces"
+    __table_args__ = (UniqueConstraint("name"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[str] = _id_column()
+    name: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    quota_gpus: Mapped[int | None] = mapped_column(Integer, default=None)
+    quota_cpus: Mapped[float | None] = mapped_column(Double, default=None)
+    quota_memory_bytes: Mapped[float | None] = mapped_column(Double, default=None)
+    quota_running_runs: Mapped[int | None] = mapped_column(Integer, default=None)
+    quota_running_tasks: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = _created_at_column()
+
+
+class NamespaceMember(Base):
+    __tablename__ = "namespace_members"
+    __table_args__ = (
+        UniqueConstraint("namespace_id", "user_id"),
+        Index(None, "user_id"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    namespace_id: Mapped[str] = mapped_column(IdString(), ForeignKey("namespaces.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(IdString(), ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # owner | edit | view
+
+
+class AuditEntry(Base):
+    """One write: who, what, when, from where. Never a token or a secret's value."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "namespace", "id"), Index(None, "at"), MYSQL_TABLE_OPTIONS)
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    action: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    target: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
+    source: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
+    status: Mapped[int] = mapped_column(Integer, default=0)

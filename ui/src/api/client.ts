@@ -9,6 +9,8 @@ import type {
   Run,
 } from "./types";
 
+import { SIGNED_OUT_EVENT, savedToken, withSession } from "./session";
+
 export const API = "/apis/v2beta1";
 
 /** A failed request, with the server's own explanation when it gave one. */
@@ -21,13 +23,22 @@ export class ApiError extends Error {
   }
 }
 
+/** The namespace the UI is scoped to (multi-user mode; set by the namespace selector). */
+let sessionNamespace: string | null = null;
+
+export function setSessionNamespace(namespace: string | null): void {
+  sessionNamespace = namespace;
+}
+
 export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   let response: Response;
+  const [url, options] = withSession(path, init, savedToken(), sessionNamespace);
   try {
-    response = await fetch(path, init);
+    response = await fetch(url, options);
   } catch {
     throw new ApiError("Cannot reach the Sluice server. Is `sluice up` still running?", 0);
   }
+  if (response.status === 401) window.dispatchEvent(new Event(SIGNED_OUT_EVENT));
   if (!response.ok) throw new ApiError(await errorMessage(response), response.status);
   if (response.status === 204) return undefined as T;
   const text = await response.text();
@@ -144,7 +155,7 @@ export function uploadVersion(pipelineId: string, file: File, name: string): Pro
 export const listExperiments = (query: ListQuery) => list<Experiment>(`${API}/experiments`, "experiments", query);
 export const getExperiment = (id: string) => request<Experiment>(`${API}/experiments/${encodeURIComponent(id)}`);
 export const createExperiment = (displayName: string, description: string) =>
-  post<Experiment>(`${API}/experiments`, { display_name: displayName, description });
+  post<Experiment>(`${API}/experiments`, { display_name: displayName, description, namespace: sessionNamespace ?? undefined });
 export const archiveExperiment = (id: string, archive: boolean) =>
   post<void>(`${API}/experiments/${encodeURIComponent(id)}:${archive ? "archive" : "unarchive"}`);
 
@@ -167,3 +178,30 @@ export const getRecurringRun = (id: string) => request<RecurringRun>(`${API}/rec
 export const createRecurringRun = (recurring: Partial<RecurringRun>) => post<RecurringRun>(`${API}/recurringruns`, recurring);
 export const enableRecurringRun = (id: string, enable: boolean) =>
   post<void>(`${API}/recurringruns/${encodeURIComponent(id)}:${enable ? "enable" : "disable"}`);
+
+// --------------------------------------------------------------------------------------------- the queue
+
+export interface QueuedTask {
+  run_id: string;
+  task: string;
+  gpus: number;
+  cpu: number;
+  memory_bytes: number;
+  gpu_indices?: number[];
+  position?: number | null;
+  reason?: string;
+}
+
+export interface QueueGroup {
+  namespace: string;
+  user: string;
+  running: QueuedTask[];
+  pending: QueuedTask[];
+}
+
+export interface QueueSnapshot {
+  capacity: { gpus: number; gpus_free: number; cpu: number; memory_bytes: number } | null;
+  namespaces: QueueGroup[];
+}
+
+export const getQueue = () => request<QueueSnapshot>("/apis/sluice/v1/queue");

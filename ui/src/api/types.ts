@@ -143,6 +143,8 @@ export interface Run {
   metrics?: Record<string, number>;
   /** Sluice extension: settings of the run this machine does not use. */
   warnings?: string[];
+  /** Sluice, multi-user mode: who created the run. */
+  created_by?: string;
 }
 
 export interface Trigger {

@@ -246,6 +246,12 @@ function RunInfo({ run }: { run: Run }) {
         <dd>{stateLabel(run.state)}</dd>
         <dt>Created</dt>
         <dd>{formatDate(run.created_at)}</dd>
+        {run.created_by ? (
+          <>
+            <dt>Created by</dt>
+            <dd class="created-by">{run.created_by}</dd>
+          </>
+        ) : null}
         <dt>Finished</dt>
         <dd>{formatDate(run.finished_at)}</dd>
         <dt>Pipeline root</dt>
