@@ -464,3 +464,26 @@ def test_a_run_cannot_use_another_namespaces_pipeline(team: Team, packages: dict
                 },
             )
             assert_kfp_error(response, 404)
+
+
+def test_lineage_shows_only_the_callers_namespaces(team: Team, objects: dict[str, str]) -> None:
+    lineage_api = "/apis/sluice/v1"
+    artifact_id = objects["artifact_id"]
+    with team.as_user("alice") as alice, team.as_user("victor") as victor, team.as_user("bob") as bob:
+        assert artifact_id in [a["id"] for a in alice.get(f"{lineage_api}/artifacts").json()["artifacts"]]
+        detail = victor.get(f"{lineage_api}/artifacts/{artifact_id}")  # a viewer reads it
+        assert detail.status_code == 200, detail.text
+        assert detail.json()["produced_by"][0]["execution"]["run_id"] == objects["run_id"]
+        graph = victor.get(f"{lineage_api}/lineage", params={"artifact": artifact_id, "depth": 4})
+        assert graph.status_code == 200, graph.text
+        assert {e["run_id"] for e in graph.json()["executions"]} == {objects["run_id"]}
+
+        # bob (team-b) sees none of it: not listed, not readable, no graph around it.
+        listed = bob.get(f"{lineage_api}/artifacts", params={"page_size": 200}).json()["artifacts"]
+        assert artifact_id not in [a["id"] for a in listed]
+        executions = bob.get(f"{lineage_api}/executions", params={"page_size": 200}).json()["executions"]
+        assert objects["run_id"] not in {e["run_id"] for e in executions}
+        assert_kfp_error(bob.get(f"{lineage_api}/artifacts/{artifact_id}"), 404)
+        assert_kfp_error(bob.get(f"{lineage_api}/lineage", params={"artifact": artifact_id}), 404)
+        assert_kfp_error(bob.get(f"{lineage_api}/artifacts", params={"run_id": objects["run_id"]}), 404)
+        assert_kfp_error(bob.get(f"{lineage_api}/artifacts", params={"namespace": "team-a"}), 403)

@@ -10,7 +10,7 @@ artifacts they reused, and the importer reuses an artifact with the same URI, so
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -77,6 +77,8 @@ class ArtifactFilter:
     run_id: str | None = None  # produced by an execution of this run
     pipeline_id: str | None = None  # ... of a run of a version of this pipeline
     namespace: str | None = None  # ... of a run in this namespace
+    # Who may see what (multi-user): only artifacts produced or used by runs of these namespaces; None: any.
+    visible: tuple[str, ...] | None = None
     created_after: datetime | None = None
     created_before: datetime | None = None
     properties: tuple[tuple[str, str], ...] = ()  # metadata KEY equal to VALUE (numbers compare as numbers)
@@ -89,6 +91,7 @@ class ExecutionFilter:
     name: str | None = None  # a part of the task's name
     run_id: str | None = None
     namespace: str | None = None
+    visible: tuple[str, ...] | None = None  # only executions of runs of these namespaces; None: any
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -132,6 +135,8 @@ def list_artifacts(
                 Experiment.namespace == where.namespace
             )
         query = query.where(Artifact.id.in_(produced))
+    if where.visible is not None:
+        query = query.where(Artifact.id.in_(_touched_in(where.visible)))
     rows = list(session.scalars(_page(query, Artifact.created_at, Artifact.id, page_size, after)))
     more = len(rows) > page_size
     rows = rows[:page_size]
@@ -159,14 +164,26 @@ def list_executions(
     if where.run_id:
         query = query.where(Execution.run_id == where.run_id)
     if where.namespace:
-        query = query.join(Run, Run.id == Execution.run_id).join(
-            Experiment, Experiment.id == Run.experiment_id
-        )
-        query = query.where(Experiment.namespace == where.namespace)
+        query = query.where(Execution.run_id.in_(select(Run.id).where(Run.namespace == where.namespace)))
+    if where.visible is not None:
+        query = query.where(Execution.run_id.in_(_runs_in(where.visible)))
     rows = list(session.scalars(_page(query, Execution.created_at, Execution.id, page_size, after)))
     more = len(rows) > page_size
     rows = rows[:page_size]
     return _execution_summaries(session, rows), ((rows[-1].created_at, rows[-1].id) if more else None)
+
+
+def _runs_in(namespaces: Collection[str]) -> Select[Any]:
+    return select(Run.id).where(Run.namespace.in_(list(namespaces)))
+
+
+def _touched_in(namespaces: Collection[str]) -> Select[Any]:
+    """The artifacts an execution of a run in ``namespaces`` produced or used."""
+    return (
+        select(Event.artifact_id)
+        .join(Execution, Execution.id == Event.execution_id)
+        .where(Execution.run_id.in_(_runs_in(namespaces)))
+    )
 
 
 def _page(
@@ -199,18 +216,24 @@ def _property_equals(key: str, value: str) -> ColumnElement[bool]:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def artifact_detail(session: Session, artifact_id: str) -> ArtifactDetail | None:
-    """The artifact, the executions that produced and consumed it, and the deployments serving it."""
+def artifact_detail(
+    session: Session, artifact_id: str, visible: Collection[str] | None = None
+) -> ArtifactDetail | None:
+    """The artifact, the executions that produced and consumed it, and the deployments serving it;
+    ``visible``: only those of these namespaces (None: all). None when there is no such artifact."""
     artifact = session.get(Artifact, artifact_id)
     if artifact is None:
         return None
-    events = list(
-        session.execute(
-            select(Event.type, Event.key, Event.list_index, Event.execution_id)
-            .where(Event.artifact_id == artifact_id)
-            .order_by(Event.id)
-        )
+    query = (
+        select(Event.type, Event.key, Event.list_index, Event.execution_id)
+        .where(Event.artifact_id == artifact_id)
+        .order_by(Event.id)
     )
+    if visible is not None:
+        query = query.join(Execution, Execution.id == Event.execution_id).where(
+            Execution.run_id.in_(_runs_in(visible))
+        )
+    events = list(session.execute(query))
     executions = {
         summary.id: summary
         for summary in _execution_summaries(
@@ -239,14 +262,17 @@ def artifact_detail(session: Session, artifact_id: str) -> ArtifactDetail | None
             .order_by(Deployment.name, DeploymentRevision.number)
         )
     ]
-    (summary,) = _artifact_summaries(session, [artifact])
+    (summary,) = _artifact_summaries(session, [artifact], visible)
     return ArtifactDetail(
         artifact=summary, produced_by=produced_by, consumed_by=consumed_by, deployed_in=deployed
     )
 
 
-def execution_detail(session: Session, execution_id: str) -> ExecutionDetail | None:
-    """The execution and the artifacts it read and wrote, by input/output key."""
+def execution_detail(
+    session: Session, execution_id: str, visible: Collection[str] | None = None
+) -> ExecutionDetail | None:
+    """The execution and the artifacts it read and wrote, by input/output key (the caller checked that it
+    may see the execution; ``visible`` hides which other namespaces' runs made its inputs)."""
     execution = session.get(Execution, execution_id)
     if execution is None:
         return None
@@ -260,7 +286,7 @@ def execution_detail(session: Session, execution_id: str) -> ExecutionDetail | N
     artifacts = {
         summary.id: summary
         for summary in _artifact_summaries(
-            session, _by_ids(session, Artifact, {row.artifact_id for row in events})
+            session, _by_ids(session, Artifact, {row.artifact_id for row in events}), visible
         )
     }
     inputs: list[ArtifactUse] = []
@@ -288,9 +314,11 @@ def lineage_graph(
     depth: int = 5,
     direction: Direction = "both",
     max_nodes: int = MAX_NODES,
+    visible: Collection[str] | None = None,
 ) -> LineageGraph | None:
     """The graph around one artifact or execution, ``depth`` hops (artifact↔execution) each way asked for;
-    None when the centre does not exist."""
+    None when the centre does not exist. ``visible``: the walk goes only through executions of runs in
+    these namespaces (None: all), so a graph never shows another team's work."""
     if (artifact_id is None) == (execution_id is None):
         raise LineageQueryError("give exactly one of artifact and execution")
     if not 1 <= depth <= MAX_DEPTH:
@@ -306,7 +334,7 @@ def lineage_graph(
         if session.get(Execution, execution_id) is None:
             return None
         center = f"execution:{execution_id}"
-    walk = _Walk(session, max_nodes)
+    walk = _Walk(session, max_nodes, None if visible is None else set(visible))
     if artifact_id is not None:
         walk.artifacts.add(artifact_id)
     if execution_id is not None:
@@ -328,7 +356,7 @@ def lineage_graph(
         center=center,
         direction=direction,
         depth=depth,
-        artifacts=_artifact_summaries(session, _by_ids(session, Artifact, walk.artifacts)),
+        artifacts=_artifact_summaries(session, _by_ids(session, Artifact, walk.artifacts), visible),
         executions=_execution_summaries(session, _by_ids(session, Execution, walk.executions)),
         edges=edges,
         truncated=walk.truncated,
@@ -338,9 +366,10 @@ def lineage_graph(
 class _Walk:
     """Breadth-first over events, one query per hop; stops at ``max_nodes``."""
 
-    def __init__(self, session: Session, max_nodes: int) -> None:
+    def __init__(self, session: Session, max_nodes: int, visible: set[str] | None) -> None:
         self.session = session
         self.max_nodes = max_nodes
+        self.visible = visible
         self.artifacts: set[str] = set()
         self.executions: set[str] = set()
         self.edges: dict[tuple[str, str, Literal["INPUT", "OUTPUT"]], str] = {}
@@ -376,11 +405,14 @@ class _Walk:
     def _follow(self, column: Any, ids: set[str], types: tuple[EventType, ...]) -> list[tuple[str, str]]:
         pairs: list[tuple[str, str]] = []
         for chunk in _chunks(sorted(ids)):
-            for execution, artifact, kind, key in self.session.execute(
-                select(Event.execution_id, Event.artifact_id, Event.type, Event.key).where(
-                    column.in_(chunk), Event.type.in_(types)
+            query = select(Event.execution_id, Event.artifact_id, Event.type, Event.key).where(
+                column.in_(chunk), Event.type.in_(types)
+            )
+            if self.visible is not None:
+                query = query.join(Execution, Execution.id == Event.execution_id).where(
+                    Execution.run_id.in_(_runs_in(self.visible))
                 )
-            ):
+            for execution, artifact, kind, key in self.session.execute(query):
                 edge: Literal["INPUT", "OUTPUT"] = "OUTPUT" if kind in _PRODUCED else "INPUT"
                 self.edges.setdefault((execution, artifact, edge), key)
                 pairs.append((execution, artifact))
@@ -405,16 +437,21 @@ def _by_ids(session: Session, model: Any, ids: Iterable[str]) -> list[Any]:
     return rows
 
 
-def _artifact_summaries(session: Session, rows: Sequence[Artifact]) -> list[ArtifactSummary]:
+def _artifact_summaries(
+    session: Session, rows: Sequence[Artifact], visible: Collection[str] | None = None
+) -> list[ArtifactSummary]:
     producers: dict[str, tuple[str | None, str | None]] = {}
     for chunk in _chunks([row.id for row in rows]):
-        for artifact_id, run_id, path in session.execute(
+        query = (
             select(Event.artifact_id, Execution.run_id, Task.path)
             .join(Execution, Execution.id == Event.execution_id)
             .outerjoin(Task, Task.id == Execution.task_id)
             .where(Event.artifact_id.in_(chunk), Event.type.in_(_PRODUCED))
             .order_by(Event.id)
-        ):
+        )
+        if visible is not None:
+            query = query.where(Execution.run_id.in_(_runs_in(visible)))
+        for artifact_id, run_id, path in session.execute(query):
             producers.setdefault(artifact_id, (run_id, path))
     return [
         ArtifactSummary(

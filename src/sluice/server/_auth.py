@@ -249,6 +249,15 @@ def _artifact_namespaces(store: Store, artifact_id: str) -> list[str] | None:
         )
 
 
+def _execution_namespace(store: Store, execution_id: str) -> str | None:
+    with store.read_session() as session:
+        return session.scalar(
+            select(Run.namespace)
+            .join(Execution, Execution.run_id == Run.id)
+            .where(Execution.id == execution_id)
+        )
+
+
 def _task_in_run(store: Store, run_id: str, task_id: str) -> bool:
     with store.read_session() as session:
         task = session.get(Task, task_id)
@@ -326,6 +335,21 @@ def _resolve(  # noqa: PLR0917  (one rule per kind of route)
             found = _artifact_namespaces(store, query["artifact_id"])
             return ("object", None) if found is None else ("artifact", json.dumps(found))
         return "list", None
+    if "execution_id" in params:
+        return "object", _execution_namespace(store, params["execution_id"])
+    if template == "/apis/sluice/v1/lineage":
+        # The graph's centre decides; the walk itself shows only the caller's namespaces' runs.
+        if query.get("artifact") and not query.get("execution"):
+            found = _artifact_namespaces(store, query["artifact"])
+            return ("object", None) if found is None else ("artifact", json.dumps(found))
+        if query.get("execution") and not query.get("artifact"):
+            return "object", _execution_namespace(store, query["execution"])
+        return "any", None  # the handler refuses it (400)
+    if method == "GET" and template in ("/apis/sluice/v1/artifacts", "/apis/sluice/v1/executions"):
+        if query.get("run_id"):
+            return "object", _run_namespace(store, query["run_id"])
+        namespace = query.get("namespace")
+        return ("namespace", namespace) if namespace else ("list", None)
     if method == "POST" and template == "/apis/v2beta1/experiments":
         namespace = _body_field(body, "namespace")
         if not namespace:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
 from sluice.lineage import (
     MAX_DEPTH,
@@ -21,6 +21,7 @@ from sluice.lineage import (
 )
 from sluice.lineage import schemas as api
 from sluice.lineage._queries import Position
+from sluice.server._auth import caller
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import invalid_argument, not_found
 from sluice.server._listing import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
@@ -32,6 +33,14 @@ Context = Annotated[ServiceContext, Depends(service)]
 PageSize = Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="0: the default (20).")]
 PageToken = Annotated[str | None, Query(max_length=512, description="next_page_token of the page before.")]
 Text = Annotated[str | None, Query(max_length=1024)]
+
+
+def _visible(request: Request) -> tuple[str, ...] | None:
+    """The namespaces whose runs the caller may see (None: all; single-user mode, or a platform admin)."""
+    identity = caller(request)
+    if identity is None or identity.is_admin:
+        return None
+    return tuple(sorted(identity.roles))
 
 
 def _after(context: ServiceContext, token: str | None) -> Position | None:
@@ -68,6 +77,7 @@ def _properties(values: list[str]) -> tuple[tuple[str, str], ...]:
 @router.get("/artifacts", response_model=api.ArtifactList, summary="List artifacts, newest first")
 def get_artifacts(
     *,
+    request: Request,
     context: Context,
     type: Annotated[str | None, Query(max_length=256, description="Schema title, e.g. system.Model.")] = None,
     name: Annotated[str | None, Query(max_length=256, description="A part of the artifact's name.")] = None,
@@ -93,6 +103,7 @@ def get_artifacts(
         created_after=created_after,
         created_before=created_before,
         properties=_properties(property),
+        visible=_visible(request),
     )
     after = _after(context, page_token)
     try:
@@ -106,9 +117,9 @@ def get_artifacts(
 
 
 @router.get("/artifacts/{artifact_id}", response_model=api.ArtifactDetail, summary="Get an artifact")
-def get_artifact(artifact_id: str, context: Context) -> api.ArtifactDetail:
+def get_artifact(artifact_id: str, request: Request, context: Context) -> api.ArtifactDetail:
     with context.store.read_session() as session:
-        detail = artifact_detail(session, artifact_id)
+        detail = artifact_detail(session, artifact_id, _visible(request))
     if detail is None:
         raise not_found(f"artifact {artifact_id!r} not found")
     return detail
@@ -117,6 +128,7 @@ def get_artifact(artifact_id: str, context: Context) -> api.ArtifactDetail:
 @router.get("/executions", response_model=api.ExecutionList, summary="List executions, newest first")
 def get_executions(
     *,
+    request: Request,
     context: Context,
     state: Annotated[str | None, Query(max_length=32, description="COMPLETE, CACHED, FAILED, ...")] = None,
     component: Annotated[str | None, Query(max_length=256, description="e.g. comp-train or train.")] = None,
@@ -126,7 +138,14 @@ def get_executions(
     page_size: PageSize = 0,
     page_token: PageToken = None,
 ) -> api.ExecutionList:
-    where = ExecutionFilter(state=state, component=component, name=name, run_id=run_id, namespace=namespace)
+    where = ExecutionFilter(
+        state=state,
+        component=component,
+        name=name,
+        run_id=run_id,
+        namespace=namespace,
+        visible=_visible(request),
+    )
     after = _after(context, page_token)
     try:
         with context.store.read_session() as session:
@@ -139,9 +158,9 @@ def get_executions(
 
 
 @router.get("/executions/{execution_id}", response_model=api.ExecutionDetail, summary="Get an execution")
-def get_execution(execution_id: str, context: Context) -> api.ExecutionDetail:
+def get_execution(execution_id: str, request: Request, context: Context) -> api.ExecutionDetail:
     with context.store.read_session() as session:
-        detail = execution_detail(session, execution_id)
+        detail = execution_detail(session, execution_id, _visible(request))
     if detail is None:
         raise not_found(f"execution {execution_id!r} not found")
     return detail
@@ -156,6 +175,7 @@ def get_execution(execution_id: str, context: Context) -> api.ExecutionDetail:
 )
 def get_lineage(
     *,
+    request: Request,
     context: Context,
     artifact: Annotated[str | None, Query(max_length=64)] = None,
     execution: Annotated[str | None, Query(max_length=64)] = None,
@@ -165,7 +185,12 @@ def get_lineage(
     try:
         with context.store.read_session() as session:
             graph = lineage_graph(
-                session, artifact_id=artifact, execution_id=execution, depth=depth, direction=direction
+                session,
+                artifact_id=artifact,
+                execution_id=execution,
+                depth=depth,
+                direction=direction,
+                visible=_visible(request),
             )
     except LineageQueryError as error:
         raise invalid_argument(str(error)) from None
