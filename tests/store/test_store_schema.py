@@ -37,6 +37,7 @@ TABLES = {
     "deployments",
     "deployment_revisions",
     "deployment_actions",
+    "namespace_profiles",
 }
 
 

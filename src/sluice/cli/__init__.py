@@ -33,6 +33,7 @@ def main() -> None:
 
 from sluice.cli import _client_commands, _compile, _run, _secrets, _server  # noqa: E402  (registers on the group defined above)
 from sluice.cli._deployments import deployments_group  # noqa: E402
+from sluice.cli._profiles import register as register_profiles  # noqa: E402
 
 _compile.register(main)
 _run.register(main)
@@ -40,6 +41,7 @@ _server.register(main)
 _client_commands.register(main)  # after _run: it extends the `runs` group
 _secrets.register(main)
 main.add_command(deployments_group)
+register_profiles(main)
 
 
 __all__ = ["main"]

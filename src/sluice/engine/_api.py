@@ -30,6 +30,7 @@ from sluice.ir import (
     validate_with_protobuf,
 )
 from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
+from sluice.sandbox import Profile
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
 from sluice.store.models import Run, Task
 
@@ -101,6 +102,7 @@ def run_pipeline(
     base_env: Mapping[str, str] | None = None,
     launcher: str = "local",
     ray_address: str | None = None,
+    profile: str | None = None,
 ) -> RunResult:
     """Run a pipeline to its end and return its summary.
 
@@ -128,6 +130,10 @@ def run_pipeline(
     ``ray_address``, default ``$RAY_ADDRESS``, else a new local Ray). A cluster Sluice cannot use (Ray
     missing or unreachable, several nodes with a local artifact root) is an ``EngineError`` before any run
     is created.
+
+    ``profile``: the execution profile its tasks run under (``sluice.sandbox``; default ``host``, a plain
+    process); an unknown one, or a sandboxed one without bubblewrap, is an ``EngineError`` before any run
+    is created. It is recorded with the run, and a resumed run keeps it.
     """
     shared_folder = os.fspath(workspace_root) if workspace_root is not None else None
     workspace = Workspace.resolve(home, database_url, pipeline_root)
@@ -144,6 +150,7 @@ def run_pipeline(
         base_env=base_env,
         launcher=launcher,
         ray_address=ray_address,
+        profile=_resolve_profile(workspace.home, profile, launcher),
     )
     task_launcher = _open_launcher(options, workspace.pipeline_root)
     given = dict(arguments or {})
@@ -168,7 +175,11 @@ def run_pipeline(
             pipeline_spec=spec.to_dict(),
             platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
             display_name=_display_name(spec, pipeline),
-            runtime_config={"parameters": complete, "pipelineRoot": workspace.pipeline_root},
+            runtime_config={
+                "parameters": complete,
+                "pipelineRoot": workspace.pipeline_root,
+                **({"profile": profile} if profile else {}),
+            },
             cache_enabled=cache,
         )
         owner = engine_owner_id()
@@ -208,11 +219,12 @@ def resume_run(
     base_env: Mapping[str, str] | None = None,
     launcher: str = "local",
     ray_address: str | None = None,
+    profile: str | None = None,
 ) -> RunResult:
     """Resume a run whose engine died (or retry a failed one): finished tasks keep their results, tasks that
     were running or failed run again. Refuses a run another live engine still drives. ``base_env``,
     ``launcher`` and ``ray_address`` as for :func:`run_pipeline` (a run may resume elsewhere than it
-    started)."""
+    started). ``profile``: default the one the run was created with (``runtime_config``'s ``profile``)."""
     workspace = Workspace.resolve(home, database_url)
     with workspace.store() as store:
         run = _existing_run(store, run_id)
@@ -232,6 +244,7 @@ def resume_run(
             base_env=base_env,
             launcher=launcher,
             ray_address=ray_address,
+            profile=_resolve_profile(workspace.home, profile or config.get("profile"), launcher),
         )
         task_launcher = _open_launcher(options, str(config.get("pipelineRoot") or workspace.pipeline_root))
         owner = engine_owner_id()
@@ -301,6 +314,26 @@ def _drive(
     )
     engine.run(resume=resume)
     return load_run_result(store, run.id)
+
+
+def _resolve_profile(home: Path, name: Any, launcher: str) -> Profile | None:
+    """The execution profile called ``name`` (None: ``host``); EngineError when it cannot be used here."""
+    from sluice.sandbox import ProfileError, SandboxUnavailableError, profile_named, require_bwrap
+
+    if not name:
+        return None
+    try:
+        profile = profile_named(home, str(name))
+        if profile.sandboxed:
+            require_bwrap()
+    except (ProfileError, SandboxUnavailableError) as error:
+        raise EngineError(str(error)) from None
+    if profile.sandboxed and launcher != "local":
+        raise LauncherUnavailableError(
+            f"--launcher {launcher}: execution profile {profile.name!r} runs tasks in a sandbox on this "
+            "machine; use the local launcher"
+        )
+    return profile if profile.sandboxed else None
 
 
 def _open_launcher(options: EngineOptions, artifact_root: str) -> Launcher:

@@ -17,6 +17,7 @@ from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
 from sluice.engine._placeholders import PlaceholderContext
 from sluice.ir import PipelineSpec, PlatformSpec
+from sluice.sandbox import Profile
 from sluice.store import Store
 
 __all__ = ["EngineOptions", "RunContext", "run_resource_name"]
@@ -57,6 +58,7 @@ class EngineOptions:
     base_env: Mapping[str, str] | None = None
     launcher: str = "local"  # "local": this machine; "ray": the nodes of a Ray cluster
     ray_address: str | None = None  # None: $RAY_ADDRESS, else a new local Ray
+    profile: Profile | None = None  # a sandboxed execution profile (sluice.sandbox); None: host processes
 
 
 @dataclass(eq=False)

@@ -25,6 +25,7 @@ from sluice.engine._platform import PlatformSettings
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, request_of
 from sluice.ir import ContainerSpec
+from sluice.sandbox import Mount
 
 __all__ = ["SLUICE_DIR", "PreparedTask", "TaskPreparer"]
 
@@ -49,6 +50,7 @@ class PreparedTask:
     argv: list[str] = field(default_factory=list)
     python: PythonFunction | None = None
     module_path: str = ""
+    mounts: tuple[Mount, ...] = ()  # volumes a sandboxed attempt sees (kfp-kubernetes')
     interpreter: str | None = None  # a venv's python; None: the engine's
     platform: dict[str, Any] | None = None  # its kfp-kubernetes settings as applied (no secret values)
 

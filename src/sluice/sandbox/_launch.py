@@ -1,0 +1,85 @@
+"""What the local launcher asks of the sandbox: the wrapped command of one attempt, and why it ended."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sluice.sandbox._bwrap import WORK_FOLDER, SandboxSpec, sandbox_command
+
+if TYPE_CHECKING:
+    from sluice.launchers import PythonCall
+
+__all__ = ["SandboxedCommand", "explain_exit", "sandboxed_launch"]
+
+_OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
+
+
+@dataclass(frozen=True)
+class SandboxedCommand:
+    argv: list[str]
+    env: dict[str, str]
+
+
+def _chown_tree(path: str, uid: int) -> None:
+    """Give the task's uid what it writes (folders the engine made as root)."""
+    if not os.path.lexists(path):
+        os.makedirs(path, exist_ok=True)
+    os.chown(path, uid, uid, follow_symlinks=False)
+    if os.path.isdir(path) and not os.path.islink(path):
+        for folder, folders, files in os.walk(path):
+            for name in folders + files:
+                os.chown(os.path.join(folder, name), uid, uid, follow_symlinks=False)
+
+
+def sandboxed_launch(
+    argv: list[str], sandbox: SandboxSpec, env: Mapping[str, str], call: PythonCall | None
+) -> SandboxedCommand:
+    """``argv`` wrapped in its sandbox, with the environment it runs with."""
+    readable: list[str] = []
+    if call is not None:
+        readable.append(call.module_path)
+        if call.python is not None:
+            readable.append(os.path.dirname(os.path.dirname(os.path.abspath(call.python))))
+    readable += [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
+    uid = sandbox.task_uid()
+    if uid is not None:
+        for path in sandbox.writable:
+            _chown_tree(path, uid)
+        for mount in sandbox.mounts:
+            if mount.source is not None and not mount.read_only and os.path.isdir(mount.source):
+                _chown_tree(mount.source, uid)
+    task_env = dict(env)
+    task_env.update({"HOME": WORK_FOLDER, "TMPDIR": "/tmp", "PWD": WORK_FOLDER})
+    if not sandbox.gpus:
+        task_env["CUDA_VISIBLE_DEVICES"] = ""
+    return SandboxedCommand(sandbox_command(argv, sandbox, readable), task_env)
+
+
+def _log_tail(path: str, size: int = 8192) -> str:
+    try:
+        with open(path, "rb") as log:
+            log.seek(max(0, os.path.getsize(path) - size))
+            return log.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def explain_exit(
+    sandbox: SandboxSpec, exit_code: int | None, signal_number: int | None, log_path: str, overran: bool
+) -> str | None:
+    """Why a sandboxed attempt failed, when one of its profile's limits ended it; else None."""
+    profile = sandbox.profile
+    named = f"(execution profile {profile.name!r})"
+    if overran and profile.wall_seconds:
+        return f"wall time limit of {profile.wall_seconds:g}s exceeded {named}"
+    if signal_number == signal.SIGXCPU and profile.cpu_seconds:
+        return f"CPU time limit of {profile.cpu_seconds}s exceeded {named}"
+    if signal_number == signal.SIGXFSZ and profile.file_size:
+        return f"file size limit of {profile.file_size} bytes exceeded {named}"
+    if profile.memory is not None and any(sign in _log_tail(log_path) for sign in _OUT_OF_MEMORY):
+        return f"out of memory: the task exceeded its memory limit of {profile.memory // 1024**2} MiB {named}"
+    return None
