@@ -164,6 +164,21 @@ def list_volumes_command(namespace: str | None, as_json: bool, database_url: str
         )
 
 
+@volumes_group.command("create")
+@click.argument("name")
+@click.option("--namespace", default="default", show_default=True)
+@_DATABASE
+def create_volume_command(name: str, namespace: str, database_url: str | None) -> None:
+    """Make an empty volume NAME (what a pipeline's mount_pvc of an existing claim needs)."""
+    from sluice.sandbox import create_volume
+
+    with _workspace(database_url) as workspace:
+        folder, created = create_volume(workspace.home, namespace, name)
+    click.echo(
+        f"{'created' if created else 'exists:'} volume {name} of namespace {namespace} ({folder})", err=True
+    )
+
+
 @volumes_group.command("delete")
 @click.argument("name")
 @click.option("--namespace", default="default", show_default=True)

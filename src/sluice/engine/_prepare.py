@@ -24,6 +24,7 @@ from sluice.engine._placeholders import resolve_command, resolve_string
 from sluice.engine._platform import PlatformSettings
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, request_of
+from sluice.engine._volumes import PVC_IMAGES, pvc_command
 from sluice.ir import ContainerSpec
 from sluice.sandbox import Mount
 
@@ -128,11 +129,17 @@ class TaskPreparer:
             env=env,
             image=container.image,
             platform=platform.record,
+            mounts=platform.mounts,
         )
         function = self._python_function(label, container)
         if function is not None:
             prepared.python = function
             prepared.module_path = self._module_path(label, function)
+        elif self.platform.sandboxed and container.image in PVC_IMAGES:
+            prepared.argv, done = pvc_command(
+                self.ctx.home, self.ctx.namespace, self.ctx.run_id, node, container.image, executor_input
+            )
+            prepared.platform = {**(prepared.platform or {}), "volume": done}
         else:
             command = resolve_command(list(container.command), executor_input, context)
             args = resolve_command(list(container.args), executor_input, context)

@@ -273,6 +273,10 @@ class LocalLauncher:
             os.close(process.pidfd)
         code = process.popen.returncode
         ended = Exit(process.handle, None, -code) if code < 0 else Exit(process.handle, code)
+        if process.sandboxed is not None:
+            from sluice.sandbox._launch import remove_temporary_mounts
+
+            remove_temporary_mounts(process.sandboxed)
         if process.sandboxed is not None and not ended.succeeded:
             from sluice.sandbox._launch import explain_exit
 

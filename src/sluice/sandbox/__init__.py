@@ -35,7 +35,7 @@ from sluice.sandbox._profiles import (
     profile_named,
     save_profile,
 )
-from sluice.sandbox._volumes import VolumeError, delete_volume, list_volumes, volume_folder
+from sluice.sandbox._volumes import VolumeError, create_volume, delete_volume, list_volumes, volume_folder
 
 __all__ = [
     "BUILTIN_PROFILES",
@@ -51,6 +51,7 @@ __all__ = [
     "VolumeError",
     "bwrap_path",
     "choose_profile",
+    "create_volume",
     "delete_profile",
     "delete_volume",
     "get_policy",

@@ -54,6 +54,7 @@ class Mount:
     source: str | None = None  # None: a tmpfs
     read_only: bool = False
     size: int | None = None  # a tmpfs's size in bytes
+    temporary: bool = False  # the source was made for this attempt: the launcher removes it after
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,26 @@ def _gpu_nodes(gpus: Iterable[int]) -> list[str]:
     return [os.path.join(folder, name) for name in wanted if os.path.exists(os.path.join(folder, name))]
 
 
+def _system_folder(folder: str, targets: list[str]) -> list[str]:
+    """Bind a system folder read-only; when a volume goes where it has no entry (a secret at /etc/creds),
+    make it a tmpfs holding read-only binds of each of its entries, so the mount point can be made."""
+    missing = [
+        target
+        for target in targets
+        if PurePosixPath(target).parent == PurePosixPath(folder) and not os.path.lexists(target)
+    ]
+    if not missing:
+        return ["--ro-bind", folder, folder]
+    args = ["--perms", "0755", "--tmpfs", folder]
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        else:
+            args += ["--ro-bind", path, path]
+    return args
+
+
 def _limits(profile: Profile) -> list[str]:
     limits = []
     if profile.memory is not None:
@@ -148,9 +169,13 @@ def sandbox_command(argv: list[str], spec: SandboxSpec, extra_readable: Iterable
     else:
         args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]  # for setpriv only, dropped there
     args += ["--die-with-parent", "--new-session"]
+    remount: list[str] = []  # system folders made tmpfs for a mount point: read-only once it is made
     for folder in _SYSTEM_FOLDERS:
         if os.path.isdir(folder):
-            args += ["--ro-bind", folder, folder]
+            bound = _system_folder(folder, [mount.target for mount in spec.mounts])
+            if "--tmpfs" in bound:
+                remount.append(folder)
+            args += bound
     for folder in _MERGED_USR:
         if os.path.islink(folder):
             args += ["--symlink", os.readlink(folder), folder]
@@ -190,6 +215,8 @@ def sandbox_command(argv: list[str], spec: SandboxSpec, extra_readable: Iterable
         created.add(target)
     for node in _gpu_nodes(spec.gpus):
         args += ["--dev-bind", node, "/dev/" + os.path.basename(node)]
+    for folder in remount:
+        args += ["--remount-ro", folder]
     args += ["--chdir", WORK_FOLDER, "--"]
     if uid is not None:
         args += [

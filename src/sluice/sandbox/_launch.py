@@ -13,7 +13,7 @@ from sluice.sandbox._bwrap import WORK_FOLDER, SandboxSpec, sandbox_command
 if TYPE_CHECKING:
     from sluice.launchers import PythonCall
 
-__all__ = ["SandboxedCommand", "explain_exit", "sandboxed_launch"]
+__all__ = ["SandboxedCommand", "explain_exit", "remove_temporary_mounts", "sandboxed_launch"]
 
 _OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
@@ -50,7 +50,9 @@ def sandboxed_launch(
         for path in sandbox.writable:
             _chown_tree(path, uid)
         for mount in sandbox.mounts:
-            if mount.source is not None and not mount.read_only and os.path.isdir(mount.source):
+            if mount.source is None or not os.path.isdir(mount.source):
+                continue
+            if mount.temporary or os.stat(mount.source).st_uid != uid:
                 _chown_tree(mount.source, uid)
     task_env = dict(env)
     task_env.update({"HOME": WORK_FOLDER, "TMPDIR": "/tmp", "PWD": WORK_FOLDER})
@@ -83,3 +85,12 @@ def explain_exit(
     if profile.memory is not None and any(sign in _log_tail(log_path) for sign in _OUT_OF_MEMORY):
         return f"out of memory: the task exceeded its memory limit of {profile.memory // 1024**2} MiB {named}"
     return None
+
+
+def remove_temporary_mounts(sandbox: SandboxSpec) -> None:
+    """Remove what was made for one attempt only (secret files, empty dirs) once it ended."""
+    import shutil
+
+    for mount in sandbox.mounts:
+        if mount.temporary and mount.source is not None:
+            shutil.rmtree(mount.source, ignore_errors=True)
