@@ -15,7 +15,15 @@ from fastapi.responses import JSONResponse
 from sluice import __version__, ui
 from sluice.artifacts import open_artifact_store
 from sluice.launchers import clean_environment
-from sluice.server import _artifacts, _deployments, _experiments, _pipelines, _recurring_runs, _runs
+from sluice.server import (
+    _artifacts,
+    _deployments,
+    _experiments,
+    _pipelines,
+    _profiles,
+    _recurring_runs,
+    _runs,
+)
 from sluice.server._browser import AllowedHosts, BrowserGuard
 from sluice.server._config import ServerConfig
 from sluice.server._context import ServiceContext, service
@@ -130,7 +138,7 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
     # First among the routes: FastAPI tries routes in order, and each included router costs a full scan.
     app.state.serving = serving
     app.mount("/serving", serving.router)
-    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments):
+    for module in (_pipelines, _experiments, _runs, _recurring_runs, _artifacts, _deployments, _profiles):
         app.include_router(module.router)
 
     @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")

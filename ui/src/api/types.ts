@@ -45,6 +45,7 @@ export interface Experiment {
   created_at?: string;
   storage_state?: StorageState;
   last_run_created_at?: string;
+  namespace?: string;
 }
 
 export interface RuntimeConfig {
