@@ -56,6 +56,35 @@ def timed(pipeline, tasks: int, repeats: int = 1, **options) -> float:
     return 1000 * best / tasks
 
 
+def launcher_cost(count: int) -> tuple[float, float]:
+    """Milliseconds from launch to exit of ``true`` through the local launcher: host, and sandboxed
+    (restricted: bwrap, prlimit, setpriv, the chown of its writable folder): the wrapper's own cost."""
+    from sluice.launchers import LaunchSpec, LocalLauncher
+    from sluice.sandbox import RESTRICTED, SandboxSpec
+
+    figures = []
+    with tempfile.TemporaryDirectory(prefix="sluice-bench-") as folder:
+        sandbox = SandboxSpec(RESTRICTED, writable=(folder,))
+        for wrapped in (None, sandbox):
+            launcher = LocalLauncher(use_fork_server=False)
+            started = time.perf_counter()
+            for number in range(count):
+                spec = LaunchSpec(
+                    key=str(number),
+                    name="t",
+                    log_path=f"{folder}/log",
+                    cwd=folder,
+                    argv=["true"],
+                    sandbox=wrapped,
+                )
+                launcher.launch(spec)
+                while not launcher.wait(5):
+                    pass
+            figures.append(1000 * (time.perf_counter() - started) / count)
+            launcher.close()
+    return figures[0], figures[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tasks", type=int, default=40)
@@ -79,6 +108,10 @@ def main() -> None:
     for label, pipeline, options in rows:
         figures[label] = timed(pipeline, tasks, arguments.repeats, **options)
         print(f"  {label:<32} {figures[label]:7.1f} ms/task")
+    host, sandboxed = launcher_cost(100)
+    print(
+        f"  launcher, `true`, host {host:.1f} ms, restricted {sandboxed:.1f} ms: the sandbox itself adds {sandboxed - host:+.1f} ms"
+    )
     print(
         "extra per task under restricted: "
         f"python {figures['python, restricted'] - figures['python, host (fork server)']:+.1f} ms vs the fork "

@@ -115,3 +115,24 @@ def test_api_run_creation_takes_an_allowed_profile_and_refuses_others(
         assert_kfp_error(refused, 400, "profile: execution profile 'restricted' is not allowed in namespace")
         listed = httpx.get(f"{server.url}{API}/runs").json()
         assert all(item.get("display_name") != "no" for item in listed.get("runs", []))
+
+
+def test_a_run_created_without_a_profile_gets_its_namespaces_default_when_it_starts(
+    home: Path, tmp_path: Path
+) -> None:
+    """A recurring run's, or one a client created without the field: the policy still holds."""
+    from sluice.engine import resume_run
+    from sluice.sandbox import set_policy
+    from sluice.store import Store
+
+    home.mkdir(parents=True, exist_ok=True)
+    with Store.open(f"sqlite:///{home / 'sluice.db'}") as store:
+        set_policy(store, home, "default", "restricted", [])
+        run = store.create_run(
+            pipeline_spec=_spec(tmp_path),
+            display_name="made elsewhere",
+            runtime_config={"parameters": {}, "pipelineRoot": str(home / "artifacts")},
+        )
+    result = resume_run(run.id, home=home, handle_sigint=False)
+    assert result.state == "SUCCEEDED", result.error
+    assert result.outputs["Output"] == "/tmp/work"

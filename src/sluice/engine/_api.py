@@ -32,7 +32,7 @@ from sluice.ir import (
 from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
 from sluice.sandbox import Profile
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Run, Task
+from sluice.store.models import Experiment, Run, Task
 
 __all__ = ["Workspace", "resume_run", "run_pipeline", "terminate_run"]
 
@@ -244,7 +244,11 @@ def resume_run(
             base_env=base_env,
             launcher=launcher,
             ray_address=ray_address,
-            profile=_resolve_profile(workspace.home, profile or config.get("profile"), launcher),
+            profile=_resolve_profile(
+                workspace.home,
+                profile or config.get("profile") or _namespace_default_profile(store, workspace.home, run),
+                launcher,
+            ),
         )
         task_launcher = _open_launcher(options, str(config.get("pipelineRoot") or workspace.pipeline_root))
         owner = engine_owner_id()
@@ -314,6 +318,22 @@ def _drive(
     )
     engine.run(resume=resume)
     return load_run_result(store, run.id)
+
+
+def _namespace_default_profile(store: Store, home: Path, run: Run) -> str | None:
+    """The default profile of the run's namespace, for a run created without one (a recurring run's, one
+    made by a client that predates profiles): a namespace's policy holds for every run in it."""
+    from sluice.sandbox import ProfileError, get_policy
+
+    with store.read_session() as session:
+        namespace = session.execute(
+            select(Experiment.namespace).where(Experiment.id == run.experiment_id)
+        ).scalar_one_or_none()
+        try:
+            policy = get_policy(store, home, namespace or "default", session)
+        except ProfileError as error:
+            raise EngineError(str(error)) from None
+    return None if policy.default == "host" else policy.default
 
 
 def _resolve_profile(home: Path, name: Any, launcher: str) -> Profile | None:
