@@ -101,3 +101,26 @@ def missing_volume() -> str:
     task = read_note(folder="/d")
     kubernetes.mount_pvc(task, pvc_name="nowhere", mount_path="/d")
     return task.output
+
+
+@dsl.component(base_image=IMAGE)
+def flaky_reader(state: str, secrets: str) -> str:
+    """Fails on its first attempt (leaving a mark in a volume), reads the secret file on the next."""
+    import hashlib
+    import os
+
+    mark = os.path.join(state, "tried")
+    if not os.path.exists(mark):
+        open(mark, "w").close()
+        raise RuntimeError("first attempt fails on purpose")
+    with open(os.path.join(secrets, "token"), "rb") as source:
+        return hashlib.sha256(source.read()).hexdigest()
+
+
+@dsl.pipeline(name="retried-with-volumes")
+def retried_with_volumes() -> str:
+    kubernetes.CreatePVC(pvc_name="state", access_modes=["ReadWriteOnce"], size="1Gi")
+    task = flaky_reader(state="/state", secrets="/secrets").set_retry(num_retries=1, backoff_duration="0s")
+    kubernetes.mount_pvc(task, pvc_name="state", mount_path="/state")
+    kubernetes.use_secret_as_volume(task, secret_name="api", mount_path="/secrets")
+    return task.output

@@ -32,7 +32,15 @@ def compiled(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     folder = tmp_path_factory.mktemp("compiled")
     found = {}
-    for name in ("pvc_round_trip", "named_volume", "files_from_objects", "empty_dirs", "missing_volume"):
+    names = (
+        "pvc_round_trip",
+        "named_volume",
+        "files_from_objects",
+        "empty_dirs",
+        "missing_volume",
+        "retried_with_volumes",
+    )
+    for name in names:
         target = folder / f"{name}.yaml"
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -126,3 +134,15 @@ def test_mounting_a_volume_that_does_not_exist_names_it(compiled: dict[str, Path
     result = _run(compiled["missing_volume"], home)
     assert result.state == "FAILED"
     assert "mount_pvc: no volume 'nowhere' in namespace 'default'" in (_task(result, "read-note").error or "")
+
+
+def test_a_retried_attempt_gets_its_volumes_again(compiled: dict[str, Path], home: Path) -> None:
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "sluice-volume-*")))
+    run_pipeline(compiled["empty_dirs"], {}, home=home, cache=False, handle_sigint=False)  # makes the store
+    with Store.open(f"sqlite:///{home / 'sluice.db'}") as store:
+        SecretStore(store, home).create_secret("api", {"token": b"again"})
+    result = _run(compiled["retried_with_volumes"], home)
+    assert result.state == "SUCCEEDED", (result.error, [(t.name, t.error) for t in result.tasks])
+    assert _task(result, "flaky-reader").attempts == 2
+    assert result.outputs["Output"] == hashlib.sha256(b"again").hexdigest()
+    assert set(glob.glob(os.path.join(tempfile.gettempdir(), "sluice-volume-*"))) == before

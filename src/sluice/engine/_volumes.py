@@ -5,8 +5,8 @@ pipeline asks for.
   (``sluice.sandbox.volume_folder``), kept between tasks and runs until deleted; the task's ``name``
   output is the volume's name.
 - ``mount_pvc``: the volume's folder (or its ``subPath``) bound writable at ``mountPath``.
-- ``use_secret_as_volume`` / ``use_config_map_as_volume``: one file per key, in a private folder made for
-  the attempt (outside the artifact root, removed when it ends), bound read-only.
+- ``use_secret_as_volume`` / ``use_config_map_as_volume``: one file per key, in a private folder the
+  launcher makes for each attempt (outside the artifact root, removed when it ends), bound read-only.
 - ``empty_dir_mount``: a fresh folder per attempt; ``medium: Memory`` a tmpfs (of ``sizeLimit``).
 - ``add_ephemeral_volume``: a fresh folder per attempt.
 Size limits of folders on disk (a claim's ``size``, an on-disk empty dir's ``sizeLimit``) and storage
@@ -15,9 +15,7 @@ classes cannot be honoured here: they are recorded on the task and warned about 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -136,7 +134,9 @@ class VolumeMounts:
                             f"{setting}: {kind} {name!r} does not exist in namespace {ctx.namespace!r}",
                         )
                     files = {}
-                mounts.append(Mount(target, _private_folder(files), read_only=True, temporary=True))
+                mounts.append(
+                    Mount(target, read_only=True, temporary=True, files=tuple(sorted(files.items())))
+                )
         for entry in _entries(node, config, "emptyDirMounts"):
             target = _check_mount_path(node, entry.get("mountPath"), "empty_dir_mount")
             limit = entry.get("sizeLimit")
@@ -148,21 +148,25 @@ class VolumeMounts:
                     not_applied[f"emptyDirMounts[{entry.get('volumeName')}].sizeLimit"] = (
                         f"{limit}: {_NOT_HONOURED}"
                     )
-                mounts.append(Mount(target, _private_folder({}), temporary=True))
+                mounts.append(Mount(target, temporary=True))
         for entry in _entries(node, config, "genericEphemeralVolume"):
             target = _check_mount_path(node, entry.get("mountPath"), "add_ephemeral_volume")
             if entry.get("size"):
                 not_applied[f"genericEphemeralVolume[{entry.get('volumeName')}].size"] = (
                     f"{entry['size']}: {_NOT_HONOURED}"
                 )
-            mounts.append(Mount(target, _private_folder({}), temporary=True))
+            mounts.append(Mount(target, temporary=True))
         targets = [mount.target for mount in mounts]
         duplicate = next((target for target in targets if targets.count(target) > 1), None)
         if duplicate is not None:
             raise TaskError(node.path, f"two volumes are mounted at {duplicate}")
         if mounts:
             record["volumes"] = [
-                {"mount_path": mount.target, "read_only": mount.read_only, "tmpfs": mount.source is None}
+                {
+                    "mount_path": mount.target,
+                    "read_only": mount.read_only,
+                    "tmpfs": mount.source is None and not mount.temporary,
+                }
                 for mount in mounts
             ]
         if not_applied:
@@ -190,19 +194,6 @@ def _size(node: Node, value: Any, setting: str) -> int:
         return parse_size(value)
     except ValueError as error:
         raise TaskError(node.path, f"{setting}: {error}") from None
-
-
-def _private_folder(files: dict[str, bytes]) -> str:
-    """A folder only the engine's user can reach (outside the artifact root), with ``files`` in it."""
-    folder = tempfile.mkdtemp(prefix="sluice-volume-")
-    for key, value in files.items():
-        if "/" in key or key in {"", ".", ".."}:
-            continue
-        path = os.path.join(folder, key)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
-        with os.fdopen(descriptor, "wb") as target:
-            target.write(value)
-    return folder
 
 
 def volume_warning(spec: PipelineSpec, platform_spec: PlatformSpec | None) -> str | None:

@@ -51,6 +51,7 @@ class _Subprocess:
     log_path: str = ""
     deadline: float | None = None  # time.monotonic() past which its profile's wall time is spent
     overran: bool = False
+    made: tuple[str, ...] = ()  # folders made for this attempt only (its sandbox's per-attempt volumes)
 
 
 class _ForkServer:
@@ -212,7 +213,12 @@ class LocalLauncher:
             base_env={},
         )
         process = self._subprocesses.get(handle.pid)
-        if process is not None:
+        if process is None:  # it could not start: nothing will reap it
+            from sluice.sandbox._launch import remove_made_folders
+
+            remove_made_folders(prepared.made)
+        else:
+            process.made = prepared.made
             process.sandboxed = sandbox
             process.log_path = spec.log_path
             wall = sandbox.profile.wall_seconds
@@ -273,10 +279,10 @@ class LocalLauncher:
             os.close(process.pidfd)
         code = process.popen.returncode
         ended = Exit(process.handle, None, -code) if code < 0 else Exit(process.handle, code)
-        if process.sandboxed is not None:
-            from sluice.sandbox._launch import remove_temporary_mounts
+        if process.made:
+            from sluice.sandbox._launch import remove_made_folders
 
-            remove_temporary_mounts(process.sandboxed)
+            remove_made_folders(process.made)
         if process.sandboxed is not None and not ended.succeeded:
             from sluice.sandbox._launch import explain_exit
 

@@ -54,7 +54,9 @@ class Mount:
     source: str | None = None  # None: a tmpfs
     read_only: bool = False
     size: int | None = None  # a tmpfs's size in bytes
-    temporary: bool = False  # the source was made for this attempt: the launcher removes it after
+    # A fresh private folder per attempt (holding ``files``), made at launch and removed when it ends.
+    temporary: bool = False
+    files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)  # never in a repr: secret values
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ class SandboxSpec:
     profile: Profile
     namespace: str = "default"
     readable: tuple[str, ...] = ()  # host paths bound read-only at the same path
-    writable: tuple[str, ...] = ()  # host paths bound writable at the same path (owned by the task's uid)
+    # Host paths bound writable at the same path, given to the task's uid: the task's own folder first.
+    writable: tuple[str, ...] = ()
     mounts: tuple[Mount, ...] = ()
     gpus: tuple[int, ...] = ()
     uid: int | None = field(default=None)  # None: namespace_uid(namespace) when the engine runs as root
@@ -194,6 +197,10 @@ def sandbox_command(argv: list[str], spec: SandboxSpec, extra_readable: Iterable
     for path in spec.writable:
         binds.append(("--bind", path, path))
     for mount in spec.mounts:
+        if mount.temporary and mount.source is None:
+            raise ValueError(
+                f"the per-attempt folder for {mount.target} was not made (sluice.sandbox._launch)"
+            )
         if mount.source is None:
             binds.append(("--tmpfs", "", mount.target))
         else:

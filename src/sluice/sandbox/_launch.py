@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from sluice.sandbox._bwrap import WORK_FOLDER, SandboxSpec, sandbox_command
+from sluice.sandbox._bwrap import WORK_FOLDER, Mount, SandboxSpec, sandbox_command
 
 if TYPE_CHECKING:
     from sluice.launchers import PythonCall
 
-__all__ = ["SandboxedCommand", "explain_exit", "remove_temporary_mounts", "sandboxed_launch"]
+__all__ = ["SandboxedCommand", "explain_exit", "remove_made_folders", "sandboxed_launch"]
 
 _OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
@@ -22,6 +23,21 @@ _OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "ou
 class SandboxedCommand:
     argv: list[str]
     env: dict[str, str]
+    made: tuple[str, ...] = ()  # per-attempt folders, removed when it ends (remove_made_folders)
+
+
+def _private_folder(files: tuple[tuple[str, bytes], ...], uid: int | None) -> str:
+    """A folder only the engine's user (and the task's uid) can reach, outside the artifact root."""
+    folder = tempfile.mkdtemp(prefix="sluice-volume-")
+    for key, value in files:
+        if "/" in key or key in {"", ".", ".."}:
+            continue
+        descriptor = os.open(os.path.join(folder, key), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
+        with os.fdopen(descriptor, "wb") as target:
+            target.write(value)
+    if uid is not None:
+        _chown_tree(folder, uid)
+    return folder
 
 
 def _chown_tree(path: str, uid: int) -> None:
@@ -46,19 +62,36 @@ def sandboxed_launch(
             readable.append(os.path.dirname(os.path.dirname(os.path.abspath(call.python))))
     readable += [entry for entry in env.get("PYTHONPATH", "").split(os.pathsep) if entry]
     uid = sandbox.task_uid()
+    made: list[str] = []
+    mounts: list[Mount] = []
+    for mount in sandbox.mounts:
+        if mount.temporary:
+            made.append(_private_folder(mount.files, uid))
+            mount = Mount(mount.target, made[-1], read_only=mount.read_only)
+        mounts.append(mount)
+    sandbox = replace(sandbox, mounts=tuple(mounts))
     if uid is not None:
-        for path in sandbox.writable:
-            _chown_tree(path, uid)
+        for index, path in enumerate(sandbox.writable):
+            # The task's own folder is small and partly made by the engine: always. Others (the run's
+            # workspace) only when not the task's uid's yet: what its tasks make there is theirs already.
+            if index == 0 or not os.path.isdir(path) or os.stat(path).st_uid != uid:
+                _chown_tree(path, uid)
         for mount in sandbox.mounts:
-            if mount.source is None or not os.path.isdir(mount.source):
-                continue
-            if mount.temporary or os.stat(mount.source).st_uid != uid:
+            if (
+                mount.source is not None
+                and os.path.isdir(mount.source)
+                and os.stat(mount.source).st_uid != uid
+            ):
                 _chown_tree(mount.source, uid)
     task_env = dict(env)
     task_env.update({"HOME": WORK_FOLDER, "TMPDIR": "/tmp", "PWD": WORK_FOLDER})
     if not sandbox.gpus:
         task_env["CUDA_VISIBLE_DEVICES"] = ""
-    return SandboxedCommand(sandbox_command(argv, sandbox, readable), task_env)
+    try:
+        return SandboxedCommand(sandbox_command(argv, sandbox, readable), task_env, tuple(made))
+    except BaseException:
+        remove_made_folders(tuple(made))
+        raise
 
 
 def _log_tail(path: str, size: int = 8192) -> str:
@@ -87,10 +120,9 @@ def explain_exit(
     return None
 
 
-def remove_temporary_mounts(sandbox: SandboxSpec) -> None:
+def remove_made_folders(folders: tuple[str, ...]) -> None:
     """Remove what was made for one attempt only (secret files, empty dirs) once it ended."""
     import shutil
 
-    for mount in sandbox.mounts:
-        if mount.temporary and mount.source is not None:
-            shutil.rmtree(mount.source, ignore_errors=True)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
