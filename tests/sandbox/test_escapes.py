@@ -203,3 +203,27 @@ def test_wall_time_limit_kills_the_task_with_a_clear_error(home: Path) -> None:
     task = next(t for t in result.tasks if t.name == "sleepy")
     assert task.state == "FAILED"
     assert "wall time limit of 1s exceeded (execution profile 'brief')" in (task.error or "")
+
+
+def test_cpu_time_and_file_size_limits_end_the_task_naming_the_limit(home: Path) -> None:
+    save_profile(home, "frugal", {"cpu_seconds": 1, "file_size": "1Mi"})
+
+    @dsl.component
+    def spin() -> None:
+        while True:
+            pass
+
+    @dsl.component
+    def big_file() -> None:
+        with open("/tmp/work/big", "wb") as target:
+            target.write(b"x" * (4 * 1024 * 1024))
+
+    @dsl.pipeline
+    def greedy() -> None:
+        spin()
+        big_file()
+
+    result = _run(greedy, home, profile="frugal")
+    errors = {task.name: task.error or "" for task in result.tasks if task.kind == "container"}
+    assert "CPU time limit of 1s exceeded (execution profile 'frugal')" in errors["spin"]
+    assert "file size limit of 1048576 bytes exceeded (execution profile 'frugal')" in errors["big-file"]

@@ -151,7 +151,8 @@ def _limits(profile: Profile) -> list[str]:
     if profile.memory is not None:
         limits.append(f"--as={profile.memory}")
     if profile.cpu_seconds is not None:
-        limits.append(f"--cpu={profile.cpu_seconds}")
+        # SIGXCPU at the soft limit (a clear cause), SIGKILL a second later if it is ignored.
+        limits.append(f"--cpu={profile.cpu_seconds}:{profile.cpu_seconds + 1}")
     if profile.processes is not None:
         limits.append(f"--nproc={profile.processes}")
     if profile.file_size is not None:

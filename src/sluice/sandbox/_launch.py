@@ -109,14 +109,23 @@ def explain_exit(
     """Why a sandboxed attempt failed, when one of its profile's limits ended it; else None."""
     profile = sandbox.profile
     named = f"(execution profile {profile.name!r})"
+    if signal_number is None and exit_code is not None and exit_code > 128:
+        signal_number = exit_code - 128  # bwrap reports a task killed by signal N as exit code 128 + N
     if overran and profile.wall_seconds:
         return f"wall time limit of {profile.wall_seconds:g}s exceeded {named}"
     if signal_number == signal.SIGXCPU and profile.cpu_seconds:
         return f"CPU time limit of {profile.cpu_seconds}s exceeded {named}"
-    if signal_number == signal.SIGXFSZ and profile.file_size:
+    tail = _log_tail(log_path)
+    # Python ignores SIGXFSZ: the write fails with EFBIG ("File too large") instead.
+    if profile.file_size and (signal_number == signal.SIGXFSZ or "File too large" in tail):
         return f"file size limit of {profile.file_size} bytes exceeded {named}"
-    if profile.memory is not None and any(sign in _log_tail(log_path) for sign in _OUT_OF_MEMORY):
+    if profile.memory is not None and any(sign in tail for sign in _OUT_OF_MEMORY):
         return f"out of memory: the task exceeded its memory limit of {profile.memory // 1024**2} MiB {named}"
+    if signal_number is not None and exit_code is not None and exit_code > 128:
+        try:
+            return f"killed by {signal.Signals(signal_number).name}"
+        except ValueError:
+            return None
     return None
 
 
