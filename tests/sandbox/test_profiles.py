@@ -136,3 +136,22 @@ def test_a_run_created_without_a_profile_gets_its_namespaces_default_when_it_sta
     result = resume_run(run.id, home=home, handle_sigint=False)
     assert result.state == "SUCCEEDED", result.error
     assert result.outputs["Output"] == "/tmp/work"
+
+
+def test_sluice_up_refuses_to_start_without_bubblewrap_when_a_namespace_needs_it(home: Path) -> None:
+    from sluice.sandbox import set_policy
+    from sluice.store import Store
+
+    home.mkdir(parents=True, exist_ok=True)
+    with Store.open(f"sqlite:///{home / 'sluice.db'}") as store:
+        set_policy(store, home, "team-a", "restricted", [])
+    env = {**os.environ, "SLUICE_HOME": str(home), "SLUICE_BWRAP": str(home / "no-bwrap")}
+    started = subprocess.run(
+        [SLUICE, "up", "--port", "0"], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+    assert started.returncode == 2
+    assert (
+        "namespaces team-a run sandboxed tasks, but sandboxed execution profiles need bubblewrap"
+        in started.stderr
+    )
+    assert "apt-get install bubblewrap" in started.stderr

@@ -61,6 +61,7 @@ __all__ = [
     "parse_size",
     "profile_named",
     "require_bwrap",
+    "require_sandbox_for_policies",
     "sandbox_command",
     "save_profile",
     "set_policy",
@@ -68,9 +69,15 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from sluice.sandbox._policy import NamespacePolicy, choose_profile, get_policy, set_policy
+    from sluice.sandbox._policy import (
+        NamespacePolicy,
+        choose_profile,
+        get_policy,
+        require_sandbox_for_policies,
+        set_policy,
+    )
 
-_POLICY = {"NamespacePolicy", "choose_profile", "get_policy", "set_policy"}
+_POLICY = {"NamespacePolicy", "choose_profile", "get_policy", "require_sandbox_for_policies", "set_policy"}
 
 
 def __getattr__(name: str) -> Any:

@@ -84,7 +84,13 @@ def namespace_uid(namespace: str) -> int:
     return UID_BASE + zlib.crc32(namespace.encode()) % UID_SPAN
 
 
+BWRAP_VARIABLE = "SLUICE_BWRAP"  # the bwrap to use, where it is not on PATH (the admin's setting)
+
+
 def bwrap_path() -> str | None:
+    chosen = os.environ.get(BWRAP_VARIABLE)
+    if chosen:
+        return chosen if os.access(chosen, os.X_OK) else None
     return shutil.which(BWRAP) or (f"/usr/bin/{BWRAP}" if os.access(f"/usr/bin/{BWRAP}", os.X_OK) else None)
 
 
@@ -96,7 +102,13 @@ def require_bwrap() -> str:
     if path is None or missing:
         what = ", ".join((["bwrap"] if path is None else []) + missing)
         raise SandboxUnavailableError(
-            f"sandboxed execution profiles need bubblewrap ({what} not found): install it with "
+            f"sandboxed execution profiles need bubblewrap ({what} not found"
+            + (
+                f"; ${BWRAP_VARIABLE} is {os.environ[BWRAP_VARIABLE]!r}"
+                if os.environ.get(BWRAP_VARIABLE)
+                else ""
+            )
+            + "): install it with "
             "'apt-get install bubblewrap util-linux' (Debian/Ubuntu) or 'dnf install bubblewrap util-linux' "
             "(Fedora/RHEL)"
         )

@@ -15,7 +15,7 @@ from sluice.sandbox._profiles import HOST, ProfileError, load_profiles
 from sluice.store import Store
 from sluice.store.models import NamespaceProfiles
 
-__all__ = ["NamespacePolicy", "choose_profile", "get_policy", "set_policy"]
+__all__ = ["NamespacePolicy", "choose_profile", "get_policy", "require_sandbox_for_policies", "set_policy"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,28 @@ def choose_profile(
             f"(allowed: {', '.join(policy.allowed)})"
         )
     return requested
+
+
+def require_sandbox_for_policies(store: Store, home: str | os.PathLike[str]) -> None:
+    """For a server at startup: when a namespace's policy names a sandboxed profile, bubblewrap must be
+    here (SandboxUnavailableError saying what to install and which namespaces need it)."""
+    from sqlalchemy import select
+
+    from sluice.sandbox._bwrap import SandboxUnavailableError, require_bwrap
+
+    profiles = load_profiles(home)
+    with store.session() as session:
+        rows = session.execute(select(NamespaceProfiles)).scalars().all()
+        needing = sorted(
+            row.namespace
+            for row in rows
+            if any(profiles.get(name, HOST).sandboxed for name in [row.default_profile, *row.allowed])
+        )
+    if not needing:
+        return
+    try:
+        require_bwrap()
+    except SandboxUnavailableError as error:
+        raise SandboxUnavailableError(
+            f"namespaces {', '.join(needing)} run sandboxed tasks, but {error}"
+        ) from None
