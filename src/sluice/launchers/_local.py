@@ -18,9 +18,12 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec, Started
+from sluice.launchers._interface import Exit, LaunchError, LaunchHandle, LaunchSpec, Started
+
+if TYPE_CHECKING:
+    from sluice.sandbox import SandboxSpec
 
 __all__ = ["LocalLauncher", "kill_process_group"]
 
@@ -47,7 +50,7 @@ class _Subprocess:
     handle: LaunchHandle
     popen: subprocess.Popen[bytes]
     pidfd: int | None
-    sandboxed: Any = None  # the attempt's SandboxSpec, to explain how it ended
+    sandboxed: SandboxSpec | None = None  # the attempt's sandbox, to explain how it ended
     log_path: str = ""
     deadline: float | None = None  # time.monotonic() past which its profile's wall time is spent
     overran: bool = False
@@ -207,7 +210,12 @@ class LocalLauncher:
             with open(call.module_path, "w", encoding="utf-8") as module_file:
                 module_file.write(call.module_source)
         argv = call.argv(call.python or sys.executable) if call is not None else spec.argv
-        prepared = sandboxed_launch(argv, sandbox, {**self._base_env, **spec.env}, call)
+        from sluice.sandbox import SandboxUnavailableError
+
+        try:
+            prepared = sandboxed_launch(argv, sandbox, {**self._base_env, **spec.env}, call)
+        except (SandboxUnavailableError, OSError, ValueError) as error:
+            raise LaunchError(f"cannot make the task's sandbox: {error}") from None
         handle = self._launch_subprocess(
             spec.replace(argv=prepared.argv, env=prepared.env, cwd="/"),
             base_env={},
@@ -307,8 +315,6 @@ class LocalLauncher:
         timeout = self._enforce_wall_time(timeout)
         if not self._selector.get_map():
             if timeout:
-                import time
-
                 time.sleep(timeout)
         else:
             for selected, _ in self._selector.select(timeout):
