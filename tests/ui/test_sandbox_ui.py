@@ -62,6 +62,10 @@ def test_the_create_run_form_offers_the_namespaces_profiles(page: Any, api: http
     assert run["state"] == "SUCCEEDED", run
     task = next(t for t in run["run_details"]["task_details"] if t["display_name"] == "where")
     assert "/tmp/work" in str(task)  # it ran in the sandbox's private work folder
+    page.locator("[data-key='root/where']").click()
+    panel = page.get_by_role("complementary", name="Task where")
+    panel.get_by_text("restricted (sandboxed)").wait_for()
+    shoot(page, "run-task-profile")
 
 
 def test_an_executed_notebook_is_rendered_in_a_sandboxed_frame(

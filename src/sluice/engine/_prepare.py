@@ -131,6 +131,9 @@ class TaskPreparer:
             platform=platform.record,
             mounts=platform.mounts,
         )
+        profile = self.ctx.options.profile
+        if profile is not None and profile.sandboxed:  # shown with the task: what it ran under
+            prepared.platform = {**(prepared.platform or {}), "profile": profile.name}
         function = self._python_function(label, container)
         if function is not None:
             prepared.python = function
