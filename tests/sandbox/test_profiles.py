@@ -155,3 +155,12 @@ def test_sluice_up_refuses_to_start_without_bubblewrap_when_a_namespace_needs_it
         in started.stderr
     )
     assert "apt-get install bubblewrap" in started.stderr
+
+
+def test_a_sandboxed_profile_on_the_ray_launcher_is_refused_before_any_run(home: Path) -> None:
+    from sluice.engine import LauncherUnavailableError, run_pipeline
+
+    with pytest.raises(
+        LauncherUnavailableError, match=r"execution profile 'restricted' runs tasks in a sandbox"
+    ):
+        run_pipeline(where_pipeline, home=home, launcher="ray", profile="restricted", handle_sigint=False)
