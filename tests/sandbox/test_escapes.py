@@ -227,3 +227,13 @@ def test_cpu_time_and_file_size_limits_end_the_task_naming_the_limit(home: Path)
     errors = {task.name: task.error or "" for task in result.tasks if task.kind == "container"}
     assert "CPU time limit of 1s exceeded (execution profile 'frugal')" in errors["spin"]
     assert "file size limit of 1048576 bytes exceeded (execution profile 'frugal')" in errors["big-file"]
+
+
+def test_an_s3_artifact_root_works_under_restricted(home: Path, s3_environment: Any) -> None:
+    """The engine stages the inputs and uploads the outputs: the task, with no network, sees local files."""
+    root = f"s3://{s3_environment.bucket}/sandboxed"
+    result = run_pipeline(
+        hand_over, {}, home=home, profile="restricted", cache=False, handle_sigint=False, pipeline_root=root
+    )
+    assert result.state == "SUCCEEDED", (result.error, [(t.name, t.error) for t in result.tasks])
+    assert _output(result, "consume") == "inputs are readable; input read-only"
