@@ -108,3 +108,21 @@ def whoami() -> str:
     import os
 
     return f"{os.getuid()} {os.getcwd()}"
+
+
+@dsl.container_component
+def link_out(target: str, copied: dsl.OutputPath(str)):
+    """Tries to make the engine read a file for it: an output parameter that is a link to ``target``."""
+    return dsl.ContainerSpec(
+        image="busybox",
+        command=["sh", "-c", 'mkdir -p "$(dirname "$1")" && ln -s "$0" "$1"'],
+        args=[target, copied],
+    )
+
+
+@dsl.component
+def plant_link(folder: str) -> str:
+    import os
+
+    os.symlink("/", os.path.join(folder, "escape"))
+    return "planted"

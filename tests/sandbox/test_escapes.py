@@ -237,3 +237,37 @@ def test_an_s3_artifact_root_works_under_restricted(home: Path, s3_environment: 
     )
     assert result.state == "SUCCEEDED", (result.error, [(t.name, t.error) for t in result.tasks])
     assert _output(result, "consume") == "inputs are readable; input read-only"
+
+
+def test_outputs_that_link_out_of_the_task_fail_it_and_are_never_read(home: Path) -> None:
+    _run(produce_only, home, profile="host")  # the database exists
+    database = home / "sluice.db"
+
+    @dsl.pipeline
+    def deputy(target: str) -> None:
+        probes.link_out(target=target)
+
+    result = _run(deputy, home, target=str(database))
+    task = next(t for t in result.tasks if t.name == "link-out")
+    assert task.state == "FAILED"
+    assert "is a symbolic link out of the task's folder: refused" in (task.error or "")
+    assert not task.outputs
+
+
+def test_a_volume_sub_path_through_a_planted_link_is_refused(home: Path) -> None:
+    from sluice import kubernetes
+    from sluice.sandbox import create_volume
+
+    create_volume(home, "default", "shared")
+
+    @dsl.pipeline
+    def through_link() -> None:
+        planted = probes.plant_link(folder="/data")
+        kubernetes.mount_pvc(planted, pvc_name="shared", mount_path="/data")
+        reader = probes.read_file(path="/data/etc/passwd").after(planted)
+        kubernetes.mount_pvc(reader, pvc_name="shared", mount_path="/data", sub_path="escape")
+
+    result = _run(through_link, home)
+    reader = next(t for t in result.tasks if t.name == "read-file")
+    assert reader.state == "FAILED"
+    assert "subPath 'escape' of volume 'shared' goes through a symbolic link" in (reader.error or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sluice.engine._context import RunContext
@@ -12,6 +13,9 @@ __all__ = ["sandbox_for"]
 
 
 def _input_paths(ctx: RunContext, executor_input: dict[str, Any]) -> list[str]:
+    """The input artifacts' local files that resolve inside the run's folder or the artifact root: bwrap
+    binds them as the engine's user, so a link elsewhere (to the store's database) is left out."""
+    roots = [os.path.realpath(ctx.run_dir.parent), os.path.realpath(ctx.run_dir)]
     paths: list[str] = []
     inputs = executor_input.get("inputs") or {}
     for entry in (inputs.get("artifacts") or {}).values():
@@ -20,9 +24,12 @@ def _input_paths(ctx: RunContext, executor_input: dict[str, Any]) -> list[str]:
             if not uri:
                 continue
             try:
-                paths.append(str(ctx.artifacts.local_path(uri)))
+                path = str(ctx.artifacts.local_path(uri))
             except Exception:  # an artifact outside the root (an importer's URI): nothing local to read
                 continue
+            real = os.path.realpath(path)
+            if any(real.startswith(root + os.sep) for root in roots):
+                paths.append(path)
     return paths
 
 

@@ -108,7 +108,15 @@ class VolumeMounts:
                 parts = PurePosixPath(sub_path).parts
                 if PurePosixPath(sub_path).is_absolute() or ".." in parts:
                     raise TaskError(node.path, f"mount_pvc: subPath {sub_path!r} must stay inside the volume")
+                root = folder
                 folder = folder.joinpath(*parts)
+                # Bound by bwrap as the engine's user: a link a task left in the volume must not lead out.
+                for depth in range(1, len(parts) + 1):
+                    if root.joinpath(*parts[:depth]).is_symlink():
+                        raise TaskError(
+                            node.path,
+                            f"mount_pvc: subPath {sub_path!r} of volume {name!r} goes through a symbolic link",
+                        )
                 folder.mkdir(parents=True, exist_ok=True)
             mounts.append(Mount(target, str(folder)))
         for key, setting, reader in (

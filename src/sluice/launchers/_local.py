@@ -291,6 +291,17 @@ class LocalLauncher:
             from sluice.sandbox._launch import remove_made_folders
 
             remove_made_folders(process.made)
+        if process.sandboxed is not None and ended.succeeded:
+            from sluice.sandbox._launch import escaping_link
+
+            link = escaping_link(process.sandboxed)
+            if link is not None:
+                return Exit(
+                    process.handle,
+                    ended.exit_code,
+                    None,
+                    f"output {link} is a symbolic link out of the task's folder: refused",
+                )
         if process.sandboxed is not None and not ended.succeeded:
             from sluice.sandbox._launch import explain_exit
 

@@ -14,7 +14,7 @@ from sluice.sandbox._bwrap import WORK_FOLDER, Mount, SandboxSpec, sandbox_comma
 if TYPE_CHECKING:
     from sluice.launchers import PythonCall
 
-__all__ = ["SandboxedCommand", "explain_exit", "remove_made_folders", "sandboxed_launch"]
+__all__ = ["SandboxedCommand", "escaping_link", "explain_exit", "remove_made_folders", "sandboxed_launch"]
 
 _OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
@@ -135,3 +135,19 @@ def remove_made_folders(folders: tuple[str, ...]) -> None:
 
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def escaping_link(sandbox: SandboxSpec) -> str | None:
+    """A symbolic link in the task's own folder that leads outside it, if the task left one: the engine
+    reads outputs as its own user, so such a link would hand the task files it could not read."""
+    if not sandbox.writable:
+        return None
+    folder = os.path.realpath(sandbox.writable[0])
+    for parent, folders, files in os.walk(folder):
+        for name in folders + files:
+            path = os.path.join(parent, name)
+            if os.path.islink(path):
+                target = os.path.realpath(path)
+                if target != folder and not target.startswith(folder + os.sep):
+                    return path
+    return None
