@@ -250,7 +250,7 @@ def test_outputs_that_link_out_of_the_task_fail_it_and_are_never_read(home: Path
     result = _run(deputy, home, target=str(database))
     task = next(t for t in result.tasks if t.name == "link-out")
     assert task.state == "FAILED"
-    assert "is a symbolic link out of the task's folder: refused" in (task.error or "")
+    assert "is a symbolic link out of the task's folder or a special file: refused" in (task.error or "")
     assert not task.outputs
 
 
@@ -271,3 +271,31 @@ def test_a_volume_sub_path_through_a_planted_link_is_refused(home: Path) -> None
     reader = next(t for t in result.tasks if t.name == "read-file")
     assert reader.state == "FAILED"
     assert "subPath 'escape' of volume 'shared' goes through a symbolic link" in (reader.error or "")
+
+
+def test_a_link_or_fifo_left_for_the_next_attempts_log_is_removed(home: Path) -> None:
+    """Attempt 1 plants attempt-2.log as a link to a file outside and as a FIFO, then fails: the retry's
+    log must not be written through the link (nor hang on the FIFO)."""
+    victim = home.parent / "victim.txt"
+    victim.write_text("untouched")
+
+    @dsl.container_component
+    def saboteur(victim: str, marker: dsl.OutputPath(str)):
+        script = (
+            'logs=$(dirname "$1")/.sluice; '
+            'if [ ! -e "$logs/tried" ]; then touch "$logs/tried"; '
+            'ln -s "$0" "$logs/attempt-2.log"; mkfifo "$logs/attempt-3.log"; exit 1; fi; '
+            'echo second attempt; printf done > "$1"'
+        )
+        return dsl.ContainerSpec(image="busybox", command=["sh", "-c", script], args=[victim, marker])
+
+    @dsl.pipeline
+    def sabotage(victim: str) -> None:
+        saboteur(victim=victim).set_retry(num_retries=2, backoff_duration="0s")
+
+    result = _run(sabotage, home, victim=str(victim))
+    task = next(t for t in result.tasks if t.name == "saboteur")
+    assert victim.read_text() == "untouched"
+    assert task.state == "SUCCEEDED", task.error
+    assert task.attempts == 2
+    assert "second attempt" in Path(task.log_path).read_text()

@@ -291,16 +291,16 @@ class LocalLauncher:
             from sluice.sandbox._launch import remove_made_folders
 
             remove_made_folders(process.made)
-        if process.sandboxed is not None and ended.succeeded:
-            from sluice.sandbox._launch import escaping_link
+        if process.sandboxed is not None:
+            from sluice.sandbox._launch import remove_escapes
 
-            link = escaping_link(process.sandboxed)
-            if link is not None:
+            escape = remove_escapes(process.sandboxed)
+            if escape is not None and ended.succeeded:
                 return Exit(
                     process.handle,
                     ended.exit_code,
                     None,
-                    f"output {link} is a symbolic link out of the task's folder: refused",
+                    f"output {escape} is a symbolic link out of the task's folder or a special file: refused",
                 )
         if process.sandboxed is not None and not ended.succeeded:
             from sluice.sandbox._launch import explain_exit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import tempfile
@@ -14,7 +15,7 @@ from sluice.sandbox._bwrap import WORK_FOLDER, Mount, SandboxSpec, sandbox_comma
 if TYPE_CHECKING:
     from sluice.launchers import PythonCall
 
-__all__ = ["SandboxedCommand", "escaping_link", "explain_exit", "remove_made_folders", "sandboxed_launch"]
+__all__ = ["SandboxedCommand", "explain_exit", "remove_escapes", "remove_made_folders", "sandboxed_launch"]
 
 _OUT_OF_MEMORY = ("MemoryError", "Cannot allocate memory", "std::bad_alloc", "out of memory")
 
@@ -137,17 +138,30 @@ def remove_made_folders(folders: tuple[str, ...]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def escaping_link(sandbox: SandboxSpec) -> str | None:
-    """A symbolic link in the task's own folder that leads outside it, if the task left one: the engine
-    reads outputs as its own user, so such a link would hand the task files it could not read."""
+def remove_escapes(sandbox: SandboxSpec) -> str | None:
+    """Remove what a task may leave in its own folder to turn the engine (which reads its outputs and opens
+    the next attempt's log as its own user) against others: symbolic links leading out of the folder, and
+    FIFOs, sockets or device nodes. The first one found, or None."""
+    import stat
+
     if not sandbox.writable:
         return None
     folder = os.path.realpath(sandbox.writable[0])
+    found: str | None = None
     for parent, folders, files in os.walk(folder):
         for name in folders + files:
             path = os.path.join(parent, name)
-            if os.path.islink(path):
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if stat.S_ISLNK(mode):
                 target = os.path.realpath(path)
-                if target != folder and not target.startswith(folder + os.sep):
-                    return path
-    return None
+                if target == folder or target.startswith(folder + os.sep):
+                    continue
+            elif stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                continue
+            found = found or path
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    return found
