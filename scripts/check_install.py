@@ -7,14 +7,15 @@ command runs from a fresh venv that got exactly what README says and nothing els
 - ``base``: ``pip install -e .``, then ``sluice run`` of an example, README's secret example (``sluice
   secrets create``, a pipeline using ``use_secret_as_env``), ``sluice up`` with a run submitted over HTTP and
   waited for, and the web UI served at ``/``;
-- one venv per optional extra (``postgres``, ``mysql``, ``s3``, ``ray``, ``serving``), installed alone, its
+- one venv per optional extra (``postgres``, ``mysql``, ``s3``, ``ray``, ``serving``, ``notebooks``), installed alone, its
   feature used once (``ray``: ``sluice run --launcher ray`` on a one-node Ray cluster started from that
-  venv; ``serving``: a model deployed with ``sluice deployments create`` and one prediction made);
+  venv; ``serving``: a model deployed with ``sluice deployments create`` and one prediction made;
+  ``notebooks``: ``sluice run notebook.ipynb -p ...``);
 - ``wheel``: ``python -m build`` (wheel and sdist), the wheel installed with no Node.js on PATH, and
   ``sluice up`` from it serving the UI and running a pipeline.
 
 A missing runtime dependency (one that only the dev extra brought in) fails here, not at a user's.
-Usage: ``check_install.py [base] [postgres] [mysql] [s3] [ray] [serving] [wheel]`` (default: all).
+Usage: ``check_install.py [base] [postgres] [mysql] [s3] [ray] [serving] [notebooks] [wheel]`` (default: all).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "hello_world.py"
-CHECKS = ("base", "postgres", "mysql", "s3", "ray", "serving", "wheel")
+CHECKS = ("base", "postgres", "mysql", "s3", "ray", "serving", "notebooks", "wheel")
 POSTGRES_ADMIN = os.environ.get("SLUICE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN = os.environ.get("SLUICE_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306/test")
 
@@ -382,6 +383,46 @@ def check_wheel(work: Path) -> None:
         submit_over_http(bin_dir, env, host)
 
 
+NOTEBOOK = {
+    "cells": [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "p",
+            "metadata": {"tags": ["parameters"]},
+            "outputs": [],
+            "source": "text = 'default'\n",
+        },
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": "r",
+            "metadata": {},
+            "outputs": [],
+            "source": "print('notebook says', text)\n",
+        },
+    ],
+    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def check_notebooks(work: Path) -> None:
+    env = clean_env(work / "home")
+    bin_dir = make_venv(work / "venv")
+    pip_install(bin_dir, "-e .[notebooks]", env)
+    notebook = work / "hello.ipynb"
+    notebook.write_text(json.dumps(NOTEBOOK))
+    output = run(
+        [str(bin_dir / "sluice"), "run", str(notebook), "-p", "text=installed", "--json"], env=env, cwd=ROOT
+    )
+    summary = json.loads(output)
+    if summary.get("state") != "SUCCEEDED":
+        raise CheckFailed(f"sluice run hello.ipynb ended {summary.get('state')}: {summary.get('error')}")
+    step("sluice run hello.ipynb -p text=installed: SUCCEEDED")
+
+
 def run_check(name: str) -> bool:
     _lines.report = []
     started = time.monotonic()
@@ -401,6 +442,8 @@ def run_check(name: str) -> bool:
                 check_ray(work)
             elif name == "serving":
                 check_serving(work)
+            elif name == "notebooks":
+                check_notebooks(work)
             else:
                 check_wheel(work)
         except (CheckFailed, subprocess.TimeoutExpired) as error:

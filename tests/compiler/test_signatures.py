@@ -40,8 +40,6 @@ NOT_PROVIDED = {
     "kfp.dsl.TaskConfigPassthrough": "part of dsl.TaskConfig",
     "kfp.compiler.KubernetesManifestOptions": "Sluice compiles to PipelineSpec YAML, not Kubernetes manifests",
     # Notebook components need nbclient and a Jupyter kernel in the task.
-    "kfp.dsl.notebook_component": "not implemented",
-    "kfp.dsl.run_notebook": "not implemented",
     # kfp.components re-exports its class hierarchy; Sluice's classes live in sluice.dsl.
     "kfp.components.BaseComponent": "sluice.dsl.BaseComponent",
     "kfp.components.PythonComponent": "sluice.dsl.PythonComponent",

@@ -223,15 +223,16 @@ def test_volumes_fail_the_task_naming_the_volume(home: Path, tmp_path: Path, fun
     result = run_pipeline(_compile(pipeline, tmp_path, function), home=home, handle_sigint=False)
     assert result.state == "FAILED"
     error = result.task("report-env").error or ""
-    assert error.startswith("volumes need the sandboxed launcher: ")
+    assert error.startswith("volumes need a sandboxed execution profile (--profile restricted): ")
     assert f"volume {volume!r} at {mount_path}" in error and f"kfp-kubernetes' {function}" in error
 
 
 def test_create_pvc_fails_clearly(home: Path, tmp_path: Path) -> None:
     result = run_pipeline(_compile(pipelines.create_pvc, tmp_path, "pvc"), home=home, handle_sigint=False)
     assert result.state == "FAILED"
-    assert "volumes need the sandboxed launcher: this is kfp-kubernetes' CreatePVC" in (
-        result.task("createpvc").error or ""
+    assert (
+        "volumes need a sandboxed execution profile (--profile restricted): this is kfp-kubernetes' CreatePVC"
+        in (result.task("createpvc").error or "")
     )
 
 
@@ -311,6 +312,7 @@ def test_sluice_kubernetes_settings_apply_the_same(home: Path, secrets: None, pa
 def test_sluice_kubernetes_volume_is_refused(home: Path) -> None:
     result = run_pipeline(sluice_volume, home=home, handle_sigint=False)
     assert result.state == "FAILED"
-    assert "volumes need the sandboxed launcher: volume 'scratch' at /scratch" in (
-        result.task("sluice-report").error or ""
+    assert (
+        "volumes need a sandboxed execution profile (--profile restricted): volume 'scratch' at /scratch"
+        in (result.task("sluice-report").error or "")
     )

@@ -42,6 +42,7 @@ TABLES = {
     "namespaces",
     "namespace_members",
     "audit_log",
+    "namespace_profiles",
 }
 
 

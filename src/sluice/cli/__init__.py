@@ -33,6 +33,7 @@ def main() -> None:
 
 from sluice.cli import _admin, _client_commands, _compile, _queue, _run, _secrets, _server  # noqa: E402  (registers on the group defined above)
 from sluice.cli._deployments import deployments_group  # noqa: E402
+from sluice.cli._profiles import register as register_profiles  # noqa: E402
 
 _compile.register(main)
 _run.register(main)
@@ -42,6 +43,7 @@ _secrets.register(main)
 _admin.register(main)
 _queue.register(main)
 main.add_command(deployments_group)
+register_profiles(main)
 
 
 __all__ = ["main"]

@@ -69,6 +69,11 @@ def _print_result_text(result: Any) -> None:
     metavar="HOST:PORT",
     help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
 )
+@click.option(
+    "--profile",
+    envvar="SLUICE_PROFILE",
+    help="The execution profile its tasks run under: host, restricted or an admin's (sluice admin profiles list).",
+)
 def run_command(  # noqa: PLR0917  (click passes options positionally)
     pipeline: str | None,
     params: tuple[str, ...],
@@ -83,6 +88,7 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     artifact_root: str | None,
     launcher: str,
     ray_address: str | None,
+    profile: str | None,
 ) -> None:
     """Run PIPELINE (a compiled .yaml/.json, or a .py file), or resume a run (--resume); its tasks run on
     this machine, or on a Ray cluster's nodes with --launcher ray (docs/scaling.md).
@@ -107,6 +113,8 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
         "ray_address": ray_address,
     }
     try:
+        if profile is not None or resume_id is None:
+            options["profile"] = _allowed_profile(profile)
         if resume_id is not None:
             result = resume_run(resume_id, cache=False if no_cache else None, **options)
         else:
@@ -147,6 +155,20 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
         click.echo(json.dumps(result.to_json(), indent=2))
     _print_result_text(result)
     sys.exit(0 if result.succeeded else 1)
+
+
+def _allowed_profile(requested: str | None) -> str | None:
+    """The profile the default namespace's policy gives a run asking for ``requested``."""
+    from sluice.engine import EngineError, Workspace
+    from sluice.sandbox import ProfileError, choose_profile
+
+    workspace = Workspace.resolve()
+    with workspace.store() as store:
+        try:
+            chosen = choose_profile(store, workspace.home, "default", requested)
+        except ProfileError as error:
+            raise EngineError(f"--profile: {error}") from None
+    return None if chosen == "host" and requested is None else chosen
 
 
 @click.group("runs")

@@ -149,11 +149,16 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             fg="red",
             bold=True,
         )
+    from sluice.sandbox import SandboxUnavailableError
+
     try:
         serve(config, log_level=log_level)
     except StoreError as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(1)
+    except SandboxUnavailableError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(2)
 
 
 def register(group: click.Group) -> None:

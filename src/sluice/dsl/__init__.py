@@ -23,6 +23,7 @@ from sluice.dsl._control_flow import Collected, Condition, Elif, Else, ExitHandl
 from sluice.dsl._errors import PipelineDefinitionError, SourceLocation
 from sluice.dsl._final_status import PipelineTaskFinalStatus
 from sluice.dsl._importer import importer
+from sluice.dsl._notebooks import notebook_component, run_notebook
 from sluice.dsl._pipeline import GraphComponent, pipeline
 from sluice.dsl._pipeline_config import KubernetesWorkspaceConfig, PipelineConfig, WorkspaceConfig
 from sluice.dsl._placeholders import (
@@ -97,5 +98,7 @@ __all__ = [
     "container_component",
     "get_uri",
     "importer",
+    "notebook_component",
     "pipeline",
+    "run_notebook",
 ]

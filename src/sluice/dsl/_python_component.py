@@ -182,6 +182,7 @@ def _make_component(  # noqa: PLR0917 (the decorator's settings, passed on)
     pip_index_urls: list[str] | None,
     additional_funcs: list[Callable[..., Any]] | None = None,
     embedded_artifact_path: str | os.PathLike[str] | None = None,
+    extra_source: str = "",  # after the embedded asset's lines (a notebook component's runner)
 ) -> PythonComponent:
     signature = read_signature(function, allow_embedded=True)
     if signature.embedded_inputs and embedded_artifact_path is None:
@@ -194,7 +195,7 @@ def _make_component(  # noqa: PLR0917 (the decorator's settings, passed on)
     helpers = _checked_additional_funcs(function, additional_funcs)
     asset_source = (
         _asset_source(function, embedded_artifact_path) if embedded_artifact_path is not None else ""
-    )
+    ) + extra_source
     for name, output in signature.outputs.items():
         if output.is_artifact_list:
             raise PipelineDefinitionError(

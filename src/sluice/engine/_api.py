@@ -25,8 +25,9 @@ from sluice.engine._stop import StopToken
 from sluice.engine._workspace import Workspace
 from sluice.ir import PipelineDocument, PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
+from sluice.sandbox import Profile
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Run, Task
+from sluice.store.models import Experiment, Run, Task
 
 __all__ = [
     "Workspace",
@@ -96,13 +97,19 @@ def create_run(
     display_name: str,
     pipeline_root: str,
     cache: bool,
+    profile: str | None = None,
 ) -> Run:
-    """Record a new PENDING run of a checked pipeline with complete arguments, for :func:`drive_run`."""
+    """Record a new PENDING run of a checked pipeline with complete arguments, for :func:`drive_run`
+    (``profile``: the execution profile it asked for, kept with it for every resume)."""
     return store.create_run(
         pipeline_spec=document.spec.to_dict(),
         platform_spec=document.platform_spec.to_dict() if document.platform_spec else None,
         display_name=display_name,
-        runtime_config={"parameters": arguments, "pipelineRoot": pipeline_root},
+        runtime_config={
+            "parameters": arguments,
+            "pipelineRoot": pipeline_root,
+            **({"profile": profile} if profile else {}),
+        },
         cache_enabled=cache,
     )
 
@@ -119,6 +126,7 @@ def run_pipeline(
     observer: RunObserver | None = None,
     stop: StopToken | None = None,
     workspace_root: str | os.PathLike[str] | None = None,
+    profile: str | None = None,
     **settings: Any,
 ) -> RunResult:
     """Run a pipeline to its end and return its summary.
@@ -148,11 +156,18 @@ def run_pipeline(
 
     ``workspace_root``: the folder the run's tasks share (``{{$.workspace_path}}``); default: a
     ``workspace`` folder in the run's folder. A resumed run uses the default.
+
+    ``profile``: the execution profile its tasks run under (``sluice.sandbox``; default ``host``, a plain
+    process); an unknown one, or a sandboxed one without bubblewrap, is an ``EngineError`` before any run
+    is created. It is recorded with the run, and a resumed run keeps it.
     """
     if workspace_root is not None:
         settings = {**settings, "workspace": os.fspath(workspace_root)}
     options = engine_options(options, settings, "run_pipeline")
     workspace = Workspace.resolve(home, database_url, pipeline_root)
+    options = dataclasses.replace(
+        options, profile=_resolve_profile(workspace.home, profile, options.launcher)
+    )
     artifacts = workspace.artifact_store()  # an unusable root (no bucket, bad endpoint) stops here, named
     task_launcher = _open_launcher(options, workspace.pipeline_root)
     given = dict(arguments or {})
@@ -182,6 +197,7 @@ def run_pipeline(
             display_name=_display_name(document.spec, pipeline),
             pipeline_root=workspace.pipeline_root,
             cache=options.cache,
+            profile=profile,
         )
         owner = engine_owner_id()
         if not store.claim_run(run.id, owner, stale_after=LEASE_STALE_AFTER):
@@ -211,13 +227,15 @@ def drive_run(
     database_url: str | None = None,
     observer: RunObserver | None = None,
     stop: StopToken | None = None,
+    profile: str | None = None,
     **settings: Any,
 ) -> RunResult:
     """Claim a recorded run and drive it to its end: a new one (created by the service, or by
     :func:`create_run`), or one whose engine died or that a :class:`StopToken` stopped (finished tasks keep
     their results; tasks that were running or failed run again). Refuses a run another live engine still
     drives, and one that already ended. ``options`` and ``settings`` as for :func:`run_pipeline`; caching
-    is the run's own setting unless they give ``cache`` (a run may be driven elsewhere than it started)."""
+    is the run's own setting unless they give ``cache`` (a run may be driven elsewhere than it started).
+    ``profile``: default the one the run was created with, else its namespace's default."""
     cache = settings.pop("cache", None)  # None: the run's own setting (or that of ``options``, when given)
     use_runs_cache = cache is None and options is None
     options = engine_options(options, settings, "drive_run")
@@ -233,6 +251,10 @@ def drive_run(
         if use_runs_cache:
             options = dataclasses.replace(options, cache=run.cache_enabled)
         config = run.runtime_config or {}
+        chosen = profile or config.get("profile") or _namespace_default_profile(store, workspace.home, run)
+        options = dataclasses.replace(
+            options, profile=_resolve_profile(workspace.home, chosen, options.launcher)
+        )
         task_launcher = _open_launcher(options, str(config.get("pipelineRoot") or workspace.pipeline_root))
         owner = engine_owner_id()
         stale_after = timedelta(0) if owner_is_dead(run.lease_owner) else LEASE_STALE_AFTER
@@ -307,6 +329,42 @@ def _drive(
     )
     engine.run(resume=resume)
     return load_run_result(store, run.id)
+
+
+def _namespace_default_profile(store: Store, home: Path, run: Run) -> str | None:
+    """The default profile of the run's namespace, for a run created without one (a recurring run's, one
+    made by a client that predates profiles): a namespace's policy holds for every run in it."""
+    from sluice.sandbox import ProfileError, get_policy
+
+    with store.read_session() as session:
+        namespace = session.execute(
+            select(Experiment.namespace).where(Experiment.id == run.experiment_id)
+        ).scalar_one_or_none()
+        try:
+            policy = get_policy(store, home, namespace or "default", session)
+        except ProfileError as error:
+            raise EngineError(str(error)) from None
+    return None if policy.default == "host" else policy.default
+
+
+def _resolve_profile(home: Path, name: Any, launcher: str) -> Profile | None:
+    """The execution profile called ``name`` (None: ``host``); EngineError when it cannot be used here."""
+    from sluice.sandbox import ProfileError, SandboxUnavailableError, profile_named, require_bwrap
+
+    if not name:
+        return None
+    try:
+        profile = profile_named(home, str(name))
+        if profile.sandboxed:
+            require_bwrap()
+    except (ProfileError, SandboxUnavailableError) as error:
+        raise EngineError(str(error)) from None
+    if profile.sandboxed and launcher != "local":
+        raise LauncherUnavailableError(
+            f"--launcher {launcher}: execution profile {profile.name!r} runs tasks in a sandbox on this "
+            "machine; use the local launcher"
+        )
+    return profile if profile.sandboxed else None
 
 
 def _open_launcher(options: EngineOptions, artifact_root: str) -> Launcher:

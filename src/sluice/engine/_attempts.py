@@ -27,6 +27,7 @@ from sluice.engine._graph import values_json
 from sluice.engine._observer import RunObserver, TaskSnapshot
 from sluice.engine._prepare import PreparedTask
 from sluice.engine._resources import Capacity
+from sluice.engine._sandboxing import sandbox_for
 from sluice.engine._state import RunState
 from sluice.engine._venvs import runtime_pythonpath
 from sluice.launchers import Launcher, LaunchHandle, LaunchSpec, PythonCall, Resources, Started
@@ -108,6 +109,7 @@ def launch_attempt(
             node_selector=request.node_selector,
         ),
         executor_input=prepared.executor_input,
+        sandbox=sandbox_for(ctx, prepared, gpus, prepared.mounts),
     )
     try:
         handle = launcher.launch(spec)

@@ -18,6 +18,7 @@ from sluice.engine._observer import RunObserver
 from sluice.engine._placeholders import PlaceholderContext
 from sluice.engine._resources import Capacity
 from sluice.ir import PipelineSpec, PlatformSpec
+from sluice.sandbox import Profile
 from sluice.store import Store
 
 __all__ = ["EngineOptions", "RunContext", "run_resource_name"]
@@ -60,6 +61,7 @@ class EngineOptions:
     ray_address: str | None = None  # None: $RAY_ADDRESS, else a new local Ray
     # What the run's tasks take resources from; None: this machine's own. A server shares one among runs.
     capacity: Capacity | None = None
+    profile: Profile | None = None  # a sandboxed execution profile (sluice.sandbox); None: host processes
 
 
 @dataclass(eq=False)

@@ -39,6 +39,7 @@ from sluice.engine._scheduler import Scheduler
 from sluice.engine._start import start
 from sluice.engine._state import RunState
 from sluice.engine._stop import StopToken
+from sluice.engine._volumes import volume_warning
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher, personal_environment
 from sluice.store import RuntimeState, Store, TaskKind, utcnow
@@ -151,10 +152,13 @@ class RunEngine:
             ctx.store.transition_run(ctx.run_id, _S.RUNNING, owner=self.owner)
         self._deadline = self._run_deadline()
         ctx.observer.run_started(ctx.run_id, ctx.pipeline_name, resume)
-        warning = unused_settings_warning(ctx.spec, ctx.platform_spec, used_settings(ctx.options.launcher))
-        if warning is not None:
-            if warnings is None:
-                ctx.store.record_run_warnings(ctx.run_id, [warning])
+        found = [unused_settings_warning(ctx.spec, ctx.platform_spec, used_settings(ctx.options.launcher))]
+        if ctx.options.profile is not None and ctx.options.profile.sandboxed:
+            found.append(volume_warning(ctx.spec, ctx.platform_spec))
+        run_warnings = [warning for warning in found if warning is not None]
+        if run_warnings and warnings is None:
+            ctx.store.record_run_warnings(ctx.run_id, run_warnings)
+        for warning in run_warnings:
             ctx.observer.run_warning(warning)
         start_root(ctx, state)
         while True:

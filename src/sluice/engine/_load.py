@@ -96,6 +96,20 @@ def _load_python_file(path: Path, pipeline_name: str | None) -> LoadedPipeline:
     return _compile(list(pipelines.values())[-1])
 
 
+def _load_notebook(path: Path) -> LoadedPipeline:
+    """A notebook as a one-task pipeline (sluice.notebooks)."""
+    from sluice.notebooks import NotebookError, notebook_pipeline_source
+
+    try:
+        source = notebook_pipeline_source(path)
+    except NotebookError as error:
+        raise EngineError(str(error)) from None
+    with tempfile.TemporaryDirectory(prefix="sluice-notebook-") as folder:
+        module = Path(folder) / f"{path.stem}_pipeline.py"
+        module.write_text(source, encoding="utf-8")
+        return _load_python_file(module, None)
+
+
 def load_pipeline(pipeline: Any, pipeline_name: str | None = None) -> LoadedPipeline:
     """The pipeline, loaded (a file read, a Python file imported, a pipeline object compiled), not yet
     checked; raises IRError (bad spec), PipelineFileError (a .py file that does not load) or EngineError."""
@@ -117,12 +131,14 @@ def load_pipeline(pipeline: Any, pipeline_name: str | None = None) -> LoadedPipe
             raise EngineError(f"{path}: no such file")
         if path.suffix == ".py":
             return _load_python_file(path, pipeline_name)
+        if path.suffix == ".ipynb":
+            return _load_notebook(path)
         if path.suffix in _YAML_SUFFIXES or path.is_file():
             return LoadedPipeline(read_pipeline(path), compiled_here=False)
     if is_pipeline_object(pipeline):
         return _compile(pipeline)
     raise EngineError(
-        f"cannot run {pipeline!r}: expected a pipeline file (.yaml, .json, .py), a pipeline object or a PipelineSpec"
+        f"cannot run {pipeline!r}: expected a pipeline file (.yaml, .json, .py) or a notebook (.ipynb), a pipeline object or a PipelineSpec"
     )
 
 

@@ -7,8 +7,9 @@ records, warns about, and refuses.
   ``activeDeadlineSeconds`` (the task's timeout).
 - Recorded on the task and warned about once per run, unused: node selectors, tolerations, node and pod
   affinities, image pull secrets and policy, security context, shared memory, resource claims.
-- Refused: volumes (PVCs, secret and config-map volumes, empty dirs, ephemeral volumes) and init containers
-  fail the task: running without them would silently run something else.
+- Volumes (PVCs, secret and config-map volumes, empty dirs, ephemeral volumes) are mounted under a
+  sandboxed execution profile (``_volumes``); under ``host`` they fail the task, as init containers always
+  do: running without them would silently run something else.
 
 The task's ``platform`` record never holds a secret's value: only which secret and key set which variable.
 """
@@ -29,6 +30,7 @@ from sluice.engine._errors import TaskError
 from sluice.engine._graph import Node
 from sluice.engine._inputs import MISSING, resolve_parameter
 from sluice.ir import IRError, PipelineSpec, PlatformSpec, TaskInputParameterSpec
+from sluice.sandbox import Mount
 
 __all__ = [
     "DEFAULT_NAMESPACE",
@@ -64,7 +66,7 @@ _VOLUMES = {
 _APPLIED = {"secretAsEnv", "configMapAsEnv", "fieldPathAsEnv", "podMetadata", "activeDeadlineSeconds"}
 # kfp-kubernetes' CreatePVC and DeletePVC are container components with these placeholder images.
 _PVC_IMAGES = {"argostub/createpvc": "CreatePVC", "argostub/deletepvc": "DeletePVC"}
-_SANDBOX = "volumes need the sandboxed launcher"
+_SANDBOX = "volumes need a sandboxed execution profile (--profile restricted)"
 
 _LABEL_OR_ANNOTATION = re.compile(r"""metadata\.(labels|annotations)\[(['"])(.+)\2\]""")
 _FIELD_PATHS = (
@@ -98,6 +100,7 @@ class TaskPlatform:
 
     env: dict[str, str] = field(default_factory=dict)
     record: dict[str, Any] | None = None
+    mounts: tuple[Mount, ...] = ()  # its volumes, under a sandboxed execution profile
 
 
 @functools.cache
@@ -122,6 +125,8 @@ class PlatformSettings:
         self.ctx = ctx
         self.executors = kubernetes_executors(ctx.platform_spec)
         self.used_here = used_settings(ctx.options.launcher)
+        # Under a sandboxed profile volumes are mounted for real (sluice.engine._volumes).
+        self.sandboxed = ctx.options.profile is not None and ctx.options.profile.sandboxed
         self._vault: Any = None
         self._secrets: dict[str, dict[str, bytes] | None] = {}  # read once per run
         self._config_maps: dict[str, dict[str, str] | None] = {}
@@ -165,16 +170,17 @@ class PlatformSettings:
 
     def for_task(self, node: Node, label: str, image: str | None) -> TaskPlatform:
         """The task's variables and record; TaskError when a setting cannot be honoured here."""
-        if image in _PVC_IMAGES:
+        if image in _PVC_IMAGES and not self.sandboxed:
             raise TaskError(
                 node.path,
                 f"{_SANDBOX}: this is kfp-kubernetes' {_PVC_IMAGES[image]} (a PersistentVolumeClaim), which "
-                "the local launcher cannot provide",
+                "the host profile cannot provide",
             )
         config = self.executors.get(label)
         if not isinstance(config, dict):
             return TaskPlatform()
-        _refuse_volumes(node, config)
+        if not self.sandboxed:
+            _refuse_volumes(node, config)
         _refuse_init_containers(node, config)
         labels, annotations = self._pod_metadata(node, config)
         record: dict[str, Any] = {
@@ -213,7 +219,12 @@ class PlatformSettings:
                 raise TaskError(
                     node.path, f"kfp-kubernetes setting: the environment variable {name!r} is Sluice's own"
                 )
-        return TaskPlatform(env, record)
+        mounts: tuple[Mount, ...] = ()
+        if self.sandboxed:
+            from sluice.engine._volumes import VolumeMounts
+
+            mounts = VolumeMounts(self).for_task(node, config, record)
+        return TaskPlatform(env, record, mounts)
 
     # ------------------------------------------------------------ the task's "pod"
 
@@ -486,7 +497,7 @@ def _refuse_volumes(node: Node, config: dict[str, Any]) -> None:
             raise TaskError(
                 node.path,
                 f"{_SANDBOX}: volume {_volume_name(key, entry)!r} at {entry.get('mountPath') or '?'} "
-                f"(kfp-kubernetes' {function}) cannot be mounted by the local launcher",
+                f"(kfp-kubernetes' {function}) cannot be mounted under the host profile",
             )
 
 

@@ -24,7 +24,9 @@ from sluice.engine._placeholders import resolve_command, resolve_string
 from sluice.engine._platform import PlatformSettings
 from sluice.engine._python_tasks import PythonFunction, recognise_python_function
 from sluice.engine._resources import Capacity, Request, request_of
+from sluice.engine._volumes import PVC_IMAGES, pvc_command
 from sluice.ir import ContainerSpec
+from sluice.sandbox import Mount
 
 __all__ = ["SLUICE_DIR", "PreparedTask", "TaskPreparer"]
 
@@ -49,6 +51,7 @@ class PreparedTask:
     argv: list[str] = field(default_factory=list)
     python: PythonFunction | None = None
     module_path: str = ""
+    mounts: tuple[Mount, ...] = ()  # volumes a sandboxed attempt sees (kfp-kubernetes')
     interpreter: str | None = None  # a venv's python; None: the engine's
     platform: dict[str, Any] | None = None  # its kfp-kubernetes settings as applied (no secret values)
 
@@ -126,11 +129,20 @@ class TaskPreparer:
             env=env,
             image=container.image,
             platform=platform.record,
+            mounts=platform.mounts,
         )
+        profile = self.ctx.options.profile
+        if profile is not None and profile.sandboxed:  # shown with the task: what it ran under
+            prepared.platform = {**(prepared.platform or {}), "profile": profile.name}
         function = self._python_function(label, container)
         if function is not None:
             prepared.python = function
             prepared.module_path = self._module_path(label, function)
+        elif self.platform.sandboxed and container.image in PVC_IMAGES:
+            prepared.argv, done = pvc_command(
+                self.ctx.home, self.ctx.namespace, self.ctx.run_id, node, container.image, executor_input
+            )
+            prepared.platform = {**(prepared.platform or {}), "volume": done}
         else:
             command = resolve_command(list(container.command), executor_input, context)
             args = resolve_command(list(container.args), executor_input, context)

@@ -3,7 +3,7 @@
 Each function changes ``task.platform_config['kubernetes']``; the compiler writes them to the pipeline's
 PlatformSpec as kfp-kubernetes does, and the engine applies what one machine can (see docs/engine.md):
 secrets, config maps and field paths as environment variables, pod labels and annotations, timeouts.
-Scheduling settings are recorded and warned about; volumes need the sandboxed launcher. Standard library
+Scheduling settings are recorded and warned about; volumes need a sandboxed execution profile. Standard library
 only, like ``sluice.dsl``.
 
     from sluice import dsl, kubernetes

@@ -1,7 +1,8 @@
 """Volumes: PersistentVolumeClaims, secrets and config maps as files, empty dirs, ephemeral volumes.
 
-Compiled as kfp-kubernetes does; the local launcher cannot mount them, so such a task fails with "volumes
-need the sandboxed launcher" rather than running without its volume.
+Compiled as kfp-kubernetes does. Under a sandboxed execution profile the engine mounts them for real
+(``sluice.engine._volumes``); under ``host`` such a task fails with "volumes need a sandboxed execution
+profile" rather than running without its volume.
 """
 
 from __future__ import annotations

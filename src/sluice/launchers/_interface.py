@@ -24,7 +24,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sluice.sandbox import SandboxSpec
 
 __all__ = [
     "Exit",
@@ -102,6 +105,8 @@ class LaunchSpec:
     image: str | None = None  # recorded; the local launcher runs on the host
     resources: Resources = field(default_factory=Resources)
     executor_input: dict[str, Any] | None = None
+    # None: a plain process (the ``host`` profile); else run inside this bubblewrap sandbox.
+    sandbox: SandboxSpec | None = None
 
     def replace(self, **changes: Any) -> LaunchSpec:
         return dataclasses.replace(self, **changes)

@@ -15,10 +15,15 @@ import selectors
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sluice.launchers._interface import Exit, LaunchHandle, LaunchSpec, Started
+from sluice.launchers._interface import Exit, LaunchError, LaunchHandle, LaunchSpec, Started
+
+if TYPE_CHECKING:
+    from sluice.sandbox import SandboxSpec
 
 __all__ = ["LocalLauncher", "kill_process_group"]
 
@@ -45,6 +50,11 @@ class _Subprocess:
     handle: LaunchHandle
     popen: subprocess.Popen[bytes]
     pidfd: int | None
+    sandboxed: SandboxSpec | None = None  # the attempt's sandbox, to explain how it ended
+    log_path: str = ""
+    deadline: float | None = None  # time.monotonic() past which its profile's wall time is spent
+    overran: bool = False
+    made: tuple[str, ...] = ()  # folders made for this attempt only (its sandbox's per-attempt volumes)
 
 
 class _ForkServer:
@@ -158,6 +168,8 @@ class LocalLauncher:
 
     def launch(self, spec: LaunchSpec) -> LaunchHandle:
         call = spec.python_call
+        if spec.sandbox is not None:
+            return self._launch_sandboxed(spec)
         if call is not None and call.python is None and self._use_fork_server:
             return self._launch_forked(spec)
         if call is not None:
@@ -187,8 +199,42 @@ class LocalLauncher:
                 return handle
             self._early_exits.extend(self._exit_from_reply(reply))
 
-    def _launch_subprocess(self, spec: LaunchSpec) -> LaunchHandle:
-        env = {**self._base_env, **spec.env}
+    def _launch_sandboxed(self, spec: LaunchSpec) -> LaunchHandle:
+        """Any task (a Python function too: no fork server) as a subprocess inside its sandbox."""
+        from sluice.sandbox._launch import sandboxed_launch
+
+        sandbox = spec.sandbox
+        assert sandbox is not None
+        call = spec.python_call
+        if call is not None and call.module_source is not None:
+            with open(call.module_path, "w", encoding="utf-8") as module_file:
+                module_file.write(call.module_source)
+        argv = call.argv(call.python or sys.executable) if call is not None else spec.argv
+        from sluice.sandbox import SandboxUnavailableError
+
+        try:
+            prepared = sandboxed_launch(argv, sandbox, {**self._base_env, **spec.env}, call)
+        except (SandboxUnavailableError, OSError, ValueError) as error:
+            raise LaunchError(f"cannot make the task's sandbox: {error}") from None
+        handle = self._launch_subprocess(
+            spec.replace(argv=prepared.argv, env=prepared.env, cwd="/"),
+            base_env={},
+        )
+        process = self._subprocesses.get(handle.pid)
+        if process is None:  # it could not start: nothing will reap it
+            from sluice.sandbox._launch import remove_made_folders
+
+            remove_made_folders(prepared.made)
+        else:
+            process.made = prepared.made
+            process.sandboxed = sandbox
+            process.log_path = spec.log_path
+            wall = sandbox.profile.wall_seconds
+            process.deadline = time.monotonic() + wall if wall else None
+        return handle
+
+    def _launch_subprocess(self, spec: LaunchSpec, base_env: Mapping[str, str] | None = None) -> LaunchHandle:
+        env = {**(self._base_env if base_env is None else base_env), **spec.env}
         with open(spec.log_path, "ab") as log:
             try:
                 popen = subprocess.Popen(
@@ -240,9 +286,31 @@ class LocalLauncher:
             self._selector.unregister(process.pidfd)
             os.close(process.pidfd)
         code = process.popen.returncode
-        if code < 0:
-            return Exit(process.handle, None, -code)
-        return Exit(process.handle, code)
+        ended = Exit(process.handle, None, -code) if code < 0 else Exit(process.handle, code)
+        if process.made:
+            from sluice.sandbox._launch import remove_made_folders
+
+            remove_made_folders(process.made)
+        if process.sandboxed is not None:
+            from sluice.sandbox._launch import remove_escapes
+
+            escape = remove_escapes(process.sandboxed)
+            if escape is not None and ended.succeeded:
+                return Exit(
+                    process.handle,
+                    ended.exit_code,
+                    None,
+                    f"output {escape} is a symbolic link out of the task's folder or a special file: refused",
+                )
+        if process.sandboxed is not None and not ended.succeeded:
+            from sluice.sandbox._launch import explain_exit
+
+            error = explain_exit(
+                process.sandboxed, ended.exit_code, ended.signal, process.log_path, process.overran
+            )
+            if error is not None:
+                ended = Exit(process.handle, ended.exit_code, ended.signal, error)
+        return ended
 
     def wait(self, timeout: float | None) -> list[Exit]:
         exits, self._early_exits = self._early_exits, []
@@ -255,10 +323,9 @@ class LocalLauncher:
         polled = [pid for pid, process in self._subprocesses.items() if process.pidfd is None]
         if polled and (timeout is None or timeout > 0.05):
             timeout = 0.05
+        timeout = self._enforce_wall_time(timeout)
         if not self._selector.get_map():
             if timeout:
-                import time
-
                 time.sleep(timeout)
         else:
             for selected, _ in self._selector.select(timeout):
@@ -275,6 +342,20 @@ class LocalLauncher:
             if ended is not None:
                 exits.append(ended)
         return exits
+
+    def _enforce_wall_time(self, timeout: float | None) -> float | None:
+        """Kill sandboxed attempts past their profile's wall time; the wait ends by the next deadline."""
+        now = time.monotonic()
+        for process in self._subprocesses.values():
+            if process.deadline is None or process.overran:
+                continue
+            if process.deadline <= now:
+                process.overran = True
+                kill_process_group(process.handle.pid)
+            else:
+                left = process.deadline - now
+                timeout = left if timeout is None else min(timeout, left)
+        return timeout
 
     # ------------------------------------------------------------------ stopping
 

@@ -24,6 +24,7 @@ from sluice.server import (
     _lineage,
     _namespaces,
     _pipelines,
+    _profiles,
     _queue,
     _recurring_runs,
     _runs,
@@ -176,6 +177,7 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         _lineage,
         _queue,
         _namespaces,
+        _profiles,
     ):
         app.include_router(module.router, dependencies=route_dependencies)
     if config.multi_user:

@@ -30,6 +30,7 @@ __all__ = [
     "resolve_pipeline",
     "resolve_pipeline_root",
     "resolve_requested_pipeline",
+    "run_profile",
 ]
 
 
@@ -175,6 +176,7 @@ def insert_run(
     service_account: str = "",
     recurring_run_id: str | None = None,
     scheduled_at: datetime | None = None,
+    profile: str | None = None,
 ) -> Run:
     """Check the parameters against the pipeline and insert the PENDING run (in ``session``)."""
     complete = complete_parameters(pipeline.spec, parameters)
@@ -189,9 +191,28 @@ def insert_run(
         description=description,
         experiment_id=experiment.id,
         # "pipelineRoot": the key the engine reads back when it resumes the run.
-        runtime_config={"parameters": complete, "pipelineRoot": pipeline_root},
+        # "profile": the execution profile the engine runs its tasks under (sluice.sandbox).
+        runtime_config={
+            "parameters": complete,
+            "pipelineRoot": pipeline_root,
+            **({"profile": profile} if profile else {}),
+        },
         service_account=service_account,
         recurring_run_id=recurring_run_id,
         scheduled_at=scheduled_at,
         session=session,
     )
+
+
+def run_profile(
+    store: Store, session: Session, home: Path, namespace: str | None, requested: str | None
+) -> str | None:
+    """The execution profile a new run in ``namespace`` gets (None: ``host``, recorded as nothing);
+    INVALID_ARGUMENT naming the allowed ones when ``requested`` is not allowed there."""
+    from sluice.sandbox import ProfileError, choose_profile
+
+    try:
+        chosen = choose_profile(store, home, namespace or "default", requested, session)
+    except ProfileError as error:
+        raise invalid_argument(f"profile: {error}") from None
+    return None if chosen == "host" and not requested else chosen

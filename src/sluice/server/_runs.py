@@ -27,6 +27,7 @@ from sluice.server._run_creation import (
     resolve_experiment,
     resolve_pipeline_root,
     resolve_requested_pipeline,
+    run_profile,
 )
 from sluice.server._schemas import ListRunsResponse, RunIn
 from sluice.server._schemas import Run as RunSchema
@@ -228,6 +229,7 @@ def create_run(
     with context.store.session() as session:
         pipeline = resolve_requested_pipeline(session, body)
         experiment = resolve_experiment(context.store, session, body.experiment_id or experiment_id)
+        profile = run_profile(context.store, session, context.home, experiment.namespace, body.profile)
         run = insert_run(
             context.store,
             session,
@@ -238,6 +240,7 @@ def create_run(
             parameters=config.parameters if config else None,
             pipeline_root=pipeline_root,
             service_account=body.service_account or "",
+            profile=profile,
         )
         identity = caller(http_request)
         if identity is not None:

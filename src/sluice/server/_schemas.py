@@ -164,6 +164,11 @@ class RunIn(_Lenient):
     pipeline_version_reference: PipelineVersionReference | None = None
     runtime_config: RuntimeConfig | None = None
     service_account: _Name = _NAME
+    profile: str | None = Field(
+        default=None,
+        max_length=63,
+        description="Sluice: the execution profile its tasks run under (default: its namespace's).",
+    )
 
 
 class RuntimeStatus(BaseModel):

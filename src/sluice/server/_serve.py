@@ -20,7 +20,8 @@ _GRACEFUL_SHUTDOWN_S = 5
 def serve(config: ServerConfig, *, log_level: str = "info") -> None:
     """Serve until interrupted. Runs in flight are stopped and recorded, and resume on the next start.
 
-    Raises ``StoreError`` (before serving anything) when the store cannot be opened."""
+    Raises ``StoreError`` (before serving anything) when the store cannot be opened, and
+    ``sluice.sandbox.SandboxUnavailableError`` when a namespace's policy needs bubblewrap and it is missing."""
     import uvicorn
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -48,6 +49,10 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
         if log_level == "debug":
             traceback.print_exc()
         raise
+    from sluice.sandbox import require_sandbox_for_policies
+
+    # Namespaces whose runs are sandboxed need bubblewrap: refuse to start rather than fail each run.
+    require_sandbox_for_policies(store, config.home)
     uvicorn_config = uvicorn.Config(
         create_app(config, store),
         host=config.host,

@@ -64,6 +64,7 @@ __all__ = [
     "Experiment",
     "Namespace",
     "NamespaceMember",
+    "NamespaceProfiles",
     "Pipeline",
     "PipelineVersion",
     "RecurringRun",
@@ -731,3 +732,21 @@ class AuditEntry(Base):
     target: Mapped[str] = mapped_column(String(URL_LENGTH), default="")
     source: Mapped[str] = mapped_column(String(NAME_LENGTH), default="")
     status: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Execution profiles (sluice.sandbox): which a namespace's runs may ask for
+# ---------------------------------------------------------------------------------------------------------------
+
+
+class NamespaceProfiles(Base):
+    """A namespace's execution profiles: the one its runs get by default and those they may ask for
+    (``allowed``: profile names; empty: only the default)."""
+
+    __tablename__ = "namespace_profiles"
+    __table_args__ = (MYSQL_TABLE_OPTIONS,)
+
+    namespace: Mapped[str] = mapped_column(String(NAME_LENGTH), primary_key=True)
+    default_profile: Mapped[str] = mapped_column(String(NAME_LENGTH))
+    allowed: Mapped[list[str]] = mapped_column(JsonDocument, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -163,7 +163,20 @@ export const archiveExperiment = (id: string, archive: boolean) =>
 
 export const listRuns = (query: ListQuery) => list<Run>(`${API}/runs`, "runs", query);
 export const getRun = (id: string) => request<Run>(`${API}/runs/${encodeURIComponent(id)}`);
-export const createRun = (run: Partial<Run>) => post<Run>(`${API}/runs`, run);
+export const createRun = (run: Partial<Run> & { profile?: string }) => post<Run>(`${API}/runs`, run);
+
+/** An execution profile a namespace's runs may use (Sluice's extension, docs/security.md). */
+export interface ExecutionProfile {
+  name: string;
+  description: string;
+  sandboxed: boolean;
+  network: string;
+}
+
+export const listProfiles = (namespace: string) =>
+  request<{ namespace: string; default: string; profiles: ExecutionProfile[] }>(
+    `/apis/sluice/v1/profiles?namespace=${encodeURIComponent(namespace || "default")}`,
+  );
 
 export type RunAction = "terminate" | "retry" | "archive" | "unarchive";
 export const runAction = (id: string, action: RunAction) =>

@@ -45,6 +45,7 @@ export interface Experiment {
   created_at?: string;
   storage_state?: StorageState;
   last_run_created_at?: string;
+  namespace?: string;
 }
 
 export interface RuntimeConfig {
@@ -116,6 +117,9 @@ export interface TaskPlatform {
   annotations?: Record<string, string>;
   env?: EnvSource[];
   timeout_seconds?: number;
+  /** Sluice: the sandboxed execution profile it ran under, and the volumes mounted in it. */
+  profile?: string;
+  volumes?: { mount_path: string; read_only: boolean; tmpfs: boolean }[];
   /** Settings recorded but not used on this machine (node selectors, tolerations...), as compiled. */
   not_applied?: Record<string, unknown>;
   unknown?: string[];

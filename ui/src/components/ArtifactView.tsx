@@ -6,6 +6,7 @@ import { type ArtifactInfo, artifactDownloadUrl, getArtifact, readArtifactText }
 import { useLoad } from "../hooks";
 import { parseCsv } from "../lib/csv";
 import { formatBytes } from "../lib/format";
+import { notebookHtml, parseNotebook } from "../lib/notebook";
 import { classificationMetrics, scalarMetrics } from "../lib/metrics";
 import { ConfusionMatrixView, RocChart } from "./Charts";
 import { DeployedAs } from "./Deployments";
@@ -118,6 +119,8 @@ function LoadedPreview({ info, type }: { info: ArtifactInfo; type: string }) {
   const note = truncated ? <p class="muted">Showing the beginning only; download it for the rest.</p> : null;
   if (type === "system.HTML") return <SandboxedDocument html={text} title="HTML artifact" />;
   if (type === "system.Markdown") return <MarkdownDocument markdown={text} />;
+  const notebook = truncated ? undefined : parseNotebook(text);
+  if (notebook) return <SandboxedDocument html={notebookHtml(notebook)} title="Executed notebook" />;
   if (/\.csv$/i.test(info.uri ?? "") || looksLikeCsv(text)) {
     return (
       <>

@@ -131,12 +131,26 @@ function KubernetesSettings({ platform }: { platform: TaskPlatform | undefined }
     <section aria-label="Kubernetes settings">
       <h3>Kubernetes settings</h3>
       <dl class="facts">
-        <dt>Pod name</dt>
-        <dd class="mono">{platform.pod_name}</dd>
-        <dt>Namespace</dt>
-        <dd>{platform.namespace}</dd>
-        <dt>Service account</dt>
-        <dd>{platform.service_account}</dd>
+        {platform.profile ? (
+          <>
+            <dt>Execution profile</dt>
+            <dd>{platform.profile} (sandboxed)</dd>
+          </>
+        ) : null}
+        {platform.pod_name ? (
+          <>
+            <dt>Pod name</dt>
+            <dd class="mono">{platform.pod_name}</dd>
+          </>
+        ) : null}
+        {platform.pod_name ? (
+          <>
+            <dt>Namespace</dt>
+            <dd>{platform.namespace}</dd>
+            <dt>Service account</dt>
+            <dd>{platform.service_account}</dd>
+          </>
+        ) : null}
         {platform.timeout_seconds !== undefined ? (
           <>
             <dt>Timeout</dt>
@@ -160,6 +174,16 @@ function KubernetesSettings({ platform }: { platform: TaskPlatform | undefined }
         <>
           <h4>Pod annotations</h4>
           <KeyValueTable values={platform.annotations} />
+        </>
+      ) : null}
+      {platform.volumes?.length ? (
+        <>
+          <h4>Volumes</h4>
+          <KeyValueTable
+            values={Object.fromEntries(
+              platform.volumes.map((volume) => [volume.mount_path, volume.tmpfs ? "tmpfs" : volume.read_only ? "read-only" : "writable"]),
+            )}
+          />
         </>
       ) : null}
       {platform.not_applied && Object.keys(platform.not_applied).length ? (

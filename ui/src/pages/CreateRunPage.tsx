@@ -6,6 +6,7 @@ import {
   getVersion,
   listExperiments,
   listPipelines,
+  listProfiles,
   listVersions,
 } from "../api/client";
 import type { RecurringRun, Run, Trigger } from "../api/types";
@@ -57,6 +58,9 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
 
   const pipelines = useLoad(() => listPipelines({ ...LIST_LIMIT, sortBy: "display_name asc" }), "pipelines");
   const experiments = useLoad(() => listExperiments({ ...LIST_LIMIT, sortBy: "display_name asc" }), "experiments");
+  const namespace = experiments.data?.items.find((item) => item.experiment_id === experimentId)?.namespace || "default";
+  const profiles = useLoad(() => listProfiles(namespace), namespace);
+  const [profile, setProfile] = useState("");
   const versions = useLoad(
     () => (pipelineId ? listVersions(pipelineId, { ...LIST_LIMIT, sortBy: "created_at desc" }) : Promise.resolve(undefined)),
     pipelineId,
@@ -122,7 +126,7 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
         } as Partial<RecurringRun>);
         navigate(`/recurring/${created.recurring_run_id}`);
       } else {
-        const created = await createRun(common as Partial<Run>);
+        const created = await createRun({ ...(common as Partial<Run>), ...(profile ? { profile } : {}) });
         navigate(`/runs/${created.run_id}`);
       }
     } catch (failure) {
@@ -194,6 +198,20 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
             Description
             <textarea rows={2} value={description} onInput={(event) => setDescription(event.currentTarget.value)} />
           </label>
+          {!recurring && (profiles.data?.profiles.length ?? 0) > 1 ? (
+            <label>
+              Execution profile
+              <select value={profile} onChange={(event) => setProfile(event.currentTarget.value)}>
+                {profiles.data?.profiles.map((item) => (
+                  <option key={item.name} value={item.name === profiles.data?.default ? "" : item.name} title={item.description}>
+                    {item.name}
+                    {item.name === profiles.data?.default ? " (default)" : ""}
+                    {item.sandboxed ? ` — sandboxed, network ${item.network}` : " — runs on the host"}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ) : null}
           <div class="radio-row" role="radiogroup" aria-label="Run type">
             <label class="checkbox">
               <input type="radio" name="run-type" checked={!recurring} onChange={() => setRecurring(false)} /> One-off
