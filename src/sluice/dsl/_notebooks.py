@@ -194,7 +194,7 @@ def notebook_component(
         pip_trusted_hosts, use_venv, kfp_package_path, install_kfp_package: accepted for kfp and ignored.
         task_config_passthroughs: not supported (must be None).
     """
-    from sluice.dsl._python_component import _make_component
+    from sluice.dsl._python_component import _make_component, write_component_file
 
     if task_config_passthroughs:
         raise PipelineDefinitionError(
@@ -214,9 +214,7 @@ def notebook_component(
             extra_source=_RUNNER.format(relative=relative),
         )
         if output_component_file:
-            from sluice.compiler import Compiler
-
-            Compiler().compile(made, output_component_file)
+            write_component_file(made, output_component_file)
         return made
 
     if func is not None:

@@ -296,11 +296,16 @@ def component(
             embedded_artifact_path,
         )
         if output_component_file:
-            from sluice.compiler import Compiler
-
-            Compiler().compile(made, output_component_file)
+            write_component_file(made, output_component_file)
         return made
 
     if func is not None:
         return decorate(func)
     return decorate
+
+
+def write_component_file(component: Any, path: str) -> None:
+    """``output_component_file=``: the component compiled to YAML (the compiler, imported only then)."""
+    from sluice.compiler import Compiler
+
+    Compiler().compile(component, path)
