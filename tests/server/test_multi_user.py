@@ -200,6 +200,8 @@ def test_a_task_of_another_run_is_not_reachable_through_ones_own_run(
 def test_runs_record_who_created_them_and_writes_are_audited(team: Team, objects: dict[str, str]) -> None:
     with team.as_user("alice") as alice:
         assert alice.get(f"{API}/runs/{objects['run_id']}").json()["created_by"] == "alice"
+    with team.as_user("victor") as victor:  # a viewer's write: refused, and recorded as refused
+        assert_kfp_error(victor.post(f"{API}/runs/{objects['run_id']}:archive"), 403)
     result = subprocess.run(
         [SLUICE, "admin", "audit", "--namespace", "team-a", "--json"],
         env={"SLUICE_HOME": str(team.server.home), "PATH": "/usr/bin:/bin"},

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 
 from sluice.auth._names import AuthError, Role, check_namespace_name, check_role, check_user_name
 from sluice.store import Store, utcnow
-from sluice.store.models import ApiToken, AuditEntry, Namespace, NamespaceMember, User
+from sluice.store.models import ApiToken, AuditEntry, Namespace, NamespaceMember, NamespaceProfiles, User
+
+# sluice.sandbox's built-in profile for a namespace's runs (named, not imported: the CLI stays light).
+RESTRICTED_PROFILE = "restricted"
 
 __all__ = [
     "AuditRecord",
@@ -248,6 +251,9 @@ class Directory:
     # -------------------------------------------------------------------------------------- namespaces
 
     def create_namespace(self, name: str, *, owner: str, quota: Quota | None = None) -> None:
+        """A team's namespace, owned by ``owner``. Its runs' tasks are sandboxed (execution profile
+        ``restricted``, the multi-user default) until an admin grants others (``sluice admin profiles
+        policy``)."""
         check_namespace_name(name)
         with self._store.session() as session:
             if session.scalar(select(Namespace.id).where(Namespace.name == name)) is not None:
@@ -258,6 +264,8 @@ class Directory:
             session.add(namespace)
             session.flush()
             session.add(NamespaceMember(namespace_id=namespace.id, user_id=user.id, role=Role.OWNER))
+            if session.get(NamespaceProfiles, name) is None:
+                session.add(NamespaceProfiles(namespace=name, default_profile=RESTRICTED_PROFILE, allowed=[]))
 
     @staticmethod
     def _apply_quota(namespace: Namespace, quota: Quota) -> None:

@@ -49,9 +49,12 @@ def serve(config: ServerConfig, *, log_level: str = "info") -> None:
         if log_level == "debug":
             traceback.print_exc()
         raise
-    from sluice.sandbox import require_sandbox_for_policies
+    from sluice.sandbox import require_bwrap, require_sandbox_for_policies
 
-    # Namespaces whose runs are sandboxed need bubblewrap: refuse to start rather than fail each run.
+    # Namespaces whose runs are sandboxed need bubblewrap: refuse to start rather than fail each run. A team
+    # server sandboxes every namespace's tasks by default, so it needs it whatever the policies say now.
+    if config.multi_user:
+        require_bwrap()
     require_sandbox_for_policies(store, config.home)
     uvicorn_config = uvicorn.Config(
         create_app(config, store),
