@@ -61,6 +61,31 @@ __all__ = ["register"]
     help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
 )
 @click.option(
+    "--allow-package-host",
+    "package_hosts",
+    multiple=True,
+    envvar="SLUICE_ALLOW_PACKAGE_HOSTS",
+    metavar="HOST[:PORT]",
+    help="Let package_url fetches reach this host although it resolves to a loopback, private or link-local "
+    "address (repeatable; '*' for any). Other such addresses are refused (SSRF guard).",
+)
+@click.option(
+    "--runs-retention",
+    "runs_retention_days",
+    type=float,
+    envvar="SLUICE_RUNS_RETENTION",
+    metavar="DAYS",
+    help="Delete runs that ended more than DAYS ago, with their artifacts and logs (default: keep).",
+)
+@click.option(
+    "--archived-runs-retention",
+    "archived_runs_retention_days",
+    type=float,
+    envvar="SLUICE_ARCHIVED_RUNS_RETENTION",
+    metavar="DAYS",
+    help="Delete archived runs that ended more than DAYS ago, with their artifacts and logs.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -76,6 +101,9 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
     task_env: tuple[str, ...],
     launcher: str,
     ray_address: str | None,
+    package_hosts: tuple[str, ...],
+    runs_retention_days: float | None,
+    archived_runs_retention_days: float | None,
     log_level: str,
 ) -> None:
     """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
@@ -97,6 +125,9 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             task_env=task_env,
             launcher=launcher,
             ray_address=ray_address,
+            package_hosts=package_hosts,
+            runs_retention_days=runs_retention_days,
+            archived_runs_retention_days=archived_runs_retention_days,
         )
     except ServerConfigError as error:
         click.echo(f"error: {error}", err=True)

@@ -12,6 +12,7 @@ from sluice import _home
 from sluice.artifacts import ArtifactStoreError, is_remote_root, open_artifact_store
 from sluice.launchers import check_task_env_names, task_env_names_from_environment
 from sluice.server._browser import check_allowed_host
+from sluice.server._package_url import check_package_host
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "ServerConfigError"]
 
@@ -42,6 +43,14 @@ class ServerConfig:
     orphan_sweep_interval_s: float = 15.0
     launcher: str = "local"  # where tasks run: "local", or "ray" (the cluster at ray_address)
     ray_address: str | None = None
+    # package_url hosts the service may fetch from although they resolve to non-public addresses (SSRF guard).
+    package_hosts: tuple[str, ...] = ()
+    package_fetch_timeout_s: float = 30.0
+    # Runs that ended this many days ago are deleted with their artifacts and logs (None: kept forever);
+    # archived runs by their own setting.
+    runs_retention_days: float | None = None
+    archived_runs_retention_days: float | None = None
+    retention_interval_s: float = 3600.0
 
     @property
     def url(self) -> str:
@@ -64,6 +73,9 @@ class ServerConfig:
         task_env: Iterable[str] = (),
         launcher: str = "local",
         ray_address: str | None = None,
+        package_hosts: Iterable[str] = (),
+        runs_retention_days: float | None = None,
+        archived_runs_retention_days: float | None = None,
     ) -> ServerConfig:
         """The configuration with defaults: SQLite and ``artifacts/`` in the home folder."""
         if home is not None:
@@ -87,6 +99,7 @@ class ServerConfig:
         try:
             hosts = tuple(check_allowed_host(value) for value in allowed_hosts)
             task_env_allow = check_task_env_names([*task_env, *task_env_names_from_environment()])
+            checked_package_hosts = tuple(check_package_host(value) for value in package_hosts)
         except ValueError as error:
             raise ServerConfigError(str(error)) from None
         if launcher != "local":
@@ -102,7 +115,18 @@ class ServerConfig:
             task_env_allow=task_env_allow,
             launcher=launcher,
             ray_address=ray_address,
+            package_hosts=checked_package_hosts,
+            runs_retention_days=_retention(runs_retention_days, "--runs-retention"),
+            archived_runs_retention_days=_retention(
+                archived_runs_retention_days, "--archived-runs-retention"
+            ),
         )
+
+
+def _retention(days: float | None, option: str) -> float | None:
+    if days is not None and not days > 0:
+        raise ServerConfigError(f"{option}: expected a number of days above 0, got {days}")
+    return days
 
 
 def _check_launcher(launcher: str, artifact_root: str, ray_address: str | None) -> None:

@@ -345,12 +345,17 @@ def terminate_run(run_id: str, context: Context, experiment_id: str | None = Non
     return JSONResponse({})
 
 
-@router.post("/runs/{run_id}:retry", summary="Retry a failed run: failed tasks run again, others are reused")
+@router.post(
+    "/runs/{run_id}:retry",
+    summary="Retry a failed or canceled run: tasks that succeeded are reused, the others run again",
+)
 def retry_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
     with context.store.read_session() as session:
         run = get_run_row(session, run_id)
-        if run.state is not RuntimeState.FAILED:
-            raise failed_precondition(f"run {run_id!r} is {run.state}: only FAILED runs can be retried")
+        if run.state not in (RuntimeState.FAILED, RuntimeState.CANCELED):
+            raise failed_precondition(
+                f"run {run_id!r} is {run.state}: only FAILED and CANCELED runs can be retried"
+            )
         if not run.pipeline_spec:
             raise failed_precondition(f"run {run_id!r} failed before it started: create a new run instead")
     context.executor.retry(run_id)
