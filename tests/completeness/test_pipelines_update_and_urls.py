@@ -132,7 +132,7 @@ def test_package_url_problems_are_clear_and_store_nothing(api: TestClient, files
         f"{files}/redirect-to-localhost": "loopback, private",
     }
     for index, (url, fragment) in enumerate(cases.items()):
-        assert_kfp_error(_create_from_url(api, f"bad-{index}", url), 400, fragment)  # type: ignore[arg-type]
+        assert_kfp_error(_create_from_url(api, f"bad-{index}", url), 400, fragment)
     names = {p["name"] for p in api.get(f"{API}/pipelines", params={"page_size": 100}).json()["pipelines"]}
     assert not any(name.startswith("bad-") for name in names)
 
@@ -229,3 +229,29 @@ def test_updates_refuse_what_cannot_change(api: TestClient, files: str) -> None:
     sort = api.get(f"{API}/pipelines", params={"sort_by": "tags.stage"})
     assert_kfp_error(sort, 400, "do not sort by them")
     assert api.get(path).json()["name"] == "fixed"
+
+
+def test_a_package_url_in_an_s3_bucket(
+    s3_environment: Any, files: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """s3:// URLs are read with the AWS variables of the service (the endpoint is the administrator's)."""
+    import urllib.request
+
+    import s3fs
+
+    env = s3_environment.environment()
+    bucket = s3fs.S3FileSystem(
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        key=env["AWS_ACCESS_KEY_ID"],
+        secret=env["AWS_SECRET_ACCESS_KEY"],
+        skip_instance_cache=True,
+    )
+    key = f"{s3_environment.bucket}/packages/hello.yaml"
+    with urllib.request.urlopen(f"{files}/hello.yaml") as response:  # the compiled package
+        bucket.pipe(key, response.read())
+    with _client(tmp_path_factory.mktemp("s3-home")) as client:
+        created = _create_from_url(client, "from-s3", f"s3://{key}")
+        assert created.status_code == 200, created.text
+        missing = _create_from_url(client, "missing-s3", f"s3://{s3_environment.bucket}/packages/none.yaml")
+        assert_kfp_error(missing, 400, "no such object")
+        assert_kfp_error(_create_from_url(client, "no-key", "s3://bucket-only"), 400, "s3://BUCKET/KEY")
