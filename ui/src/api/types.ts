@@ -91,6 +91,9 @@ export interface TaskDetail {
   input_parameters?: Record<string, unknown>;
   output_parameters?: Record<string, unknown>;
   cached_from_task_id?: string;
+  /** Sluice extension: the run and task path a cached task reused. */
+  cached_from_run_id?: string;
+  cached_from_task_path?: string;
   /** Sluice extension: the task's kfp-kubernetes settings as applied (never a secret's value). */
   platform?: TaskPlatform;
   /** Sluice extension: the cluster node its latest attempt ran on (Ray's node id), and its address. */
@@ -143,6 +146,8 @@ export interface Run {
   metrics?: Record<string, number>;
   /** Sluice extension: settings of the run this machine does not use. */
   warnings?: string[];
+  /** Sluice extension, in lists: the pipeline's name for a run created from a package (no stored version). */
+  pipeline_name?: string;
 }
 
 export interface Trigger {

@@ -102,7 +102,10 @@ export function LineageExplorer({ center }: { center: string }) {
                 tabindex={0}
                 role="button"
                 data-node={node.key}
-                aria-label={`${node.kind} ${label.title}, ${label.subtitle}${model.expanded.has(node.key) ? "" : " (press to expand)"}`}
+                // The visible text, word for word, inside the name (WCAG 2.5.3); the full title when it is cut.
+                aria-label={`${node.kind} ${shownTitle(label.title)} ${label.subtitle}${
+                  shownTitle(label.title) === label.title ? "" : ` (${label.title})`
+                }${model.expanded.has(node.key) ? "" : " (press to expand)"}`}
                 onClick={() => expand(node.key)}
                 onKeyDown={(event) => {
                   if (event.key === "Enter" || event.key === " ") {
@@ -112,11 +115,13 @@ export function LineageExplorer({ center }: { center: string }) {
                 }}
               >
                 <rect width={LINEAGE_NODE_WIDTH} height={LINEAGE_NODE_HEIGHT} rx={node.kind === "artifact" ? 4 : 16} />
-                <text x={10} y={20} class="lineage-title">
-                  {label.title.length > 26 ? `${label.title.slice(0, 25)}…` : label.title}
-                </text>
-                <text x={10} y={37} class="lineage-subtitle">
-                  {label.subtitle}
+                <text>
+                  <tspan x={10} y={20} class="lineage-title">
+                    {shownTitle(label.title)}
+                  </tspan>{" "}
+                  <tspan x={10} y={37} class="lineage-subtitle">
+                    {label.subtitle}
+                  </tspan>
                 </text>
               </g>
             );
@@ -157,4 +162,8 @@ function NodeFacts({ node }: { node: LineageNode }) {
       {node.kind === "artifact" ? <code class="lineage-uri">{node.artifact.uri}</code> : null}
     </div>
   );
+}
+
+function shownTitle(title: string): string {
+  return title.length > 26 ? `${title.slice(0, 25)}…` : title;
 }
