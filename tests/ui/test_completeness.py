@@ -369,33 +369,44 @@ def test_axe_finds_no_serious_violation_on_any_page(page: Any, api: httpx.Client
     assert not found, json.dumps(found, indent=1)
 
 
+FOCUSED = """() => {
+    const element = document.activeElement;
+    if (!element || element === document.body) return null;
+    const style = getComputedStyle(element);
+    // SVG nodes show focus on their shape (a CSS rule on the rect): count a changed stroke too.
+    const shape = element.querySelector && element.querySelector(':scope > rect');
+    const shapeStroke = shape ? getComputedStyle(shape).strokeWidth : '';
+    return {
+        text: (element.getAttribute('aria-label') || (element.labels && element.labels[0]
+            ? element.labels[0].textContent : '') || element.textContent || '').trim().slice(0, 60),
+        visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0)
+            || style.boxShadow !== 'none' || parseFloat(shapeStroke) >= 2,
+    };
+}"""
+
+
+def _tab_through(page: Any, presses: int) -> tuple[list[str], list[str]]:
+    """What Tab reaches, in order, and which of those show no focus ring."""
+    reached: list[str] = []
+    invisible: list[str] = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUSED)
+        if focused:
+            reached.append(focused["text"])
+            if not focused["visible"]:
+                invisible.append(focused["text"])
+    return reached, invisible
+
+
 def test_every_action_is_reachable_by_keyboard_with_visible_focus(page: Any, api: httpx.Client) -> None:
     upload(api, "hello_world", "keyboard pipeline")
     page.goto("/pipelines")
     page.get_by_role("table").wait_for()
-    reached: list[str] = []
-    outlines: list[str] = []
-    for _ in range(60):
-        page.keyboard.press("Tab")
-        focused = page.evaluate(
-            """() => {
-                const element = document.activeElement;
-                if (!element || element === document.body) return null;
-                const style = getComputedStyle(element);
-                return {
-                    text: (element.getAttribute('aria-label') || element.textContent || '').trim(),
-                    outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
-                        || style.boxShadow !== 'none',
-                };
-            }"""
-        )
-        if focused:
-            reached.append(focused["text"])
-            if not focused["outline"]:
-                outlines.append(focused["text"])
+    reached, invisible = _tab_through(page, 60)
     for action in ("Upload pipeline", "Create run", "Delete keyboard pipeline", "Runs", "Experiments"):
         assert any(action in text for text in reached), (action, reached)
-    assert not outlines, f"focus not visible on: {outlines}"
+    assert not invisible, f"focus not visible on: {invisible}"
     # Enter opens the confirmation; Escape closes it; focus starts on Cancel (the safe choice).
     page.get_by_role("button", name="Delete keyboard pipeline").focus()
     page.keyboard.press("Enter")
@@ -404,6 +415,26 @@ def test_every_action_is_reachable_by_keyboard_with_visible_focus(page: Any, api
     assert page.evaluate("() => document.activeElement.textContent.trim()") == "Cancel"
     page.keyboard.press("Escape")
     dialog.wait_for(state="detached")
+
+    run_id = run_inline(api, reporting, "keyboard run")
+    wait_for_run(api, run_id, timeout=120)
+    page.goto(f"/runs/{run_id}")
+    page.locator("[data-key='root/report'][data-state]").wait_for()
+    reached, invisible = _tab_through(page, 40)
+    for action in ("Clone", "Archive", "Delete", "Show artifacts as nodes", "report Succeeded"):
+        assert any(action in text for text in reached), (action, reached)
+    assert not invisible, f"focus not visible on the run page: {invisible}"
+    # Enter on a graph node opens its panel, as a click does.
+    page.locator("[data-key='root/report']").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("complementary", name="Task report", exact=False).first.wait_for()
+
+    for path in ("/runs", "/experiments", "/runs/new", "/artifacts", "/recurring"):
+        page.goto(path)
+        page.locator("main, form, table").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        _, invisible = _tab_through(page, 30)
+        assert not invisible, f"focus not visible on {path}: {invisible}"
 
 
 def test_the_run_graph_shows_artifacts_as_nodes_on_request(page: Any, api: httpx.Client) -> None:
