@@ -18,6 +18,8 @@ from sluice.store.models import Base, Experiment
 TABLES = {
     "pipelines",
     "pipeline_versions",
+    "pipeline_tags",
+    "pipeline_version_tags",
     "experiments",
     "runs",
     "run_state_history",

@@ -23,6 +23,19 @@ describe("buildSpecGraph", () => {
     expect(graph.nodes.every((node) => node.kind === "container" && !node.children)).toBe(true);
   });
 
+  it("draws output artifacts as nodes between their producer and consumers on request", () => {
+    const graph = buildSpecGraph(goldenSpec("training"), { artifacts: true });
+    const artifacts = graph.nodes.filter((node) => node.kind === "artifact").map((node) => node.key);
+    expect(artifacts).toContain("root/train-model#model");
+    expect(artifacts).toContain("root/split-dataset#train");
+    expect(graph.edges).toContainEqual({ from: "root/train-model", to: "root/train-model#model" });
+    expect(graph.edges).toContainEqual({ from: "root/train-model#model", to: "root/evaluate-model" });
+    expect(graph.edges).toContainEqual({ from: "root/split-dataset#train", to: "root/train-model" });
+    // The task-to-task edge that only carried the artifact is gone; the plain graph keeps it.
+    expect(graph.edges).not.toContainEqual({ from: "root/train-model", to: "root/evaluate-model" });
+    expect(buildSpecGraph(goldenSpec("training")).nodes.some((node) => node.kind === "artifact")).toBe(false);
+  });
+
   it("nests loops inside loops, with what each iterates over", () => {
     const graph = buildSpecGraph(goldenSpec("nested_loops"));
     const outer = graph.nodes.find((node) => node.taskName === "for-loop-1")!;

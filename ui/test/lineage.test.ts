@@ -76,6 +76,35 @@ describe("lineage model", () => {
     expect(placed.edges.every((edge) => edge.points.length >= 2)).toBe(true);
   });
 
+  it("lays out a thousand readers of one dataset in columns, quickly and without overlaps", () => {
+    const readers = Array.from({ length: 1000 }, (_, index) => `work-${index}`);
+    const big: LineageGraph = {
+      center: "artifact:data",
+      direction: "both",
+      depth: 2,
+      artifacts: [artifact("data"), ...readers.map((name) => artifact(`${name}-out`))],
+      executions: [execution("prepare"), ...readers.map((name) => execution(name))],
+      edges: [
+        { execution_id: "prepare", artifact_id: "data", type: "OUTPUT", key: "data" },
+        ...readers.flatMap((name) => [
+          { execution_id: name, artifact_id: "data", type: "INPUT" as const, key: "data" },
+          { execution_id: name, artifact_id: `${name}-out`, type: "OUTPUT" as const, key: "out" },
+        ]),
+      ],
+      truncated: false,
+    };
+    const started = performance.now();
+    const placed = layoutLineage(mergeLineage(emptyModel("artifact:data"), big, "artifact:data"));
+    expect(performance.now() - started).toBeLessThan(500);
+    const x = Object.fromEntries(placed.nodes.map((node) => [node.node.key, node.x]));
+    expect(x["execution:prepare"]!).toBeLessThan(x["artifact:data"]!);
+    expect(x["artifact:data"]!).toBeLessThan(x["execution:work-7"]!);
+    expect(x["execution:work-7"]!).toBeLessThan(x["artifact:work-7-out"]!);
+    const spots = new Set(placed.nodes.map((node) => `${node.x},${node.y}`));
+    expect(spots.size).toBe(placed.nodes.length);
+    expect(placed.nodes.every((node) => node.x + 200 <= placed.width && node.y >= 0 && node.y <= placed.height)).toBe(true);
+  });
+
   it("labels a cached execution with its state", () => {
     const label = nodeLabel({ key: "execution:x", kind: "execution", execution: execution("train", "CACHED") });
     expect(label).toEqual({ title: "train", subtitle: "ContainerExecution · cached" });

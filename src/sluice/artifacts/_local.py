@@ -7,6 +7,7 @@ Plain paths (not ``file://``) because task code reads ``artifact.uri`` and conta
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import IO, Any
 
@@ -76,6 +77,15 @@ class LocalArtifactStore:
 
     def upload(self, uri: str) -> bool:
         return self.local_path(uri).exists()
+
+    def remove(self, uri: str) -> None:
+        path = self.checked_path(uri)
+        if path.resolve() == self._resolved_root:
+            raise UnsafePathError("refusing to remove the whole artifact root")
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
 
     def task_environment(self) -> dict[str, str]:
         return {}  # URIs are paths

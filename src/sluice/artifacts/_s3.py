@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import shutil
 from pathlib import Path
 from typing import IO, Any
 
@@ -121,6 +122,21 @@ class S3ArtifactStore:
             local.parent.mkdir(parents=True, exist_ok=True)
             self._fs.get_file(name, str(local))
         return target
+
+    def remove(self, uri: str) -> None:
+        if not self.contains(uri):
+            raise UnsafePathError(f"artifact URI {uri!r} lies outside the artifact root {self._root!r}")
+        key = _safe_key(uri)
+        found = [str(name) for name in self._fs.find(key)]
+        if self._fs.isfile(key):
+            found.append(key)
+        if found:
+            self._fs.rm(found)
+        local = self.local_path(uri)
+        if local.is_dir() and not local.is_symlink():
+            shutil.rmtree(local, ignore_errors=True)
+        else:
+            local.unlink(missing_ok=True)
 
     def upload(self, uri: str) -> bool:
         """Copy the local file or folder of ``uri`` to the bucket; False when there is nothing local."""

@@ -78,6 +78,10 @@ class ArtifactStore(Protocol):
         """Make ``uri`` readable at ``local_path(uri)``; returns that path."""
         ...
 
+    def remove(self, uri: str) -> None:
+        """Delete what is stored at ``uri`` (a file or a whole folder), local copies too; only under the root."""
+        ...
+
     def upload(self, uri: str) -> bool:
         """Store what a task wrote at ``local_path(uri)``; False when nothing is there."""
         ...

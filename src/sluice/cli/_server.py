@@ -91,6 +91,31 @@ __all__ = ["register"]
     help="GPUs the server's tasks share (default: $SLUICE_GPUS, else nvidia-smi's count).",
 )
 @click.option(
+    "--allow-package-host",
+    "package_hosts",
+    multiple=True,
+    envvar="SLUICE_ALLOW_PACKAGE_HOSTS",
+    metavar="HOST[:PORT]",
+    help="Let package_url fetches reach this host although it resolves to a loopback, private or link-local "
+    "address (repeatable; '*' for any). Other such addresses are refused (SSRF guard).",
+)
+@click.option(
+    "--runs-retention",
+    "runs_retention_days",
+    type=float,
+    envvar="SLUICE_RUNS_RETENTION",
+    metavar="DAYS",
+    help="Delete runs that ended more than DAYS ago, with their artifacts and logs (default: keep).",
+)
+@click.option(
+    "--archived-runs-retention",
+    "archived_runs_retention_days",
+    type=float,
+    envvar="SLUICE_ARCHIVED_RUNS_RETENTION",
+    metavar="DAYS",
+    help="Delete archived runs that ended more than DAYS ago, with their artifacts and logs.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     default="info",
@@ -111,6 +136,9 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
     trusted_user_header: str | None,
     trusted_proxies: tuple[str, ...],
     gpus: int | None,
+    package_hosts: tuple[str, ...],
+    runs_retention_days: float | None,
+    archived_runs_retention_days: float | None,
     log_level: str,
 ) -> None:
     """Serve the Sluice platform: the KFP v2beta1 REST API (kfp.Client works against it), submitted runs
@@ -137,6 +165,9 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
             trusted_user_header=trusted_user_header,
             trusted_proxies=trusted_proxies,
             gpus=gpus,
+            package_hosts=package_hosts,
+            runs_retention_days=runs_retention_days,
+            archived_runs_retention_days=archived_runs_retention_days,
         )
     except ServerConfigError as error:
         click.echo(f"error: {error}", err=True)

@@ -37,7 +37,10 @@ from sluice.server._errors import install_error_handlers
 from sluice.server._executor import RunExecutor
 from sluice.server._fair_queue import FairQueue
 from sluice.server._limits import BodySizeLimit
+from sluice.server._metrics import install_metrics
+from sluice.server._package_url import PackageFetcher
 from sluice.server._page_tokens import PageTokens
+from sluice.server._retention import RunRetention
 from sluice.server._scheduler import RecurringRunScheduler
 from sluice.server._schemas import Healthz
 from sluice.server._text import TextCheck
@@ -53,10 +56,17 @@ _log = logging.getLogger("sluice.server")
 class _Housekeeping:
     """One background thread: fires due recurring runs every second, adopts orphaned runs now and then."""
 
-    def __init__(self, config: ServerConfig, scheduler: RecurringRunScheduler, executor: RunExecutor) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        scheduler: RecurringRunScheduler,
+        executor: RunExecutor,
+        retention: RunRetention,
+    ) -> None:
         self._config = config
         self._scheduler = scheduler
         self._executor = executor
+        self._retention = retention
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sluice-housekeeping", daemon=True)
 
@@ -76,6 +86,7 @@ class _Housekeeping:
                 if waited >= self._config.orphan_sweep_interval_s:
                     waited = 0.0
                     self._executor.adopt_orphans()
+                self._retention.maybe_sweep()
             except Exception:
                 _log.exception("housekeeping failed; trying again")
 
@@ -127,9 +138,17 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
             artifacts=open_artifact_store(config.artifact_root, s3_mount=config.home / "s3"),
             home=config.home,
             page_tokens=PageTokens.for_home(config.home),
+            package_fetcher=PackageFetcher(config.package_hosts, config.package_fetch_timeout_s),
         )
         executor.start()
-        housekeeping = _Housekeeping(config, scheduler, executor)
+        retention = RunRetention(
+            opened,
+            app.state.service.artifacts,
+            runs_days=config.runs_retention_days,
+            archived_days=config.archived_runs_retention_days,
+            interval_s=config.retention_interval_s,
+        )
+        housekeeping = _Housekeeping(config, scheduler, executor, retention)
         housekeeping.start()
         serving.start(opened, app.state.service.artifacts, config.home)
         try:
@@ -187,6 +206,7 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
             directory=directory,
             policy=AccessPolicy.build(config.trusted_user_header, config.trusted_proxies),
         )
+    install_metrics(app)
 
     @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")
     def healthz(context: Annotated[ServiceContext, Depends(service)]) -> JSONResponse:

@@ -10,30 +10,29 @@ task's log is followed in the engine's local copy, where the task writes it.
 from __future__ import annotations
 
 import asyncio
-import base64
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import timestamp
-from sluice.server._errors import ApiError, GrpcCode, failed_precondition, not_found
+from sluice.server._errors import ApiError, failed_precondition, not_found
 from sluice.server._schemas import ReadArtifactResponse
+from sluice.server._streams import base64_json_stream, file_response, folder_tar_response, size_of
 from sluice.store import TERMINAL_STATES
 from sluice.store.models import Artifact, Task
 
-__all__ = ["MAX_READ_BYTES", "confined_path", "router"]
+__all__ = ["confined_path", "router"]
 
 router = APIRouter(prefix="/apis/v2beta1", tags=["ArtifactService"])
 Context = Annotated[ServiceContext, Depends(service)]
 
-MAX_READ_BYTES = 32 * 1024 * 1024
 _FOLLOW_POLL_S = 0.25
 _CHUNK = 64 * 1024
 
@@ -49,25 +48,34 @@ def confined_path(uri: str, root: Path, what: str) -> Path:
     return resolved
 
 
-def _read_stored(context: ServiceContext, uri: str, what: str) -> bytes:
-    """The content at ``uri`` (a local file or an object in the bucket), confined to the artifact root."""
+def _open_stored(context: ServiceContext, uri: str, what: str) -> tuple[IO[bytes] | None, Path | None]:
+    """An open handle on the file at ``uri``, or the local folder it is (a bucket's folder is copied to the
+    local staging area first); confined to the artifact root."""
     store = context.artifacts
     if not store.is_remote:
-        return _read_file(confined_path(uri, Path(context.artifact_root), what), what)
+        path = confined_path(uri, Path(context.artifact_root), what)
+        if path.is_dir():
+            return None, path
+        try:
+            return path.open("rb"), None
+        except FileNotFoundError:
+            raise not_found(f"{what} has no content (nothing was written)") from None
+        except OSError as error:
+            raise failed_precondition(f"{what} cannot be read: {error.strerror}") from None
     if not store.contains(uri):
         raise failed_precondition(f"{what} lies outside the artifact root; it is not served")
     try:
-        with store.open(uri, "rb") as handle:
-            data: bytes = handle.read(MAX_READ_BYTES + 1)
+        handle: IO[bytes] = store.open(uri, "rb")
+        return handle, None
     except (FileNotFoundError, IsADirectoryError):
-        raise not_found(f"{what} has no content (nothing was stored at {uri})") from None
+        pass
     except OSError as error:
         raise failed_precondition(f"{what} cannot be read from {uri}: {error}") from None
-    if len(data) > MAX_READ_BYTES:
-        raise ApiError(
-            GrpcCode.RESOURCE_EXHAUSTED, f"{what} is larger than 32 MB; read it from {uri}", status=413
-        )
-    return data
+    try:
+        local = store.download(uri)  # a prefix: its objects, staged locally
+    except (FileNotFoundError, OSError):
+        raise not_found(f"{what} has no content (nothing was stored at {uri})") from None
+    return None, local if local.is_dir() else None
 
 
 def _local_log(context: ServiceContext, log_uri: str, what: str) -> Path:
@@ -78,23 +86,6 @@ def _local_log(context: ServiceContext, log_uri: str, what: str) -> Path:
     if not store.contains(log_uri):
         raise failed_precondition(f"{what} lies outside the artifact root; it is not served")
     return store.local_path(log_uri)
-
-
-def _read_file(path: Path, what: str) -> bytes:
-    if path.is_dir():
-        raise failed_precondition(f"{what} is a folder; read the files inside it from {path}")
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_READ_BYTES + 1)
-    except FileNotFoundError:
-        raise not_found(f"{what} has no content (nothing was written)") from None
-    except OSError as error:
-        raise failed_precondition(f"{what} cannot be read: {error.strerror}") from None
-    if len(data) > MAX_READ_BYTES:
-        raise ApiError(
-            GrpcCode.RESOURCE_EXHAUSTED, f"{what} is larger than 32 MB; read it from {path}", status=413
-        )
-    return data
 
 
 def _task(context: ServiceContext, run_id: str, node_id: str) -> Task:
@@ -118,7 +109,7 @@ def _task(context: ServiceContext, run_id: str, node_id: str) -> Task:
 )
 def read_artifact(
     run_id: str, node_id: str, artifact_name: str, context: Context, experiment_id: str | None = None
-) -> JSONResponse:
+) -> StreamingResponse:
     task = _task(context, run_id, node_id)
     outputs: dict[str, Any] = (task.outputs or {}).get("artifacts") or {}
     artifacts = outputs.get(artifact_name)
@@ -129,8 +120,13 @@ def read_artifact(
         )
     uri = str(artifacts[0].get("uri") or "")
     what = f"artifact {artifact_name!r} of task {task.path!r}"
-    data = _read_stored(context, uri, what)
-    return JSONResponse({"data": base64.b64encode(data).decode("ascii")})
+    handle, _ = _open_stored(context, uri, what)
+    if handle is None:
+        raise failed_precondition(
+            f"{what} is a folder; download it as a tar stream (GET /artifacts/ID:download)"
+        )
+    # Streamed: no size cap, and never the whole content in memory.
+    return StreamingResponse(base64_json_stream(handle), media_type="application/json")
 
 
 def _artifact(context: ServiceContext, artifact_id: str) -> Artifact:
@@ -144,14 +140,24 @@ def _artifact(context: ServiceContext, artifact_id: str) -> Artifact:
 # Before the plain get: '{artifact_id}' would otherwise swallow ':download'.
 @router.get(
     "/artifacts/{artifact_id}:download",
-    summary="Download an artifact's content (a file under the artifact root)",
+    summary="Download an artifact's content, streamed: a file (with Range requests for previews), or a "
+    "folder as a tar stream",
     response_class=Response,
 )
-def download_artifact(artifact_id: str, context: Context) -> Response:
+def download_artifact(
+    artifact_id: str, context: Context, range_header: Annotated[str | None, Header(alias="range")] = None
+) -> Response:
     artifact = _artifact(context, artifact_id)
     what = f"artifact {artifact_id!r}"
-    data = _read_stored(context, artifact.uri, what)
-    return Response(data, media_type="application/octet-stream")
+    handle, folder = _open_stored(context, artifact.uri, what)
+    filename = artifact.name or artifact.id
+    if handle is None:
+        if folder is None:
+            raise not_found(f"{what} has no content (nothing was stored at {artifact.uri})")
+        return folder_tar_response(folder, filename)
+    return file_response(
+        handle, size_of(handle), range_header, media_type="application/octet-stream", filename=filename
+    )
 
 
 @router.get("/artifacts/{artifact_id}", summary="Get an artifact's metadata")
@@ -225,7 +231,7 @@ def task_log(
     task_id: str,
     context: Context,
     follow: Annotated[bool, Query(description="Keep streaming while the task runs.")] = False,
-) -> StreamingResponse:
+) -> Response:
     task = _task(context, run_id, task_id)
     what = f"the log of task {task.path!r}"
     if not task.log_uri:
@@ -234,8 +240,10 @@ def task_log(
         path = None
     elif context.artifacts.is_remote and task.state in TERMINAL_STATES:
         # Finished: the engine uploaded the log; the bucket has it even if the local copy is gone.
-        data = _read_stored(context, task.log_uri, what)
-        return StreamingResponse(iter([data]), media_type="text/plain; charset=utf-8")
+        handle, _ = _open_stored(context, task.log_uri, what)
+        if handle is None:
+            raise failed_precondition(f"{what} is a folder, not a log")
+        return file_response(handle, None, None, media_type="text/plain; charset=utf-8", filename=None)
     else:
         path = _local_log(context, task.log_uri, what)
     if path is None:

@@ -13,6 +13,7 @@ from sluice import _home
 from sluice.artifacts import ArtifactStoreError, is_remote_root, open_artifact_store
 from sluice.launchers import check_task_env_names, task_env_names_from_environment
 from sluice.server._browser import check_allowed_host
+from sluice.server._package_url import check_package_host
 
 __all__ = ["DEFAULT_HOST", "DEFAULT_PORT", "ServerConfig", "ServerConfigError", "is_loopback"]
 
@@ -49,6 +50,14 @@ class ServerConfig:
     trusted_proxies: tuple[str, ...] = ()
     # GPUs the server's tasks share (None: $SLUICE_GPUS, else nvidia-smi), handed out by the fair queue.
     gpus: int | None = None
+    # package_url hosts the service may fetch from although they resolve to non-public addresses (SSRF guard).
+    package_hosts: tuple[str, ...] = ()
+    package_fetch_timeout_s: float = 30.0
+    # Runs that ended this many days ago are deleted with their artifacts and logs (None: kept forever);
+    # archived runs by their own setting.
+    runs_retention_days: float | None = None
+    archived_runs_retention_days: float | None = None
+    retention_interval_s: float = 3600.0
 
     @property
     def url(self) -> str:
@@ -76,6 +85,9 @@ class ServerConfig:
         trusted_user_header: str | None = None,
         trusted_proxies: Iterable[str] = (),
         gpus: int | None = None,
+        package_hosts: Iterable[str] = (),
+        runs_retention_days: float | None = None,
+        archived_runs_retention_days: float | None = None,
     ) -> ServerConfig:
         """The configuration with defaults: SQLite and ``artifacts/`` in the home folder."""
         if home is not None:
@@ -99,6 +111,7 @@ class ServerConfig:
         try:
             hosts = tuple(check_allowed_host(value) for value in allowed_hosts)
             task_env_allow = check_task_env_names([*task_env, *task_env_names_from_environment()])
+            checked_package_hosts = tuple(check_package_host(value) for value in package_hosts)
         except ValueError as error:
             raise ServerConfigError(str(error)) from None
         if launcher != "local":
@@ -120,6 +133,11 @@ class ServerConfig:
             trusted_user_header=trusted_user_header,
             trusted_proxies=proxies,
             gpus=gpus,
+            package_hosts=checked_package_hosts,
+            runs_retention_days=_retention(runs_retention_days, "--runs-retention"),
+            archived_runs_retention_days=_retention(
+                archived_runs_retention_days, "--archived-runs-retention"
+            ),
         )
 
 
@@ -153,6 +171,12 @@ def _check_access(
             AccessPolicy.build(header, proxies)
         except ValueError as error:
             raise ServerConfigError(str(error)) from None
+
+
+def _retention(days: float | None, option: str) -> float | None:
+    if days is not None and not days > 0:
+        raise ServerConfigError(f"{option}: expected a number of days above 0, got {days}")
+    return days
 
 
 def _check_launcher(launcher: str, artifact_root: str, ray_address: str | None) -> None:

@@ -3,13 +3,14 @@ page token signer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import Request
 
 from sluice.artifacts import ArtifactStore
+from sluice.server._package_url import PackageFetcher
 from sluice.server._page_tokens import PageTokens
 from sluice.store import Store
 
@@ -27,6 +28,7 @@ class ServiceContext:
     artifacts: ArtifactStore  # reads what runs produced, by URI
     home: Path
     page_tokens: PageTokens  # signs the next_page_token of lists
+    package_fetcher: PackageFetcher = field(default_factory=PackageFetcher)  # package_url, SSRF-guarded
 
 
 def service(request: Request) -> ServiceContext:

@@ -250,7 +250,9 @@ def recurring_run_json(recurring: RecurringRun, *, pipeline_id: str | None = Non
     enabled = recurring.mode is RecurringRunMode.ENABLED
     reference = None
     spec = None
-    if recurring.pipeline_version_id is not None:
+    if recurring.latest_of_pipeline_id is not None:
+        reference = {"pipeline_id": recurring.latest_of_pipeline_id}  # no version: the latest at each fire
+    elif recurring.pipeline_version_id is not None:
         reference = _compact(
             {"pipeline_id": pipeline_id, "pipeline_version_id": recurring.pipeline_version_id}
         )

@@ -30,7 +30,7 @@ from sluice.engine import (
     terminate_run,
 )
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Experiment, Run
+from sluice.store.models import Experiment, Run, RunStateHistory
 
 if TYPE_CHECKING:
     from sluice.server._fair_queue import FairQueue
@@ -111,6 +111,11 @@ class RunExecutor:
         self._threads.clear()
 
     @property
+    def queued_runs(self) -> int:
+        """Runs submitted here and waiting for a free worker (about: the queue also holds stop markers)."""
+        return self._queue.qsize()
+
+    @property
     def active_runs(self) -> set[str]:
         with self._lock:
             return set(self._known)
@@ -134,9 +139,21 @@ class RunExecutor:
             _log.info("terminate %s: %s", run_id, error)
 
     def retry(self, run_id: str) -> None:
-        """Run a FAILED run again: tasks that succeeded keep their outputs, the others run again."""
+        """Run a FAILED or CANCELED run again: tasks that succeeded keep their outputs, the others run again."""
         with self._store.session() as session:
-            self._store.transition_run(run_id, _S.PENDING, session=session)
+            state = session.scalar(select(Run.state).where(Run.id == run_id).with_for_update())
+            if state is _S.CANCELED:
+                # CANCELED is final in the store's transition table; KFP's RetryRun reopens it, so this one
+                # move is written directly, with its history row.
+                session.execute(
+                    update(Run)
+                    .where(Run.id == run_id)
+                    .values(state=_S.PENDING, finished_at=None, error=None)
+                    .execution_options(synchronize_session=False)
+                )
+                session.add(RunStateHistory(run_id=run_id, state=_S.PENDING, at=utcnow()))
+            else:
+                self._store.transition_run(run_id, _S.PENDING, session=session)
             # Its old engine let go when it failed; a fresh claim starts clean.
             session.execute(
                 update(Run)

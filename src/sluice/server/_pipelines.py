@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
@@ -15,12 +15,23 @@ from sluice.server._context import ServiceContext, service
 from sluice.server._convert import pipeline_json, pipeline_version_json
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
+from sluice.server._package_url import PackageFetcher
 from sluice.server._packages import (
     MAX_PACKAGE_BYTES,
     CheckedSpec,
     check_spec_document,
     package_too_large,
     read_package,
+)
+from sluice.server._pipeline_tags import (
+    TAG_PREFIX,
+    check_tags,
+    pipeline_tag_condition,
+    read_pipeline_tags,
+    read_version_tags,
+    replace_pipeline_tags,
+    replace_version_tags,
+    version_tag_condition,
 )
 from sluice.server._schemas import (
     CreatePipelineAndVersionRequest,
@@ -52,7 +63,8 @@ PIPELINE_FIELDS = ListFields(
         "description": FieldSpec(Pipeline.description),
         "created_at": FieldSpec(Pipeline.created_at, "time"),
         "namespace": FieldSpec(Pipeline.namespace),
-    }
+    },
+    prefixed={TAG_PREFIX: pipeline_tag_condition},
 )
 VERSION_FIELDS = ListFields(
     {
@@ -63,7 +75,8 @@ VERSION_FIELDS = ListFields(
         "display_name": FieldSpec(PipelineVersion.display_name),
         "description": FieldSpec(PipelineVersion.description),
         "created_at": FieldSpec(PipelineVersion.created_at, "time"),
-    }
+    },
+    prefixed={TAG_PREFIX: version_tag_condition},
 )
 
 _NAME_LIMIT = 255
@@ -80,6 +93,26 @@ def _name(*candidates: str | None, what: str) -> str:
                 raise invalid_argument(str(error)) from None
             return candidate.strip()
     raise invalid_argument(f"{what} needs a name (name or display_name)")
+
+
+def _pipeline_out(session: Session, pipeline: Pipeline) -> dict[str, Any]:
+    return _with_tags(pipeline_json(pipeline), read_pipeline_tags(session, [pipeline.id]).get(pipeline.id))
+
+
+def _version_out(session: Session, version: PipelineVersion) -> dict[str, Any]:
+    tags = read_version_tags(session, [version.id]).get(version.id)
+    return _with_tags(pipeline_version_json(version), tags)
+
+
+def _with_tags(document: dict[str, Any], tags: dict[str, str] | None) -> dict[str, Any]:
+    if tags:
+        document["tags"] = tags
+    return document
+
+
+def _check_sort(sort_by: str | None) -> None:
+    if sort_by and sort_by.split()[0].startswith(TAG_PREFIX):
+        raise invalid_argument(f"sort_by {sort_by!r}: lists filter on tags but do not sort by them")
 
 
 def _get_pipeline(session: Session, pipeline_id: str) -> Pipeline:
@@ -103,7 +136,13 @@ def _namespace_of_new(request: Request) -> str:
 
 
 def _new_pipeline(
-    session: Session, name: str, display_name: str | None, description: str | None, namespace: str = ""
+    session: Session,
+    name: str,
+    display_name: str | None,
+    description: str | None,
+    *,
+    tags: dict[str, str] | None = None,
+    namespace: str = "",
 ) -> Pipeline:
     taken = session.scalar(select(Pipeline.id).where(Pipeline.namespace == namespace, Pipeline.name == name))
     if taken is not None:
@@ -113,6 +152,8 @@ def _new_pipeline(
     )
     session.add(pipeline)
     session.flush()
+    if tags:
+        replace_pipeline_tags(session, pipeline.id, tags)
     return pipeline
 
 
@@ -126,6 +167,7 @@ def _new_version(
     description: str | None,
     code_source_url: str | None = None,
     package_url: str | None = None,
+    tags: dict[str, str] | None = None,
 ) -> PipelineVersion:
     taken = session.scalar(
         select(PipelineVersion.id).where(
@@ -146,18 +188,25 @@ def _new_version(
     )
     session.add(version)
     session.flush()
+    if tags:
+        replace_version_tags(session, version.id, tags)
     return version
 
 
-def _version_spec(body: PipelineVersionIn) -> CheckedSpec:
+def _package_url(body: PipelineVersionIn) -> str | None:
+    return body.package_url.pipeline_url if body.package_url is not None else None
+
+
+def _version_spec(body: PipelineVersionIn, fetcher: PackageFetcher) -> CheckedSpec:
     if body.pipeline_spec is not None:
         return check_spec_document(body.pipeline_spec, "pipeline_version.pipeline_spec")
-    if body.package_url is not None and body.package_url.pipeline_url:
-        raise invalid_argument(
-            f"package_url {body.package_url.pipeline_url!r}: this server does not fetch packages from URLs; "
-            "upload the file (POST /apis/v2beta1/pipelines/upload_version) or pass pipeline_spec"
-        )
-    raise invalid_argument("the pipeline version needs a pipeline_spec (or upload the package)")
+    url = _package_url(body)
+    if url:
+        data, filename = fetcher.fetch(url)
+        return read_package(data, filename)
+    raise invalid_argument(
+        "the pipeline version needs a pipeline_spec or a package_url (or upload the package)"
+    )
 
 
 # ------------------------------------------------------------------------------------------------ pipelines
@@ -167,10 +216,16 @@ def _version_spec(body: PipelineVersionIn) -> CheckedSpec:
 def create_pipeline(body: PipelineIn, context: Context, request: Request) -> JSONResponse:
     name = _name(body.name, body.display_name, what="the pipeline")
     with context.store.session() as session:
+        tags = check_tags(body.tags, "pipeline.tags")
         pipeline = _new_pipeline(
-            session, name, body.display_name, body.description, _namespace_of_new(request)
+            session,
+            name,
+            body.display_name,
+            body.description,
+            tags=tags,
+            namespace=_namespace_of_new(request),
         )
-        return JSONResponse(pipeline_json(pipeline))
+        return JSONResponse(_pipeline_out(session, pipeline))
 
 
 @router.post(
@@ -182,11 +237,18 @@ def create_pipeline_and_version(
     if body.pipeline is None or body.pipeline_version is None:
         raise invalid_argument("give both pipeline and pipeline_version")
     name = _name(body.pipeline.name, body.pipeline.display_name, what="the pipeline")
-    checked = _version_spec(body.pipeline_version)
     version_body = body.pipeline_version
+    pipeline_tags = check_tags(body.pipeline.tags, "pipeline.tags")
+    version_tags = check_tags(version_body.tags, "pipeline_version.tags")
+    checked = _version_spec(version_body, context.package_fetcher)
     with context.store.session() as session:
         pipeline = _new_pipeline(
-            session, name, body.pipeline.display_name, body.pipeline.description, _namespace_of_new(request)
+            session,
+            name,
+            body.pipeline.display_name,
+            body.pipeline.description,
+            tags=pipeline_tags,
+            namespace=_namespace_of_new(request),
         )
         _new_version(
             session,
@@ -196,8 +258,10 @@ def create_pipeline_and_version(
             display_name=version_body.display_name,
             description=version_body.description,
             code_source_url=version_body.code_source_url,
+            package_url=_package_url(version_body),
+            tags=version_tags,
         )
-        return JSONResponse(pipeline_json(pipeline))
+        return JSONResponse(_pipeline_out(session, pipeline))
 
 
 @router.get("/pipelines", response_model=ListPipelinesResponse, summary="List pipelines")
@@ -211,6 +275,7 @@ def list_pipelines(
     sort_by: str | None = None,
     filter: str | None = None,
 ) -> JSONResponse:
+    _check_sort(sort_by)
     request = parse_list_request(
         filter_text=filter,
         sort_by=sort_by,
@@ -225,7 +290,9 @@ def list_pipelines(
         scope.append(Pipeline.namespace.in_(visible))
     with context.store.read_session() as session:
         page = fetch_page(session, Pipeline, request, PIPELINE_FIELDS, scope=scope)
-        return JSONResponse(page_json("pipelines", [pipeline_json(row) for row in page.rows], page))
+        tags = read_pipeline_tags(session, [row.id for row in page.rows])
+        items = [_with_tags(pipeline_json(row), tags.get(row.id)) for row in page.rows]
+        return JSONResponse(page_json("pipelines", items, page))
 
 
 @router.get("/pipelines/names/{name}", response_model=PipelineSchema, summary="Get a pipeline by its name")
@@ -236,13 +303,39 @@ def get_pipeline_by_name(name: str, context: Context, namespace: str | None = No
         ).first()
         if pipeline is None:
             raise not_found(f"no pipeline is named {name!r}")
-        return JSONResponse(pipeline_json(pipeline))
+        return JSONResponse(_pipeline_out(session, pipeline))
 
 
 @router.get("/pipelines/{pipeline_id}", response_model=PipelineSchema, summary="Get a pipeline")
 def get_pipeline(pipeline_id: str, context: Context) -> JSONResponse:
     with context.store.read_session() as session:
-        return JSONResponse(pipeline_json(_get_pipeline(session, pipeline_id)))
+        return JSONResponse(_pipeline_out(session, _get_pipeline(session, pipeline_id)))
+
+
+@router.patch(
+    "/pipelines/{pipeline_id}",
+    response_model=PipelineSchema,
+    summary="Update a pipeline's display name, description and tags (tags given replace them all)",
+)
+def update_pipeline(pipeline_id: str, body: PipelineIn, context: Context) -> JSONResponse:
+    given = body.model_fields_set
+    tags = check_tags(body.tags, "pipeline.tags") if "tags" in given else None
+    with context.store.session() as session:
+        pipeline = _get_pipeline(session, pipeline_id)
+        if "name" in given and body.name and body.name != pipeline.name:
+            raise invalid_argument(
+                "pipeline.name cannot change (it identifies the pipeline); set display_name"
+            )
+        if "namespace" in given and body.namespace and body.namespace != pipeline.namespace:
+            raise invalid_argument("pipeline.namespace cannot change")
+        if "display_name" in given:
+            pipeline.display_name = _name(body.display_name, pipeline.name, what="the pipeline")
+        if "description" in given:
+            pipeline.description = body.description or ""
+        if tags is not None:
+            replace_pipeline_tags(session, pipeline.id, tags)
+        session.flush()
+        return JSONResponse(_pipeline_out(session, pipeline))
 
 
 @router.delete("/pipelines/{pipeline_id}", summary="Delete a pipeline (with cascade=true, its versions too)")
@@ -274,7 +367,8 @@ def create_pipeline_version(pipeline_id: str, body: PipelineVersionIn, context: 
     if body.pipeline_id and body.pipeline_id != pipeline_id:
         raise invalid_argument(f"pipeline_version.pipeline_id {body.pipeline_id!r} differs from the path's")
     name = _name(body.name, body.display_name, what="the pipeline version")
-    checked = _version_spec(body)
+    tags = check_tags(body.tags, "pipeline_version.tags")
+    checked = _version_spec(body, context.package_fetcher)
     with context.store.session() as session:
         pipeline = _get_pipeline(session, pipeline_id)
         version = _new_version(
@@ -285,8 +379,10 @@ def create_pipeline_version(pipeline_id: str, body: PipelineVersionIn, context: 
             display_name=body.display_name,
             description=body.description,
             code_source_url=body.code_source_url,
+            package_url=_package_url(body),
+            tags=tags,
         )
-        return JSONResponse(pipeline_version_json(version))
+        return JSONResponse(_version_out(session, version))
 
 
 @router.get(
@@ -303,6 +399,7 @@ def list_pipeline_versions(
     sort_by: str | None = None,
     filter: str | None = None,
 ) -> JSONResponse:
+    _check_sort(sort_by)
     request = parse_list_request(
         filter_text=filter,
         sort_by=sort_by,
@@ -320,9 +417,9 @@ def list_pipeline_versions(
             VERSION_FIELDS,
             scope=[PipelineVersion.pipeline_id == pipeline_id],
         )
-        return JSONResponse(
-            page_json("pipeline_versions", [pipeline_version_json(row) for row in page.rows], page)
-        )
+        tags = read_version_tags(session, [row.id for row in page.rows])
+        items = [_with_tags(pipeline_version_json(row), tags.get(row.id)) for row in page.rows]
+        return JSONResponse(page_json("pipeline_versions", items, page))
 
 
 @router.get(
@@ -332,7 +429,33 @@ def list_pipeline_versions(
 )
 def get_pipeline_version(pipeline_id: str, pipeline_version_id: str, context: Context) -> JSONResponse:
     with context.store.read_session() as session:
-        return JSONResponse(pipeline_version_json(_get_version(session, pipeline_id, pipeline_version_id)))
+        return JSONResponse(_version_out(session, _get_version(session, pipeline_id, pipeline_version_id)))
+
+
+@router.patch(
+    "/pipelines/{pipeline_id}/versions/{pipeline_version_id}",
+    response_model=PipelineVersionSchema,
+    summary="Update a pipeline version's display name, description and tags (tags given replace them all)",
+)
+def update_pipeline_version(
+    pipeline_id: str, pipeline_version_id: str, body: PipelineVersionIn, context: Context
+) -> JSONResponse:
+    given = body.model_fields_set
+    if body.pipeline_spec is not None or (body.package_url is not None and body.package_url.pipeline_url):
+        raise invalid_argument("a pipeline version's spec cannot change; create a new version")
+    tags = check_tags(body.tags, "pipeline_version.tags") if "tags" in given else None
+    with context.store.session() as session:
+        version = _get_version(session, pipeline_id, pipeline_version_id)
+        if "name" in given and body.name and body.name != version.name:
+            raise invalid_argument("pipeline_version.name cannot change; set display_name")
+        if "display_name" in given:
+            version.display_name = _name(body.display_name, version.name, what="the pipeline version")
+        if "description" in given:
+            version.description = body.description or ""
+        if tags is not None:
+            replace_version_tags(session, version.id, tags)
+        session.flush()
+        return JSONResponse(_version_out(session, version))
 
 
 @router.delete("/pipelines/{pipeline_id}/versions/{pipeline_version_id}", summary="Delete a pipeline version")
@@ -389,12 +512,12 @@ def upload_pipeline(
     pipeline_name = _name(name, display_name, _stem(filename), what="the pipeline")
     with context.store.session() as session:
         pipeline = _new_pipeline(
-            session, pipeline_name, display_name, description, _namespace_of_new(request)
+            session, pipeline_name, display_name, description, namespace=_namespace_of_new(request)
         )
         _new_version(
             session, pipeline, checked, name=pipeline_name, display_name=display_name, description=description
         )
-        return JSONResponse(pipeline_json(pipeline))
+        return JSONResponse(_pipeline_out(session, pipeline))
 
 
 @router.post(
@@ -423,4 +546,4 @@ def upload_pipeline_version(
         version = _new_version(
             session, pipeline, checked, name=version_name, display_name=display_name, description=description
         )
-        return JSONResponse(pipeline_version_json(version))
+        return JSONResponse(_version_out(session, version))

@@ -72,6 +72,8 @@ RECURRING_RUN_FIELDS = ListFields(
 
 
 def _pipeline_id(session: Session, recurring: RecurringRun) -> str | None:
+    if recurring.latest_of_pipeline_id is not None:
+        return recurring.latest_of_pipeline_id
     if recurring.pipeline_version_id is None:
         return None
     version = session.get(PipelineVersion, recurring.pipeline_version_id)
@@ -121,6 +123,14 @@ def create_recurring_run(body: RecurringRunIn, context: Context) -> JSONResponse
     pipeline_root = resolve_pipeline_root(config.pipeline_root if config else None, context.artifact_root)
     with context.store.session() as session:
         pipeline = resolve_requested_pipeline(session, body)
+        reference = body.pipeline_version_reference
+        # A pipeline without a version: each fire runs the pipeline's latest version then (KFP's semantics).
+        follows_latest = bool(
+            reference is not None
+            and reference.pipeline_id
+            and not reference.pipeline_version_id
+            and not body.pipeline_version_id
+        )
         experiment = resolve_experiment(context.store, session, body.experiment_id)
         parameters = complete_parameters(pipeline.spec, config.parameters if config else None)
         now = utcnow()
@@ -128,7 +138,8 @@ def create_recurring_run(body: RecurringRunIn, context: Context) -> JSONResponse
             display_name=display_name,
             description=body.description or "",
             experiment_id=experiment.id,
-            pipeline_version_id=pipeline.pipeline_version_id,
+            pipeline_version_id=None if follows_latest else pipeline.pipeline_version_id,
+            latest_of_pipeline_id=pipeline.pipeline_id if follows_latest else None,
             pipeline_spec=pipeline.pipeline_spec if pipeline.pipeline_version_id is None else None,
             platform_spec=pipeline.platform_spec if pipeline.pipeline_version_id is None else None,
             runtime_config={"parameters": parameters, "pipelineRoot": pipeline_root},

@@ -132,6 +132,33 @@ def _pipeline_ids(session: Session, version_ids: set[str]) -> dict[str, str]:
     return {str(version_id): str(pipeline_id) for version_id, pipeline_id in rows}
 
 
+def _add_cache_sources(session: Session, details: list[dict[str, Any]]) -> None:
+    """Cached tasks name the run (and task path) they reused, so a client can link to it (Sluice's extension)."""
+    sources = {detail["cached_from_task_id"] for detail in details if detail.get("cached_from_task_id")}
+    if not sources:
+        return
+    rows = session.execute(select(Task.id, Task.run_id, Task.path).where(Task.id.in_(sources)))
+    found = {str(task_id): (str(run_id), str(path)) for task_id, run_id, path in rows}
+    for detail in details:
+        source = found.get(detail.get("cached_from_task_id") or "")
+        if source is not None:
+            detail["cached_from_run_id"], detail["cached_from_task_path"] = source
+
+
+def inline_pipeline_names(session: Session, run_ids: list[str]) -> dict[str, str]:
+    """The pipeline name (``pipelineInfo.name``) of runs created from a package rather than a stored version:
+    lists leave specs out, so this is their only way to show which pipeline ran (Sluice's extension)."""
+    if not run_ids:
+        return {}
+    names = {}
+    for run_id, spec in session.execute(select(Run.id, Run.pipeline_spec).where(Run.id.in_(run_ids))):
+        info = (spec or {}).get("pipelineInfo") if isinstance(spec, dict) else None
+        name = info.get("name") if isinstance(info, dict) else None
+        if isinstance(name, str) and name:
+            names[str(run_id)] = name
+    return names
+
+
 def _metrics(session: Session, run_ids: list[str]) -> dict[str, dict[str, float]]:
     metrics: dict[str, dict[str, float]] = defaultdict(dict)
     if run_ids:
@@ -203,6 +230,7 @@ def run_details_json(session: Session, run: Run) -> dict[str, Any]:
         )
         for task in tasks
     ]
+    _add_cache_sources(session, details)
     pipeline_ids = _pipeline_ids(session, {run.pipeline_version_id} if run.pipeline_version_id else set())
     return run_json(
         run,
@@ -327,6 +355,9 @@ def list_runs(
             session, {run.pipeline_version_id for run in page.rows if run.pipeline_version_id}
         )
         metrics = _metrics(session, [run.id for run in page.rows])
+        package_names = inline_pipeline_names(
+            session, [run.id for run in page.rows if not run.pipeline_version_id]
+        )
         runs = [
             run_json(
                 run,
@@ -334,6 +365,7 @@ def list_runs(
                 include_spec=False,
                 metrics=metrics.get(run.id),
             )
+            | ({"pipeline_name": package_names[run.id]} if run.id in package_names else {})
             for run in page.rows
         ]
     return JSONResponse(page_json("runs", runs, page))
@@ -363,12 +395,17 @@ def terminate_run(run_id: str, context: Context, experiment_id: str | None = Non
     return JSONResponse({})
 
 
-@router.post("/runs/{run_id}:retry", summary="Retry a failed run: failed tasks run again, others are reused")
+@router.post(
+    "/runs/{run_id}:retry",
+    summary="Retry a failed or canceled run: tasks that succeeded are reused, the others run again",
+)
 def retry_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
     with context.store.read_session() as session:
         run = get_run_row(session, run_id)
-        if run.state is not RuntimeState.FAILED:
-            raise failed_precondition(f"run {run_id!r} is {run.state}: only FAILED runs can be retried")
+        if run.state not in (RuntimeState.FAILED, RuntimeState.CANCELED):
+            raise failed_precondition(
+                f"run {run_id!r} is {run.state}: only FAILED and CANCELED runs can be retried"
+            )
         if not run.pipeline_spec:
             raise failed_precondition(f"run {run_id!r} failed before it started: create a new run instead")
     context.executor.retry(run_id)

@@ -150,12 +150,16 @@ class RecurringRunScheduler:
         return run_id
 
     def _new_run(self, session: Session, recurring: RecurringRun, slot: datetime) -> Run:
-        if recurring.pipeline_version_id is None and not recurring.pipeline_spec:
-            raise failed_precondition("its pipeline version was deleted")
+        by_reference = (
+            recurring.pipeline_version_id is not None or recurring.latest_of_pipeline_id is not None
+        )
+        if not by_reference and not recurring.pipeline_spec:
+            raise failed_precondition("its pipeline (version) was deleted")
         pipeline = resolve_pipeline(
             session,
-            pipeline_spec=recurring.pipeline_spec if recurring.pipeline_version_id is None else None,
-            pipeline_id=None,
+            pipeline_spec=None if by_reference else recurring.pipeline_spec,
+            # Without a version: the pipeline's latest version now.
+            pipeline_id=recurring.latest_of_pipeline_id,
             pipeline_version_id=recurring.pipeline_version_id,
         )
         config = recurring.runtime_config or {}

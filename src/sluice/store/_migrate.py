@@ -22,7 +22,7 @@ from .models import Base
 MIGRATIONS_DIR = Path(__file__).with_name("_migrations")
 
 # The newest revision under _migrations/versions; a test checks it against Alembic's own view.
-SCHEMA_HEAD = "0006_sandbox"
+SCHEMA_HEAD = "0008_completeness"
 
 # Arbitrary constants naming Sluice's migration lock on PostgreSQL (advisory lock key) and MySQL (GET_LOCK).
 _PG_ADVISORY_LOCK_KEY = 0x51_1CE_5C4

@@ -66,7 +66,9 @@ __all__ = [
     "NamespaceMember",
     "NamespaceProfiles",
     "Pipeline",
+    "PipelineTag",
     "PipelineVersion",
+    "PipelineVersionTag",
     "RecurringRun",
     "RecurringRunFire",
     "Run",
@@ -82,6 +84,8 @@ JsonObject = dict[str, Any]
 
 NAME_LENGTH = 255
 URL_LENGTH = 2048
+# Tags are indexed (key, value): 2 x 255 utf8mb4 characters stay within MySQL's key size.
+TAG_LENGTH = 255
 # MySQL/InnoDB keys are at most 3072 bytes and utf8mb4 takes 4 bytes a character: run_id (36) + path (700) fit.
 TASK_PATH_LENGTH = 700
 
@@ -166,6 +170,40 @@ class PipelineVersion(_RandomId, Base):
     created_at: Mapped[datetime] = _created_at_column()
 
     pipeline: Mapped[Pipeline] = relationship(back_populates="versions")
+
+
+class PipelineTag(Base):
+    """One tag (key and value) of a pipeline: its own table, so lists filter on tags with an index."""
+
+    __tablename__ = "pipeline_tags"
+    __table_args__ = (
+        UniqueConstraint("pipeline_id", "key"),
+        Index(None, "key", "value"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    pipeline_id: Mapped[str] = mapped_column(IdString(), ForeignKey("pipelines.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(TAG_LENGTH))
+    value: Mapped[str] = mapped_column(String(TAG_LENGTH))
+
+
+class PipelineVersionTag(Base):
+    """One tag (key and value) of a pipeline version."""
+
+    __tablename__ = "pipeline_version_tags"
+    __table_args__ = (
+        UniqueConstraint("pipeline_version_id", "key"),
+        Index(None, "key", "value"),
+        MYSQL_TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(AutoIncrementId, primary_key=True, autoincrement=True)
+    pipeline_version_id: Mapped[str] = mapped_column(
+        IdString(), ForeignKey("pipeline_versions.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(String(TAG_LENGTH))
+    value: Mapped[str] = mapped_column(String(TAG_LENGTH))
 
 
 class Experiment(_RandomId, Base):
@@ -496,6 +534,10 @@ class RecurringRun(_RandomId, Base):
     # Either a pipeline version (the spec is read when firing) or an inline spec.
     pipeline_version_id: Mapped[str | None] = mapped_column(
         IdString(), ForeignKey("pipeline_versions.id", ondelete="SET NULL"), default=None
+    )
+    # Or a pipeline without a version: each fire runs its latest version (KFP's semantics).
+    latest_of_pipeline_id: Mapped[str | None] = mapped_column(
+        IdString(), ForeignKey("pipelines.id", ondelete="SET NULL"), default=None
     )
     pipeline_spec: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)
     platform_spec: Mapped[JsonObject | None] = mapped_column(JsonDocument, default=None)

@@ -23,15 +23,23 @@ export function artifactDownloadUrl(artifact: ArtifactInfo): string {
   return artifact.download_url ?? `${API}/artifacts/${encodeURIComponent(artifact.artifact_id)}:download`;
 }
 
-/** The artifact's content as text, the first `limit` characters; `truncated` when there was more. */
+/**
+ * The artifact's content as text, the first `limit` characters; `truncated` when there was more. Only the first
+ * bytes travel (an HTTP range request), however big the artifact.
+ */
 export async function readArtifactText(artifact: ArtifactInfo, limit: number): Promise<{ text: string; truncated: boolean }> {
-  const response = await fetch(artifactDownloadUrl(artifact));
+  // UTF-8 takes at most 4 bytes a character.
+  const response = await fetch(artifactDownloadUrl(artifact), { headers: { Range: `bytes=0-${limit * 4 - 1}` } });
+  if (response.status === 416) return { text: "", truncated: false }; // an empty file
   if (!response.ok) {
     const body = (await response.json().catch(() => ({}))) as { message?: string };
     throw new ApiError(body.message ?? `${response.status} ${response.statusText}`, response.status);
   }
-  const text = await response.text();
-  return { text: text.slice(0, limit), truncated: text.length > limit };
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const total = Number(response.headers.get("Content-Range")?.split("/")[1] ?? bytes.length);
+  // A cut may split a character: decode leniently; the last one may show as a replacement mark.
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
+  return { text: text.slice(0, limit), truncated: text.length > limit || total > bytes.length };
 }
 
 /**

@@ -218,3 +218,31 @@ export interface QueueSnapshot {
 }
 
 export const getQueue = () => request<QueueSnapshot>("/apis/sluice/v1/queue");
+
+// --------------------------------------------------------------------------------------------- deletes and URLs
+
+const remove = (path: string) => request<void>(path, { method: "DELETE" });
+const id = encodeURIComponent;
+
+/** With `cascade`, its versions go too (the API refuses to delete a pipeline that has versions otherwise). */
+export const deletePipeline = (pipelineId: string, cascade: boolean) =>
+  remove(`${API}/pipelines/${id(pipelineId)}${cascade ? "?cascade=true" : ""}`);
+export const deleteVersion = (pipelineId: string, versionId: string) =>
+  remove(`${API}/pipelines/${id(pipelineId)}/versions/${id(versionId)}`);
+export const deleteRun = (runId: string) => remove(`${API}/runs/${id(runId)}`);
+export const deleteExperiment = (experimentId: string) => remove(`${API}/experiments/${id(experimentId)}`);
+export const deleteRecurringRun = (recurringRunId: string) => remove(`${API}/recurringruns/${id(recurringRunId)}`);
+
+/** A new pipeline whose first version the server fetches from `url` (http(s) or s3). */
+export const createPipelineFromUrl = (url: string, name: string, description: string) =>
+  post<Pipeline>(`${API}/pipelines/create`, {
+    pipeline: { name, display_name: name, description },
+    pipeline_version: { name, display_name: name, package_url: { pipeline_url: url } },
+  });
+export const createVersionFromUrl = (pipelineId: string, url: string, name: string) =>
+  post<PipelineVersion>(`${API}/pipelines/${id(pipelineId)}/versions`, {
+    pipeline_id: pipelineId,
+    name,
+    display_name: name,
+    package_url: { pipeline_url: url },
+  });

@@ -113,6 +113,15 @@ export function getExecutionDetail(id: string): Promise<ExecutionDetail> {
   return request(`${SERVING_API}/executions/${encodeURIComponent(id)}`);
 }
 
+// Answers for a few seconds, by URL: a details page asks for its lineage as it asks for the details (in
+// parallel), and the explorer it then draws gets the same answer instead of asking again.
+const inFlight = new Map<string, Promise<LineageGraph>>();
+
 export function getLineage(center: { artifact?: string; execution?: string }, depth = 2): Promise<LineageGraph> {
-  return request(`${SERVING_API}/lineage${query({ ...center, depth, direction: "both" })}`);
+  const url = `${SERVING_API}/lineage${query({ ...center, depth, direction: "both" })}`;
+  const pending = inFlight.get(url);
+  if (pending) return pending;
+  const started = request<LineageGraph>(url).finally(() => setTimeout(() => inFlight.delete(url), 5000));
+  inFlight.set(url, started);
+  return started;
 }

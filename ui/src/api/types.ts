@@ -92,6 +92,9 @@ export interface TaskDetail {
   input_parameters?: Record<string, unknown>;
   output_parameters?: Record<string, unknown>;
   cached_from_task_id?: string;
+  /** Sluice extension: the run and task path a cached task reused. */
+  cached_from_run_id?: string;
+  cached_from_task_path?: string;
   /** Sluice extension: the task's kfp-kubernetes settings as applied (never a secret's value). */
   platform?: TaskPlatform;
   /** Sluice extension: the cluster node its latest attempt ran on (Ray's node id), and its address. */
@@ -149,6 +152,8 @@ export interface Run {
   warnings?: string[];
   /** Sluice, multi-user mode: who created the run. */
   created_by?: string;
+  /** Sluice extension, in lists: the pipeline's name for a run created from a package (no stored version). */
+  pipeline_name?: string;
 }
 
 export interface Trigger {

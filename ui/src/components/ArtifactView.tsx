@@ -111,6 +111,11 @@ function ContentPreview({ info, type }: { info: ArtifactInfo; type: string }) {
   return <LoadedPreview info={info} type={type} />;
 }
 
+/** An HTML or Markdown artifact drawn in a sandbox (for run comparison), from its first bytes. */
+export function DocumentPreview({ info }: { info: ArtifactInfo }) {
+  return <LoadedPreview info={info} type={info.artifact_type ?? ""} />;
+}
+
 function LoadedPreview({ info, type }: { info: ArtifactInfo; type: string }) {
   const content = useLoad(() => readArtifactText(info, PREVIEW_CHARACTERS), info.artifact_id);
   if (content.error) return <ErrorBox message={`Cannot preview this artifact: ${content.error}`} />;

@@ -2,7 +2,7 @@
 
 import { useMemo, useState } from "preact/hooks";
 import type { SpecNode, SpecScope } from "../lib/graph";
-import { allNodes, isGroup } from "../lib/graph";
+import { ARTIFACT_KEY_SEPARATOR, allNodes, isGroup } from "../lib/graph";
 import { GROUP_PADDING, type LaidNode, type LaidScope, layoutGraph, NODE_HEIGHT, NODE_WIDTH } from "../lib/layout";
 import { formatDuration } from "../lib/format";
 import type { RunTask } from "../lib/runTasks";
@@ -36,6 +36,7 @@ const KIND_LABELS: Record<SpecNode["kind"], string> = {
   condition: "If",
   branches: "If/Elif/Else",
   exit_handler: "Exit handler",
+  artifact: "artifact",
 };
 
 function cellsPerRow(groupWidth: number): number {
@@ -192,24 +193,58 @@ function activate(handler: () => void) {
   };
 }
 
+/** An output artifact drawn as a node of its own (the graph's "artifacts" view): a label, not a button. */
+function ArtifactNode({ laid }: { laid: LaidNode }) {
+  const { node } = laid;
+  const producer = node.key.split(ARTIFACT_KEY_SEPARATOR)[0]!.split("/").pop();
+  return (
+    <g
+      transform={`translate(${laid.x},${laid.y})`}
+      class="node node-artifact"
+      role="img"
+      aria-label={`${truncate(node.label)} artifact of ${producer}`}
+      data-key={node.key}
+    >
+      <rect width={NODE_WIDTH} height={NODE_HEIGHT} rx={NODE_HEIGHT / 2} />
+      <text>
+        <tspan x={14} y={18} class="node-label">
+          {truncate(node.label)}
+        </tspan>{" "}
+        <tspan x={14} y={34} class="node-subtitle">
+          artifact of {producer}
+        </tspan>
+      </text>
+    </g>
+  );
+}
+
 function Node({ laid, context }: { laid: LaidNode; context: DrawContext }) {
   const { node } = laid;
+  if (node.kind === "artifact") return <ArtifactNode laid={laid} />;
   const task = context.run?.taskFor(node);
   const group = isGroup(node);
   const state = task?.state;
   const selected = context.selectedKey === node.key;
   const kind = KIND_LABELS[node.kind];
-  const subtitle = task
-    ? `${stateLabel(state)}${task.detail.start_time ? ` · ${formatDuration(task.detail.start_time, task.detail.end_time)}` : ""}`
-    : kind || componentLabel(node);
+  const subtitle = truncate(
+    task
+      ? `${stateLabel(state)}${task.detail.start_time ? ` · ${formatDuration(task.detail.start_time, task.detail.end_time)}` : ""}`
+      : kind || componentLabel(node),
+    26,
+  );
   const classes = ["node", group ? "node-group" : "", context.run ? stateClass(state ?? "PENDING") : "", selected ? "selected" : ""];
+  const fullLabel = group && kind ? `${kind}: ${node.label}` : node.label;
+  const shownLabel = truncate(fullLabel, context.run ? LABEL_CHARACTERS - 2 : LABEL_CHARACTERS);
   return (
     <g
       transform={`translate(${laid.x},${laid.y})`}
       class={classes.join(" ")}
       role="button"
       tabindex={0}
-      aria-label={`${node.label}${context.run ? `, ${stateLabel(state ?? "PENDING")}` : ""}${task?.cached ? ", cached" : ""}`}
+      // The visible text, word for word, inside the name (WCAG 2.5.3); the full label when it is cut.
+      aria-label={[shownLabel, subtitle, task?.cached ? "cached" : "", shownLabel === fullLabel ? "" : `(${fullLabel})`]
+        .filter(Boolean)
+        .join(" ")}
       aria-pressed={selected}
       data-key={node.key}
       data-state={state}
@@ -222,19 +257,24 @@ function Node({ laid, context }: { laid: LaidNode; context: DrawContext }) {
           {stateIcon(state ?? "PENDING")}
         </text>
       ) : null}
-      <text x={context.run ? 26 : 10} y={subtitle ? 18 : 27} class="node-label">
-        {truncate(group && kind ? `${kind}: ${node.label}` : node.label, context.run ? LABEL_CHARACTERS - 2 : LABEL_CHARACTERS)}
+      {/* One text element, lines as tspans, spaces between: its text reads as the name says (axe, WCAG 2.5.3). */}
+      <text>
+        <tspan x={context.run ? 26 : 10} y={subtitle ? 18 : 27} class="node-label">
+          {shownLabel}
+        </tspan>
+        {subtitle ? " " : null}
+        {subtitle ? (
+          <tspan x={context.run ? 26 : 10} y={34} class="node-subtitle">
+            {subtitle}
+          </tspan>
+        ) : null}
+        {task?.cached ? " " : null}
+        {task?.cached ? (
+          <tspan x={NODE_WIDTH - 8} y={34} class="cached-tag" text-anchor="end">
+            cached
+          </tspan>
+        ) : null}
       </text>
-      {subtitle ? (
-        <text x={context.run ? 26 : 10} y={34} class="node-subtitle">
-          {truncate(subtitle, 26)}
-        </text>
-      ) : null}
-      {task?.cached ? (
-        <text x={NODE_WIDTH - 8} y={34} class="cached-tag" text-anchor="end">
-          cached
-        </text>
-      ) : null}
       {group ? <Toggle x={NODE_WIDTH - 22} y={4} expanded={false} node={node} context={context} /> : null}
     </g>
   );
@@ -274,7 +314,9 @@ function Group({ laid, context }: { laid: LaidNode; context: DrawContext }) {
         class="group-title"
         role="button"
         tabindex={0}
-        aria-label={`${title}${task ? `, ${stateLabel(task.state)}` : ""}`}
+        aria-label={`${truncate(title, Math.max(10, maxCharacters))}${task ? ` ${stateLabel(task.state)}` : ""}${
+          truncate(title, Math.max(10, maxCharacters)) === title ? "" : ` (${title})`
+        }`}
         aria-pressed={selected}
         {...activate(() => context.onSelect?.(node))}
       >

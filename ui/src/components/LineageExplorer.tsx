@@ -1,7 +1,8 @@
 // A lineage graph centred on one artifact or execution; clicking (or Enter on) a node fetches its
 // neighbours and adds them, and the panel beside it links to the node's page and its run.
 
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import type { JSX } from "preact";
 import { getLineage } from "../api/lineage";
 import { errorText } from "../hooks";
 import {
@@ -18,6 +19,25 @@ import {
 import { Link } from "../router";
 import { ErrorBox, Loading } from "./Messages";
 
+/** Past this many nodes, only those in and near the canvas's view are drawn. */
+const MANY_NODES = 300;
+const VIEW_MARGIN = 400;
+
+function visibleNodes<T extends { x: number; y: number }>(
+  nodes: T[],
+  view: { left: number; top: number; width: number; height: number },
+): T[] {
+  if (nodes.length <= MANY_NODES) return nodes;
+  const left = view.left - VIEW_MARGIN;
+  const right = view.left + view.width + VIEW_MARGIN;
+  const top = view.top - VIEW_MARGIN;
+  const bottom = view.top + view.height + VIEW_MARGIN;
+  return nodes.filter((node) => node.x < right && node.x + LINEAGE_NODE_WIDTH > left && node.y < bottom && node.y + LINEAGE_NODE_HEIGHT > top);
+}
+
+/** Past this many edges they are drawn as one path. */
+const MANY_EDGES = 400;
+
 function centerQuery(key: string): { artifact?: string; execution?: string } {
   const [kind, id] = [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)];
   return kind === "artifact" ? { artifact: id } : { execution: id };
@@ -28,6 +48,12 @@ export function LineageExplorer({ center }: { center: string }) {
   const [selected, setSelected] = useState<string>(center);
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState<string | undefined>(center);
+  // What the scrolled canvas shows: big graphs draw only the nodes in and near it.
+  const [view, setView] = useState({ left: 0, top: 0, width: 1200, height: 520 });
+  const onScroll = (event: JSX.TargetedUIEvent<HTMLDivElement>) => {
+    const canvas = event.currentTarget;
+    setView({ left: canvas.scrollLeft, top: canvas.scrollTop, width: canvas.clientWidth, height: canvas.clientHeight });
+  };
 
   const expand = (key: string) => {
     setSelected(key);
@@ -63,19 +89,46 @@ export function LineageExplorer({ center }: { center: string }) {
   }, [center]);
 
   const placed = useMemo(() => layoutLineage(model), [model]);
+  const canvas = useRef<HTMLDivElement>(null);
+  const centred = useRef(false);
+  // A big graph can be far taller than the canvas: start with the centre node in view.
+  useEffect(() => {
+    const element = canvas.current;
+    const middle = placed.nodes.find((item) => item.node.key === center);
+    if (!element || !middle || centred.current) return;
+    centred.current = true;
+    element.scrollTop = Math.max(0, middle.y - element.clientHeight / 2);
+    element.scrollLeft = Math.max(0, middle.x - element.clientWidth / 2);
+    setView({ left: element.scrollLeft, top: element.scrollTop, width: element.clientWidth, height: element.clientHeight });
+  }, [placed, center]);
   if (error && !model.nodes.size) return <ErrorBox message={error} />;
   if (!model.nodes.size) return <Loading what="Loading the lineage" />;
   const chosen = model.nodes.get(selected);
   return (
     <div class="lineage">
-      <div class="lineage-canvas" role="group" aria-label="Lineage graph: upstream on the left, downstream on the right">
+      <div
+        class="lineage-canvas"
+        role="group"
+        aria-label="Lineage graph: upstream on the left, downstream on the right"
+        // Focusable, so the keyboard scrolls it (a big graph draws the nodes in view).
+        tabIndex={0}
+        ref={canvas}
+        onScroll={onScroll}
+      >
         <svg width={placed.width} height={placed.height} class="lineage-svg">
           <defs>
             <marker id="lineage-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
               <path d="M0,0 L10,5 L0,10 z" class="lineage-arrowhead" />
             </marker>
           </defs>
-          {placed.edges.map((edge) => (
+          {placed.edges.length > MANY_EDGES ? (
+            // Thousands of edges: one path (left to right, so arrowheads add nothing), not thousands of elements.
+            <path
+              class="lineage-edge"
+              d={placed.edges.map((edge) => edge.points.map((point, index) => `${index ? "L" : "M"}${point.x},${point.y}`).join("")).join("")}
+            />
+          ) : null}
+          {(placed.edges.length > MANY_EDGES ? [] : placed.edges).map((edge) => (
             <polyline
               key={`${edge.from}->${edge.to}`}
               class="lineage-edge"
@@ -85,7 +138,7 @@ export function LineageExplorer({ center }: { center: string }) {
               <title>{edge.label}</title>
             </polyline>
           ))}
-          {placed.nodes.map(({ node, x, y }) => {
+          {visibleNodes(placed.nodes, view).map(({ node, x, y }) => {
             const label = nodeLabel(node);
             const classes = [
               "lineage-node",
@@ -102,7 +155,10 @@ export function LineageExplorer({ center }: { center: string }) {
                 tabindex={0}
                 role="button"
                 data-node={node.key}
-                aria-label={`${node.kind} ${label.title}, ${label.subtitle}${model.expanded.has(node.key) ? "" : " (press to expand)"}`}
+                // The visible text, word for word, inside the name (WCAG 2.5.3); the full title when it is cut.
+                aria-label={`${node.kind} ${shownTitle(label.title)} ${label.subtitle}${
+                  shownTitle(label.title) === label.title ? "" : ` (${label.title})`
+                }${model.expanded.has(node.key) ? "" : " (press to expand)"}`}
                 onClick={() => expand(node.key)}
                 onKeyDown={(event) => {
                   if (event.key === "Enter" || event.key === " ") {
@@ -112,11 +168,13 @@ export function LineageExplorer({ center }: { center: string }) {
                 }}
               >
                 <rect width={LINEAGE_NODE_WIDTH} height={LINEAGE_NODE_HEIGHT} rx={node.kind === "artifact" ? 4 : 16} />
-                <text x={10} y={20} class="lineage-title">
-                  {label.title.length > 26 ? `${label.title.slice(0, 25)}…` : label.title}
-                </text>
-                <text x={10} y={37} class="lineage-subtitle">
-                  {label.subtitle}
+                <text>
+                  <tspan x={10} y={20} class="lineage-title">
+                    {shownTitle(label.title)}
+                  </tspan>{" "}
+                  <tspan x={10} y={37} class="lineage-subtitle">
+                    {label.subtitle}
+                  </tspan>
                 </text>
               </g>
             );
@@ -157,4 +215,8 @@ function NodeFacts({ node }: { node: LineageNode }) {
       {node.kind === "artifact" ? <code class="lineage-uri">{node.artifact.uri}</code> : null}
     </div>
   );
+}
+
+function shownTitle(title: string): string {
+  return title.length > 26 ? `${title.slice(0, 25)}…` : title;
 }

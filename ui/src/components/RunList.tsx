@@ -218,7 +218,7 @@ export function RunList({
 function pipelineName(run: Run, names: Record<string, string>): string {
   const pipelineId = run.pipeline_version_reference?.pipeline_id;
   if (pipelineId) return names[pipelineId] ?? "…";
-  return pipelineSpecOf(run.pipeline_spec)?.pipelineInfo?.name ?? "";
+  return run.pipeline_name ?? pipelineSpecOf(run.pipeline_spec)?.pipelineInfo?.name ?? "";
 }
 
 function RunRow({

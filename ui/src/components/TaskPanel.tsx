@@ -10,6 +10,7 @@ import { ArtifactView } from "./ArtifactView";
 import { KeyValueTable, StateHistory } from "./KeyValues";
 import { Command, ComponentInterface } from "./ComponentInfo";
 import { LogView } from "./LogView";
+import { Link, withQuery } from "../router";
 import { Empty } from "./Messages";
 import { ACTIVE_STATES, StateBadge } from "./State";
 import { Tabs } from "./Tabs";
@@ -92,7 +93,23 @@ function Overview({ node, task, spec }: { node: SpecNode; task: RunTask | undefi
         {task?.cached ? (
           <>
             <dt>Cached</dt>
-            <dd>reused the outputs of task {detail?.cached_from_task_id}</dd>
+            <dd>
+              {detail?.cached_from_run_id ? (
+                <>
+                  reused the outputs of{" "}
+                  <Link
+                    href={withQuery(`/runs/${detail.cached_from_run_id}`, {
+                      task: (detail.cached_from_task_path ?? "").split("/").pop() || undefined,
+                    })}
+                  >
+                    task {(detail.cached_from_task_path ?? "").split("/").pop() || detail.cached_from_task_id}
+                  </Link>{" "}
+                  of run <Link href={`/runs/${detail.cached_from_run_id}`}>{detail.cached_from_run_id}</Link>
+                </>
+              ) : (
+                <>reused the outputs of task {detail?.cached_from_task_id} (since deleted)</>
+              )}
+            </dd>
           </>
         ) : null}
         {detail?.node_id ? (

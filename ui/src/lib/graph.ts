@@ -2,7 +2,15 @@
 
 import { componentOf, executorOf, type PipelineSpec, type TaskSpec } from "./spec";
 
-export type NodeKind = "container" | "importer" | "dag" | "loop" | "condition" | "branches" | "exit_handler";
+export type NodeKind = "container" | "importer" | "dag" | "loop" | "condition" | "branches" | "exit_handler" | "artifact";
+
+/** What a graph shows besides tasks: with `artifacts`, each task's output artifacts as nodes of their own. */
+export interface GraphOptions {
+  artifacts?: boolean;
+}
+
+/** The separator of an artifact node's key: the producing task's key, then the output's name. */
+export const ARTIFACT_KEY_SEPARATOR = "#";
 
 export interface SpecNode {
   /** Where the task sits in the spec, e.g. "root/for-loop-2/train"; unique in the pipeline. */
@@ -34,8 +42,8 @@ export function isGroup(node: SpecNode): boolean {
   return node.children !== undefined;
 }
 
-export function buildSpecGraph(spec: PipelineSpec): SpecScope {
-  return scopeOf(spec, spec.root?.dag?.tasks ?? {}, ROOT_KEY, new Set());
+export function buildSpecGraph(spec: PipelineSpec, options: GraphOptions = {}): SpecScope {
+  return scopeOf(spec, spec.root?.dag?.tasks ?? {}, ROOT_KEY, new Set(), options);
 }
 
 function scopeOf(
@@ -43,6 +51,7 @@ function scopeOf(
   tasks: Record<string, TaskSpec>,
   baseKey: string,
   enclosingComponents: Set<string>,
+  options: GraphOptions = {},
 ): SpecScope {
   const names = new Set(Object.keys(tasks));
   const nodes: SpecNode[] = [];
@@ -64,14 +73,62 @@ function scopeOf(
     // A malformed spec could name a component from inside itself; draw it once rather than forever.
     if (innerTasks && !enclosingComponents.has(componentName)) {
       const enclosing = new Set(enclosingComponents).add(componentName);
-      node.children = scopeOf(spec, innerTasks, key, enclosing);
+      node.children = scopeOf(spec, innerTasks, key, enclosing, options);
     }
     nodes.push(node);
-    for (const upstream of upstreamOf(task)) {
+    if (options.artifacts && !node.children) {
+      for (const output of Object.keys(component?.outputDefinitions?.artifacts ?? {})) {
+        nodes.push({
+          key: `${key}${ARTIFACT_KEY_SEPARATOR}${output}`,
+          taskName: `${taskName}${ARTIFACT_KEY_SEPARATOR}${output}`,
+          label: output,
+          kind: "artifact",
+          componentName: "",
+        });
+        edges.push({ from: key, to: `${key}${ARTIFACT_KEY_SEPARATOR}${output}` });
+      }
+    }
+    // With artifact nodes, a task that only takes a sibling's artifacts hangs off those artifacts instead.
+    const throughArtifacts = options.artifacts ? artifactProducers(spec, tasks, task) : new Map<string, string[]>();
+    for (const [producer, outputs] of throughArtifacts) {
+      for (const output of outputs) {
+        edges.push({ from: `${baseKey}/${producer}${ARTIFACT_KEY_SEPARATOR}${output}`, to: key });
+      }
+    }
+    // kfp lists artifact producers in dependentTasks too: those edges now run through the artifact nodes.
+    const direct = options.artifacts ? parameterUpstreamOf(task) : upstreamOf(task);
+    if (options.artifacts) {
+      for (const producer of upstreamOf(task)) if (!throughArtifacts.has(producer)) direct.add(producer);
+    }
+    for (const upstream of direct) {
       if (names.has(upstream) && upstream !== taskName) edges.push({ from: `${baseKey}/${upstream}`, to: key });
     }
   }
   return { nodes, edges };
+}
+
+/** Sibling container tasks whose output artifacts this task takes (drawn as artifact nodes), with the outputs. */
+function artifactProducers(spec: PipelineSpec, tasks: Record<string, TaskSpec>, task: TaskSpec): Map<string, string[]> {
+  const producers = new Map<string, string[]>();
+  for (const input of Object.values(task.inputs?.artifacts ?? {})) {
+    const producer = input.taskOutputArtifact?.producerTask;
+    const output = input.taskOutputArtifact?.outputArtifactKey;
+    const producerTask = producer ? tasks[producer] : undefined;
+    // Artifacts of groups are not drawn as nodes: their edge stays task to task.
+    if (!producer || !output || !producerTask || componentOf(spec, producerTask)?.dag) continue;
+    producers.set(producer, [...(producers.get(producer) ?? []), output]);
+  }
+  return producers;
+}
+
+/** Sibling tasks whose output parameters (or final status) this task takes. */
+function parameterUpstreamOf(task: TaskSpec): Set<string> {
+  const upstream = new Set<string>();
+  for (const input of Object.values(task.inputs?.parameters ?? {})) {
+    const producer = input.taskOutputParameter?.producerTask ?? input.taskFinalStatus?.producerTask;
+    if (producer) upstream.add(producer);
+  }
+  return upstream;
 }
 
 function kindOf(spec: PipelineSpec, taskName: string, task: TaskSpec): NodeKind {

@@ -63,7 +63,14 @@ export interface PlacedLineage {
 }
 
 /** Positions (top-left corners) for every node, upstream on the left. */
+// dagre's crossing minimisation grows steeply with size: past this many nodes, a plain layered layout.
+const DAGRE_NODE_LIMIT = 300;
+const RANK_GAP = 56;
+const NODE_GAP = 18;
+const MARGIN = 8;
+
 export function layoutLineage(model: LineageModel): PlacedLineage {
+  if (model.nodes.size > DAGRE_NODE_LIMIT) return layeredLineage(model);
   const graph = new dagre.graphlib.Graph();
   graph.setGraph({ rankdir: "LR", nodesep: 18, ranksep: 56, marginx: 8, marginy: 8 });
   graph.setDefaultEdgeLabel(() => ({}));
@@ -82,6 +89,58 @@ export function layoutLineage(model: LineageModel): PlacedLineage {
     .map((edge) => ({ ...edge, points: graph.edge(edge.from, edge.to)?.points ?? [] }));
   const size = graph.graph();
   return { nodes, edges, width: size.width ?? 0, height: size.height ?? 0 };
+}
+
+/**
+ * Left to right by longest path from the sources (upstream on the left), each column stacked in the order the
+ * nodes arrived; edges straight from a node's right side to the next one's left. Linear in nodes and edges.
+ */
+function layeredLineage(model: LineageModel): PlacedLineage {
+  const keys = [...model.nodes.keys()];
+  const edges = [...model.edges.values()].filter((edge) => model.nodes.has(edge.from) && model.nodes.has(edge.to));
+  const outgoing = new Map<string, string[]>();
+  const incoming = new Map<string, number>(keys.map((key) => [key, 0]));
+  for (const edge of edges) {
+    outgoing.set(edge.from, [...(outgoing.get(edge.from) ?? []), edge.to]);
+    incoming.set(edge.to, (incoming.get(edge.to) ?? 0) + 1);
+  }
+  const rank = new Map<string, number>(keys.map((key) => [key, 0]));
+  const queue = keys.filter((key) => incoming.get(key) === 0);
+  for (let index = 0; index < queue.length; index++) {
+    const key = queue[index]!;
+    for (const next of outgoing.get(key) ?? []) {
+      rank.set(next, Math.max(rank.get(next)!, rank.get(key)! + 1));
+      const left = incoming.get(next)! - 1;
+      incoming.set(next, left);
+      if (left === 0) queue.push(next);
+    }
+  }
+  // Lineage is acyclic; a cycle would leave nodes unvisited: they keep rank 0 rather than hang the page.
+  const columns: string[][] = [];
+  for (const key of keys) (columns[rank.get(key)!] ??= []).push(key);
+  const tallest = Math.max(...columns.map((column) => column?.length ?? 0));
+  const height = tallest * (LINEAGE_NODE_HEIGHT + NODE_GAP) - NODE_GAP + 2 * MARGIN;
+  const position = new Map<string, { x: number; y: number }>();
+  columns.forEach((column, index) => {
+    const top = MARGIN + (height - 2 * MARGIN - (column.length * (LINEAGE_NODE_HEIGHT + NODE_GAP) - NODE_GAP)) / 2;
+    column.forEach((key, row) => {
+      position.set(key, { x: MARGIN + index * (LINEAGE_NODE_WIDTH + RANK_GAP), y: top + row * (LINEAGE_NODE_HEIGHT + NODE_GAP) });
+    });
+  });
+  const nodes = keys.map((key) => ({ node: model.nodes.get(key)!, ...position.get(key)! }));
+  const placedEdges = edges.map((edge) => {
+    const from = position.get(edge.from)!;
+    const to = position.get(edge.to)!;
+    return {
+      ...edge,
+      points: [
+        { x: from.x + LINEAGE_NODE_WIDTH, y: from.y + LINEAGE_NODE_HEIGHT / 2 },
+        { x: to.x, y: to.y + LINEAGE_NODE_HEIGHT / 2 },
+      ],
+    };
+  });
+  const width = columns.length * (LINEAGE_NODE_WIDTH + RANK_GAP) - RANK_GAP + 2 * MARGIN;
+  return { nodes, edges: placedEdges, width, height };
 }
 
 /** The words on a node: the artifact's name and type, or the task's name and state. */

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { type ArtifactInfo, getArtifact } from "../api/artifacts";
 import { getRun } from "../api/client";
 import type { Run } from "../api/types";
+import { DocumentPreview } from "../components/ArtifactView";
 import { ConfusionMatrixView, RocChart, type RocSeries } from "../components/Charts";
 import { Empty, ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
@@ -16,7 +17,11 @@ interface ComparedRun {
   run: Run;
   name: string;
   classification: Array<{ label: string; metrics: ClassificationMetrics }>;
+  /** HTML and Markdown outputs, by "task.output". */
+  documents: Map<string, ArtifactInfo>;
 }
+
+const DOCUMENT_TYPES = new Set(["system.HTML", "system.Markdown"]);
 
 async function loadRun(runId: string): Promise<ComparedRun> {
   const run = await getRun(runId);
@@ -33,7 +38,12 @@ async function loadRun(runId: string): Promise<ComparedRun> {
       Boolean(item.info?.artifact_type?.startsWith("system.ClassificationMetrics")),
     )
     .map((item) => ({ label: item.label, metrics: classificationMetrics(item.info.metadata) }));
-  return { run, name: run.display_name || run.run_id, classification };
+  const documents = new Map(
+    artifacts
+      .filter((item): item is typeof item & { info: ArtifactInfo } => DOCUMENT_TYPES.has(item.info?.artifact_type ?? ""))
+      .map((item) => [item.label, item.info] as const),
+  );
+  return { run, name: run.display_name || run.run_id, classification, documents };
 }
 
 export function ComparePage({ runIds }: { runIds: string[] }) {
@@ -111,6 +121,8 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
       <CompareTable header={header} rows={shownParameters} empty="No parameters." />
       <h2>Metrics</h2>
       <CompareTable header={header} rows={metrics} empty="None of these runs logged scalar metrics." numeric />
+      <h2>HTML and Markdown</h2>
+      <DocumentsTable header={header} runs={runs} />
       <h2>ROC curves</h2>
       {rocSeries.length ? <RocChart series={rocSeries} size={380} /> : <p class="muted">No ROC curves were logged.</p>}
       <h2>Confusion matrices</h2>
@@ -124,6 +136,30 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
         <p class="muted">No confusion matrices were logged.</p>
       )}
     </section>
+  );
+}
+
+/** One row per HTML/Markdown output any of the runs produced, each run's document side by side. */
+function DocumentsTable({ header, runs }: { header: preact.JSX.Element; runs: ComparedRun[] }) {
+  const labels = [...new Set(runs.flatMap((item) => [...item.documents.keys()]))].sort();
+  if (!labels.length) return <p class="muted">None of these runs produced HTML or Markdown artifacts.</p>;
+  return (
+    <div class="table-scroll">
+      <table class="table compare-table documents">
+        {header}
+        <tbody>
+          {labels.map((label) => (
+            <tr key={label}>
+              <th scope="row">{label}</th>
+              {runs.map((item) => {
+                const info = item.documents.get(label);
+                return <td key={item.run.run_id}>{info ? <DocumentPreview info={info} /> : <span class="muted">–</span>}</td>;
+              })}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

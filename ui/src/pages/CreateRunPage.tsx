@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import {
   createRecurringRun,
   createRun,
+  getRecurringRun,
   getRun,
   getVersion,
   listExperiments,
@@ -33,21 +34,55 @@ const INTERVAL_UNITS: Array<[string, number]> = [
 
 export function CreateRunPage({ query }: { query: URLSearchParams }) {
   const cloneId = query.get("clone");
-  const clone = useLoad(() => (cloneId ? getRun(cloneId) : Promise.resolve(undefined)), cloneId ?? "");
-  if (clone.error) return <ErrorBox message={`Cannot load the run to clone: ${clone.error}`} onRetry={clone.reload} />;
-  if (cloneId && !clone.data) return <Loading what="Loading the run to clone" />;
-  return <CreateRunForm key={cloneId ?? ""} query={query} source={clone.data} />;
+  const cloneRecurringId = query.get("cloneRecurring");
+  const clone = useLoad<Run | RecurringRun | undefined>(
+    () =>
+      cloneId
+        ? getRun(cloneId)
+        : cloneRecurringId
+          ? getRecurringRun(cloneRecurringId)
+          : Promise.resolve(undefined),
+    cloneId ?? `recurring:${cloneRecurringId ?? ""}`,
+  );
+  const what = cloneRecurringId ? "recurring run" : "run";
+  if (clone.error) return <ErrorBox message={`Cannot load the ${what} to clone: ${clone.error}`} onRetry={clone.reload} />;
+  if ((cloneId || cloneRecurringId) && !clone.data) return <Loading what={`Loading the ${what} to clone`} />;
+  return <CreateRunForm key={cloneId ?? cloneRecurringId ?? ""} query={query} source={clone.data} />;
 }
 
-function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run | undefined }) {
+type Source = Run | RecurringRun;
+
+function isRecurring(source: Source | undefined): source is RecurringRun {
+  return Boolean(source && "recurring_run_id" in source && !("run_id" in source));
+}
+
+/** The form's schedule for a recurring run being cloned (periodic in the largest whole unit). */
+function scheduleOf(source: RecurringRun | undefined): ScheduleState {
+  const base: ScheduleState = { kind: "periodic", every: "1", unit: 3600, cron: "0 0 * * * *", timeZone: browserTimeZone(), maxConcurrency: "1", catchup: true };
+  if (!source) return base;
+  const common = { ...base, maxConcurrency: source.max_concurrency ?? "1", catchup: !source.no_catchup };
+  const cron = source.trigger?.cron_schedule;
+  if (cron?.cron) return { ...common, kind: "cron", cron: cron.cron, timeZone: cron.time_zone ?? "" };
+  const seconds = Number(source.trigger?.periodic_schedule?.interval_second ?? 3600);
+  const fitting: [string, number] | undefined = [...INTERVAL_UNITS].reverse().find(([, size]) => seconds % size === 0);
+  const unit = fitting ? fitting[1] : 60;
+  return { ...common, kind: "periodic", every: String(Math.max(1, Math.round(seconds / unit))), unit };
+}
+
+function CreateRunForm({ query, source }: { query: URLSearchParams; source: Source | undefined }) {
   const sourceReference = source?.pipeline_version_reference;
+  const sourceRecurring = isRecurring(source) ? source : undefined;
+  const sourceName = source ? source.display_name || ("run_id" in source ? source.run_id : source.recurring_run_id) : "";
   const [pipelineId, setPipelineId] = useState(query.get("pipeline") ?? sourceReference?.pipeline_id ?? "");
   const [versionId, setVersionId] = useState(query.get("version") ?? sourceReference?.pipeline_version_id ?? "");
+  // KFP's "always use the latest version": a recurring run names only the pipeline; each fire takes its newest.
+  const [latest, setLatest] = useState(Boolean(sourceRecurring && sourceReference?.pipeline_id && !sourceReference.pipeline_version_id));
   const [experimentId, setExperimentId] = useState(query.get("experiment") ?? source?.experiment_id ?? "");
-  const [name, setName] = useState(source ? `Clone of ${source.display_name || source.run_id}` : "");
+  const [name, setName] = useState(source ? `Clone of ${sourceName}` : "");
   const [description, setDescription] = useState(source?.description ?? "");
-  const [recurring, setRecurring] = useState(query.get("recurring") === "1");
-  const [schedule, setSchedule] = useState<ScheduleState>({ kind: "periodic", every: "1", unit: 3600, cron: "0 0 * * * *", timeZone: browserTimeZone(), maxConcurrency: "1", catchup: true });
+  const [pipelineRoot, setPipelineRoot] = useState(source?.runtime_config?.pipeline_root ?? "");
+  const [recurring, setRecurring] = useState(query.get("recurring") === "1" || Boolean(sourceRecurring));
+  const [schedule, setSchedule] = useState<ScheduleState>(() => scheduleOf(sourceRecurring));
   // Cloning starts from the source run's values instead of the defaults.
   const [texts, setTexts] = useState<Record<string, string>>(() =>
     Object.fromEntries(Object.entries(source?.runtime_config?.parameters ?? {}).map(([key, value]) => [key, toText(value)])),
@@ -102,14 +137,17 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
     }
     if (!spec) return setSubmitError("Choose a pipeline and a version first.");
     const displayName = name.trim() || `${pipelineName ?? spec.pipelineInfo?.name ?? "run"} ${new Date().toLocaleString()}`;
+    const followLatest = recurring && latest && Boolean(pipelineId);
     const common = {
       display_name: displayName,
       description,
       experiment_id: experimentId,
-      runtime_config: { parameters: values },
-      ...(pipelineId && versionId
-        ? { pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: versionId } }
-        : { pipeline_spec: inlineSpec ?? {} }),
+      runtime_config: { parameters: values, ...(pipelineRoot.trim() ? { pipeline_root: pipelineRoot.trim() } : {}) },
+      ...(followLatest
+        ? { pipeline_version_reference: { pipeline_id: pipelineId } }
+        : pipelineId && versionId
+          ? { pipeline_version_reference: { pipeline_id: pipelineId, pipeline_version_id: versionId } }
+          : { pipeline_spec: inlineSpec ?? {} }),
     };
     setBusy(true);
     setSubmitError(undefined);
@@ -139,7 +177,7 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
   return (
     <section>
       <PageHeader
-        title={source ? "Clone run" : recurring ? "Create recurring run" : "Create run"}
+        title={sourceRecurring ? "Clone recurring run" : source ? "Clone run" : recurring ? "Create recurring run" : "Create run"}
         crumbs={[{ href: "/runs", label: "Runs" }]}
       />
       <form class="form wide" onSubmit={submit} noValidate>
@@ -165,7 +203,7 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
               </label>
               <label>
                 Version
-                <select value={versionId} disabled={!versions.data} onChange={(event) => setVersionId(event.currentTarget.value)}>
+                <select value={versionId} disabled={!versions.data || (recurring && latest)} onChange={(event) => setVersionId(event.currentTarget.value)}>
                   {versions.data?.items.map((item) => (
                     <option key={item.pipeline_version_id} value={item.pipeline_version_id}>
                       {item.display_name || item.name}
@@ -220,7 +258,27 @@ function CreateRunForm({ query, source }: { query: URLSearchParams; source: Run 
               <input type="radio" name="run-type" checked={recurring} onChange={() => setRecurring(true)} /> Recurring
             </label>
           </div>
+          {recurring && pipelineId && !inlineSpec ? (
+            <label class="checkbox">
+              <input type="checkbox" checked={latest} onChange={(event) => setLatest(event.currentTarget.checked)} /> Always use the latest
+              version of the pipeline (each run takes the newest version when it starts)
+            </label>
+          ) : null}
           {recurring ? <ScheduleFields schedule={schedule} onChange={setSchedule} /> : null}
+          <label>
+            Pipeline root
+            <input
+              type="text"
+              class="mono"
+              value={pipelineRoot}
+              placeholder="the server's artifact root"
+              aria-describedby="pipeline-root-help"
+              onInput={(event) => setPipelineRoot(event.currentTarget.value)}
+            />
+            <span id="pipeline-root-help" class="muted">
+              Where the run's outputs go: a folder or URI under the artifact root (empty: the default).
+            </span>
+          </label>
         </fieldset>
         <fieldset>
           <legend>Parameters</legend>

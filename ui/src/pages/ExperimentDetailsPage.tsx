@@ -1,4 +1,6 @@
-import { getExperiment } from "../api/client";
+import { useState } from "preact/hooks";
+import { deleteExperiment, getExperiment } from "../api/client";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { RecurringRunList } from "../components/RecurringRunList";
@@ -9,6 +11,7 @@ import { Link, navigate, withQuery } from "../router";
 
 export function ExperimentDetailsPage({ experimentId }: { experimentId: string }) {
   const experiment = useLoad(() => getExperiment(experimentId), experimentId);
+  const [deleting, setDeleting] = useState(false);
   if (experiment.error) return <ErrorBox message={experiment.error} onRetry={experiment.reload} />;
   if (!experiment.data) return <Loading what="Loading the experiment" />;
   const data = experiment.data;
@@ -21,7 +24,22 @@ export function ExperimentDetailsPage({ experimentId }: { experimentId: string }
         <button type="button" class="primary" onClick={() => navigate(withQuery("/runs/new", { experiment: experimentId }))}>
           Create run
         </button>
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
       </PageHeader>
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete experiment ${data.display_name || experimentId}?`}
+          onClose={() => setDeleting(false)}
+          onConfirm={async () => {
+            await deleteExperiment(experimentId);
+            navigate("/experiments");
+          }}
+        >
+          <p>Only an experiment without runs can be deleted: delete or move its runs first.</p>
+        </ConfirmDialog>
+      ) : null}
       <p class="muted">
         {data.description ? `${data.description} · ` : ""}Created {formatDate(data.created_at)}
         {data.storage_state === "ARCHIVED" ? " · archived" : ""}

@@ -1,12 +1,13 @@
 import { useState } from "preact/hooks";
-import { archiveExperiment, createExperiment, listExperiments } from "../api/client";
+import { archiveExperiment, createExperiment, listExperiments, listRuns } from "../api/client";
+import { stateClass, stateIcon, stateLabel } from "../components/State";
 import { Dialog } from "../components/Dialog";
 import { ErrorBox, ListStatus } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
 import { Pager } from "../components/Pager";
 import { SearchBox } from "../components/SearchBox";
 import { SortHeader } from "../components/SortHeader";
-import { errorText, useDebounced, usePagedList } from "../hooks";
+import { errorText, useDebounced, useLoad, usePagedList } from "../hooks";
 import { formatDate } from "../lib/format";
 import { Link, navigate } from "../router";
 
@@ -59,6 +60,7 @@ export function ExperimentsPage() {
               <th>Description</th>
               <SortHeader label="Created" sortKey="created_at" sortBy={list.sortBy} onSort={list.setSortBy} />
               <th>Last run</th>
+              <th>Recent runs</th>
               <th aria-label="Actions" />
             </tr>
           </thead>
@@ -71,6 +73,9 @@ export function ExperimentsPage() {
                 <td class="muted">{experiment.description}</td>
                 <td>{formatDate(experiment.created_at)}</td>
                 <td>{formatDate(experiment.last_run_created_at)}</td>
+                <td>
+                  <RecentRunStates experimentId={experiment.experiment_id} />
+                </td>
                 <td class="row-actions">
                   <button type="button" class="link-button" onClick={() => toggleArchive(experiment.experiment_id)}>
                     {archived ? "Restore" : "Archive"}
@@ -84,6 +89,27 @@ export function ExperimentsPage() {
       {list.data ? <Pager list={list} /> : null}
       {creating ? <CreateExperimentDialog onClose={() => setCreating(false)} /> : null}
     </section>
+  );
+}
+
+/** The states of an experiment's last five runs, newest first (as KFP's experiments list shows). */
+function RecentRunStates({ experimentId }: { experimentId: string }) {
+  const runs = useLoad(
+    () => listRuns({ pageSize: 5, sortBy: "created_at desc", params: { experiment_id: experimentId } }),
+    `recent:${experimentId}`,
+  );
+  const items = runs.data?.items ?? [];
+  if (!runs.data) return null;
+  if (!items.length) return <span class="muted">none</span>;
+  const summary = items.map((run) => stateLabel(run.state)).join(", ");
+  return (
+    <span class="recent-states" role="img" aria-label={`Last ${items.length} runs, newest first: ${summary}`}>
+      {items.map((run) => (
+        <span key={run.run_id} class={`recent-state ${stateClass(run.state)}`} title={`${run.display_name ?? run.run_id}: ${stateLabel(run.state)}`}>
+          {stateIcon(run.state)}
+        </span>
+      ))}
+    </span>
   );
 }
 

@@ -1,6 +1,7 @@
 // One artifact or one execution: what it is, who made and used it, and the lineage explorer around it.
 
-import { getArtifactDetail, getExecutionDetail, type ArtifactUse, type ExecutionUse } from "../api/lineage";
+import { useMemo } from "preact/hooks";
+import { getArtifactDetail, getExecutionDetail, getLineage, type ArtifactUse, type ExecutionUse } from "../api/lineage";
 import { ArtifactView } from "../components/ArtifactView";
 import { LineageExplorer } from "../components/LineageExplorer";
 import { Empty, ErrorBox, Loading } from "../components/Messages";
@@ -15,7 +16,7 @@ function ExecutionUses({ uses, empty }: { uses: ExecutionUse[]; empty: string })
   if (!uses.length) return <Empty>{empty}</Empty>;
   return (
     <ul class="uses">
-      {uses.map((use) => (
+      {uses.slice(0, USES_SHOWN).map((use) => (
         <li key={`${use.execution.id}-${use.key}-${use.list_index ?? ""}`}>
           <Link href={`/executions/${use.execution.id}`}>{use.execution.name}</Link> ({use.key}, {use.execution.state.toLowerCase()})
           {use.execution.run_id ? (
@@ -32,6 +33,7 @@ function ExecutionUses({ uses, empty }: { uses: ExecutionUse[]; empty: string })
           ) : null}
         </li>
       ))}
+      {uses.length > USES_SHOWN ? <li class="muted">and {uses.length - USES_SHOWN} more (all of them in the lineage graph)</li> : null}
     </ul>
   );
 }
@@ -50,7 +52,12 @@ function ArtifactUses({ uses, empty }: { uses: ArtifactUse[]; empty: string }) {
   );
 }
 
+/** How many uses a details page lists; the lineage explorer shows them all. */
+const USES_SHOWN = 100;
+
 export function ArtifactDetailsPage({ artifactId }: { artifactId: string }) {
+  // The lineage is asked for beside the details, not after them (the explorer picks up the same answer).
+  useMemo(() => void getLineage({ artifact: artifactId }, 2).catch(() => undefined), [artifactId]);
   const detail = useLoad(() => getArtifactDetail(artifactId), artifactId);
   if (detail.error) return <ErrorBox message={detail.error} onRetry={detail.reload} />;
   if (!detail.data) return <Loading what="Loading the artifact" />;
@@ -100,6 +107,7 @@ export function ArtifactDetailsPage({ artifactId }: { artifactId: string }) {
 }
 
 export function ExecutionDetailsPage({ executionId }: { executionId: string }) {
+  useMemo(() => void getLineage({ execution: executionId }, 2).catch(() => undefined), [executionId]);
   const detail = useLoad(() => getExecutionDetail(executionId), executionId);
   if (detail.error) return <ErrorBox message={detail.error} onRetry={detail.reload} />;
   if (!detail.data) return <Loading what="Loading the execution" />;

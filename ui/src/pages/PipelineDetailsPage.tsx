@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { getPipeline, getVersion, listVersions, uploadVersion } from "../api/client";
+import { createVersionFromUrl, deleteVersion, getPipeline, getVersion, listVersions, uploadVersion } from "../api/client";
+import type { PipelineVersion } from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { ComponentInterface, Command } from "../components/ComponentInfo";
 import { Dag } from "../components/Dag";
 import { Empty, ErrorBox, Loading } from "../components/Messages";
@@ -12,13 +14,15 @@ import { formatDate } from "../lib/format";
 import { allNodes, buildSpecGraph, type SpecNode } from "../lib/graph";
 import { pipelineSpecOf } from "../lib/spec";
 import { Link, navigate, withQuery } from "../router";
-import { UploadDialog } from "./PipelinesPage";
+import { DeletePipelineDialog, UploadDialog } from "./PipelinesPage";
 
 type Tab = "graph" | "yaml" | "versions";
 
 export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: string; versionId: string | null }) {
   const [tab, setTab] = useState<Tab>("graph");
   const [uploading, setUploading] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const [deletingVersion, setDeletingVersion] = useState<PipelineVersion>();
   const [selected, setSelected] = useState<SpecNode>();
   const pipeline = useLoad(() => getPipeline(pipelineId), pipelineId);
   const versions = usePagedList((query) => listVersions(pipelineId, query), { key: `versions:${pipelineId}` });
@@ -49,7 +53,27 @@ export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: str
         >
           Create run
         </button>
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
       </PageHeader>
+      {deleting ? (
+        <DeletePipelineDialog pipeline={pipeline.data} onClose={() => setDeleting(false)} onDeleted={() => navigate("/pipelines")} />
+      ) : null}
+      {deletingVersion ? (
+        <ConfirmDialog
+          title={`Delete version ${deletingVersion.display_name || deletingVersion.name}?`}
+          onClose={() => setDeletingVersion(undefined)}
+          onConfirm={async () => {
+            await deleteVersion(pipelineId, deletingVersion.pipeline_version_id);
+            setDeletingVersion(undefined);
+            versions.reload();
+            if (deletingVersion.pipeline_version_id === shownVersionId) navigate(`/pipelines/${pipelineId}`, { replace: true });
+          }}
+        >
+          <p>Runs made from it keep their own copy of the pipeline.</p>
+        </ConfirmDialog>
+      ) : null}
       {pipeline.data.description ? <p class="muted">{pipeline.data.description}</p> : null}
       <div class="toolbar">
         <label>
@@ -113,6 +137,7 @@ export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: str
                 <th>Version</th>
                 <th>Description</th>
                 <th>Uploaded</th>
+                <th aria-label="Actions" />
               </tr>
             </thead>
             <tbody>
@@ -125,6 +150,16 @@ export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: str
                   </td>
                   <td class="muted">{item.description}</td>
                   <td>{formatDate(item.created_at)}</td>
+                  <td class="row-actions">
+                    <button
+                      type="button"
+                      class="link-button"
+                      aria-label={`Delete version ${item.display_name || item.name}`}
+                      onClick={() => setDeletingVersion(item)}
+                    >
+                      Delete
+                    </button>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -138,6 +173,11 @@ export function PipelineDetailsPage({ pipelineId, versionId }: { pipelineId: str
           onClose={() => setUploading(false)}
           upload={async (file, versionName) => {
             const created = await uploadVersion(pipelineId, file, versionName);
+            versions.reload();
+            return withQuery(`/pipelines/${pipelineId}`, { version: created.pipeline_version_id });
+          }}
+          fromUrl={async (url, versionName) => {
+            const created = await createVersionFromUrl(pipelineId, url, versionName);
             versions.reload();
             return withQuery(`/pipelines/${pipelineId}`, { version: created.pipeline_version_id });
           }}

@@ -1,5 +1,7 @@
 import { useState } from "preact/hooks";
-import { listPipelines, uploadPipeline } from "../api/client";
+import { createPipelineFromUrl, deletePipeline, listPipelines, uploadPipeline } from "../api/client";
+import type { Pipeline } from "../api/types";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Dialog } from "../components/Dialog";
 import { ErrorBox, ListStatus } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
@@ -13,6 +15,7 @@ import { Link, navigate } from "../router";
 export function PipelinesPage() {
   const [search, setSearch] = useState("");
   const [uploading, setUploading] = useState(false);
+  const [deleting, setDeleting] = useState<Pipeline>();
   const term = useDebounced(search.trim());
   const list = usePagedList(listPipelines, {
     key: "pipelines",
@@ -61,7 +64,15 @@ export function PipelinesPage() {
                 <td class="muted">{pipeline.description}</td>
                 <td>{formatDate(pipeline.created_at)}</td>
                 <td class="row-actions">
-                  <Link href={`/runs/new?pipeline=${pipeline.pipeline_id}`}>Create run</Link>
+                  <Link href={`/runs/new?pipeline=${pipeline.pipeline_id}`}>Create run</Link>{" "}
+                  <button
+                    type="button"
+                    class="link-button"
+                    aria-label={`Delete ${pipeline.display_name || pipeline.name}`}
+                    onClick={() => setDeleting(pipeline)}
+                  >
+                    Delete
+                  </button>
                 </td>
               </tr>
             ))}
@@ -70,20 +81,64 @@ export function PipelinesPage() {
       ) : null}
       {list.data ? <Pager list={list} /> : null}
       {uploading ? <UploadDialog onClose={() => setUploading(false)} /> : null}
+      {deleting ? (
+        <DeletePipelineDialog
+          pipeline={deleting}
+          onClose={() => setDeleting(undefined)}
+          onDeleted={() => {
+            setDeleting(undefined);
+            list.reload();
+          }}
+        />
+      ) : null}
     </section>
   );
 }
 
-/** Upload a new pipeline, or (with `pipelineId`) a new version of one. */
+/** Delete a pipeline; its versions too when asked (the API refuses a pipeline with versions otherwise). */
+export function DeletePipelineDialog({
+  pipeline,
+  onClose,
+  onDeleted,
+}: {
+  pipeline: Pipeline;
+  onClose: () => void;
+  onDeleted: () => void;
+}) {
+  const [cascade, setCascade] = useState(true);
+  const name = pipeline.display_name || pipeline.name || pipeline.pipeline_id;
+  return (
+    <ConfirmDialog
+      title={`Delete pipeline ${name}?`}
+      onClose={onClose}
+      onConfirm={async () => {
+        await deletePipeline(pipeline.pipeline_id, cascade);
+        onDeleted();
+      }}
+    >
+      <p>Runs already made from it keep their own copy of the pipeline.</p>
+      <label class="checkbox">
+        <input type="checkbox" checked={cascade} onChange={(event) => setCascade(event.currentTarget.checked)} /> Also delete all
+        its versions
+      </label>
+    </ConfirmDialog>
+  );
+}
+
+/** Upload a new pipeline, or (with `upload`/`fromUrl`) a new version of one: a file, or a URL the server fetches. */
 export function UploadDialog({
   onClose,
   upload,
+  fromUrl,
   title = "Upload a pipeline",
 }: {
   onClose: () => void;
   upload?: (file: File, name: string) => Promise<string>;
+  fromUrl?: (url: string, name: string) => Promise<string>;
   title?: string;
 }) {
+  const [source, setSource] = useState<"file" | "url">("file");
+  const [url, setUrl] = useState("");
   const [file, setFile] = useState<File>();
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
@@ -91,14 +146,24 @@ export function UploadDialog({
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (!file) return setError("Choose a pipeline file (.yaml, .zip or .tar.gz).");
-    const chosenName = name.trim() || file.name.replace(/\.(ya?ml|json|zip|tar\.gz|tgz)$/i, "");
+    if (source === "url") {
+      if (!/^(https?|s3):\/\/\S+$/i.test(url.trim())) return setError("Give an http(s):// or s3:// URL of a compiled pipeline.");
+    } else if (!file) return setError("Choose a pipeline file (.yaml, .zip or .tar.gz).");
+    const fileName = source === "url" ? url.trim().split(/[?#]/)[0]!.split("/").pop() || "pipeline" : file!.name;
+    const chosenName = name.trim() || fileName.replace(/\.(ya?ml|json|zip|tar\.gz|tgz)$/i, "");
     setBusy(true);
     setError(undefined);
     try {
-      const target = upload
-        ? await upload(file, chosenName)
-        : `/pipelines/${(await uploadPipeline(file, chosenName, description)).pipeline_id}`;
+      let target: string;
+      if (source === "url") {
+        target = fromUrl
+          ? await fromUrl(url.trim(), chosenName)
+          : `/pipelines/${(await createPipelineFromUrl(url.trim(), chosenName, description)).pipeline_id}`;
+      } else {
+        target = upload
+          ? await upload(file!, chosenName)
+          : `/pipelines/${(await uploadPipeline(file!, chosenName, description)).pipeline_id}`;
+      }
       onClose();
       navigate(target);
     } catch (failure) {
@@ -110,19 +175,42 @@ export function UploadDialog({
   return (
     <Dialog title={title} onClose={onClose}>
       <form class="form" onSubmit={submit}>
-        <label>
-          Pipeline file
-          <input
-            type="file"
-            name="uploadfile"
-            accept=".yaml,.yml,.json,.zip,.gz,.tgz"
-            required
-            onChange={(event) => setFile(event.currentTarget.files?.[0])}
-          />
-        </label>
+        <div class="radio-row" role="radiogroup" aria-label="Pipeline source">
+          <label class="checkbox">
+            <input type="radio" name="pipeline-source" checked={source === "file"} onChange={() => setSource("file")} /> A file
+          </label>
+          <label class="checkbox">
+            <input type="radio" name="pipeline-source" checked={source === "url"} onChange={() => setSource("url")} /> From a URL
+          </label>
+        </div>
+        {source === "file" ? (
+          <label>
+            Pipeline file
+            <input
+              type="file"
+              name="uploadfile"
+              accept=".yaml,.yml,.json,.zip,.gz,.tgz"
+              required
+              onChange={(event) => setFile(event.currentTarget.files?.[0])}
+            />
+          </label>
+        ) : (
+          <label>
+            Package URL
+            <input
+              type="url"
+              name="package_url"
+              class="mono"
+              value={url}
+              placeholder="https://example.com/pipeline.yaml or s3://bucket/pipeline.yaml"
+              required
+              onInput={(event) => setUrl(event.currentTarget.value)}
+            />
+          </label>
+        )}
         <label>
           Name
-          <input type="text" value={name} placeholder={file?.name ?? "taken from the file name"} onInput={(event) => setName(event.currentTarget.value)} />
+          <input type="text" value={name} placeholder={source === "file" ? (file?.name ?? "taken from the file name") : "taken from the URL"} onInput={(event) => setName(event.currentTarget.value)} />
         </label>
         {upload ? null : (
           <label>

@@ -1,4 +1,6 @@
-import { getRecurringRun } from "../api/client";
+import { useState } from "preact/hooks";
+import { deleteRecurringRun, getRecurringRun } from "../api/client";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { KeyValueTable } from "../components/KeyValues";
 import { ErrorBox, Loading } from "../components/Messages";
 import { PageHeader } from "../components/PageHeader";
@@ -7,10 +9,11 @@ import { RunList } from "../components/RunList";
 import { useLoad } from "../hooks";
 import { formatDate } from "../lib/format";
 import { useNames } from "../names";
-import { Link } from "../router";
+import { Link, navigate, withQuery } from "../router";
 
 export function RecurringRunDetailsPage({ recurringRunId }: { recurringRunId: string }) {
   const recurring = useLoad(() => getRecurringRun(recurringRunId), recurringRunId);
+  const [deleting, setDeleting] = useState(false);
   const data = recurring.data;
   const pipelineId = data?.pipeline_version_reference?.pipeline_id;
   const pipelines = useNames("pipeline", [pipelineId]);
@@ -22,7 +25,25 @@ export function RecurringRunDetailsPage({ recurringRunId }: { recurringRunId: st
     <section>
       <PageHeader title={data.display_name || recurringRunId} crumbs={[{ href: "/recurring", label: "Recurring runs" }]}>
         <EnableToggle recurring={data} onChanged={recurring.reload} />
+        <button type="button" onClick={() => navigate(withQuery("/runs/new", { cloneRecurring: recurringRunId }))}>
+          Clone
+        </button>
+        <button type="button" class="danger" onClick={() => setDeleting(true)}>
+          Delete
+        </button>
       </PageHeader>
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete recurring run ${data.display_name || recurringRunId}?`}
+          onClose={() => setDeleting(false)}
+          onConfirm={async () => {
+            await deleteRecurringRun(recurringRunId);
+            navigate("/recurring");
+          }}
+        >
+          <p>It starts no more runs; the runs it started stay.</p>
+        </ConfirmDialog>
+      ) : null}
       <div class="info-grid">
         <dl class="facts">
           <dt>Trigger</dt>
@@ -36,7 +57,10 @@ export function RecurringRunDetailsPage({ recurringRunId }: { recurringRunId: st
           <dt>Catch up</dt>
           <dd>{data.no_catchup ? "no" : "yes"}</dd>
           <dt>Pipeline</dt>
-          <dd>{pipelineId ? <Link href={`/pipelines/${pipelineId}`}>{pipelines[pipelineId] ?? "…"}</Link> : "inline spec"}</dd>
+          <dd>
+            {pipelineId ? <Link href={`/pipelines/${pipelineId}`}>{pipelines[pipelineId] ?? "…"}</Link> : "inline spec"}
+            {pipelineId && !data.pipeline_version_reference?.pipeline_version_id ? " (its latest version at each run)" : ""}
+          </dd>
           <dt>Experiment</dt>
           <dd>
             {data.experiment_id ? <Link href={`/experiments/${data.experiment_id}`}>{experiments[data.experiment_id] ?? "…"}</Link> : "–"}

@@ -1,5 +1,6 @@
 import { useMemo, useState } from "preact/hooks";
-import { getRun, getVersion, type RunAction, runAction } from "../api/client";
+import { deleteRun, getRun, getVersion, type RunAction, runAction } from "../api/client";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import type { Run } from "../api/types";
 import { Dag, type RunOverlay } from "../components/Dag";
 import { DeployedAs } from "../components/Deployments";
@@ -88,6 +89,7 @@ function useRunSpec(run: Run | undefined) {
 function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
   const [busy, setBusy] = useState<RunAction>();
   const [error, setError] = useState<string>();
+  const [deleting, setDeleting] = useState(false);
   const act = async (action: RunAction) => {
     if (action === "terminate" && !window.confirm("Terminate this run? Its running tasks are stopped.")) return;
     setBusy(action);
@@ -115,7 +117,7 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
           Terminate
         </button>
       ) : null}
-      {run.state === "FAILED" ? (
+      {run.state === "FAILED" || run.state === "CANCELED" ? (
         <button type="button" disabled={Boolean(busy)} onClick={() => act("retry")}>
           Retry
         </button>
@@ -126,6 +128,23 @@ function RunActions({ run, onDone }: { run: Run; onDone: () => void }) {
       <button type="button" disabled={Boolean(busy) || active} onClick={() => act(archived ? "unarchive" : "archive")}>
         {archived ? "Restore" : "Archive"}
       </button>
+      <button type="button" class="danger" disabled={Boolean(busy)} onClick={() => setDeleting(true)}>
+        Delete
+      </button>
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete run ${run.display_name || run.run_id}?`}
+          onClose={() => setDeleting(false)}
+          onConfirm={async () => {
+            await deleteRun(run.run_id);
+            navigate(run.experiment_id ? `/experiments/${run.experiment_id}` : "/runs");
+          }}
+        >
+          <p>
+            The run, its tasks and its history are deleted. {active ? "It is still running: terminate it first." : ""}
+          </p>
+        </ConfirmDialog>
+      ) : null}
     </>
   );
 }
@@ -176,7 +195,8 @@ function RunGraph({
   initialTask?: string | null;
   initialTaskTab?: string | null;
 }) {
-  const graph = useMemo(() => buildSpecGraph(spec), [spec]);
+  const [showArtifacts, setShowArtifacts] = useState(false);
+  const graph = useMemo(() => buildSpecGraph(spec, { artifacts: showArtifacts }), [spec, showArtifacts]);
   const loopKeys = useMemo(
     () => new Set([...allNodes(graph)].filter((node) => node.kind === "loop").map((node) => node.key)),
     [graph],
@@ -201,6 +221,10 @@ function RunGraph({
   const counts = countStates([...index.byId.values()].filter((task) => task.kind === "container" || task.kind === "importer"));
   return (
     <>
+      <label class="checkbox graph-option">
+        <input type="checkbox" checked={showArtifacts} onChange={(event) => setShowArtifacts(event.currentTarget.checked)} /> Show
+        artifacts as nodes
+      </label>
       <p class="task-counts" aria-label="Task states">
         {Object.entries(counts).map(([state, count]) => (
           <span key={state} class="count">
