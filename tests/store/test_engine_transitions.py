@@ -42,6 +42,7 @@ def _node(state: RunState) -> object:
         ([_S.SKIPPED], _S.FAILED),
         ([_S.CANCELED], _S.PENDING),
         ([_S.RUNNING, _S.CANCELING], _S.PENDING),
+        ([_S.RUNNING, _S.SUCCEEDED], _S.SUCCEEDED),  # an ended task is not ended again
     ],
 )
 def test_an_illegal_move_raises_naming_run_task_and_states(
@@ -74,3 +75,23 @@ def test_the_legal_life_cycle_is_written_with_its_history(state: RunState) -> No
         history = session.scalars(select(TaskStateHistory.state).order_by(TaskStateHistory.id)).all()
     assert row.state is _S.SUCCEEDED
     assert list(history) == [_S.PENDING, _S.RUNNING, _S.FAILED, _S.RUNNING, _S.SUCCEEDED]
+
+
+def test_a_pending_task_can_say_why_it_still_waits(state: RunState) -> None:
+    """A queued attempt (a Ray cluster without free resources) stays PENDING with a new message."""
+    node = _node(state)
+    state.set_state(node, _S.PENDING, "waiting for cluster resources")  # type: ignore[arg-type]
+    state.set_state(node, _S.RUNNING)  # type: ignore[arg-type]
+    state.journal.flush()
+    from sqlalchemy import select
+
+    from sluice.store.models import TaskStateHistory
+
+    with state.journal.store.read_session() as session:
+        history = session.execute(
+            select(TaskStateHistory.state, TaskStateHistory.message).order_by(TaskStateHistory.id)
+        ).all()
+    assert [(row.state, row.message) for row in history][-2:] == [
+        (_S.PENDING, "waiting for cluster resources"),
+        (_S.RUNNING, None),
+    ]

@@ -99,9 +99,11 @@ class RunState:
 
         The move must be one the store's state table allows (``LEGAL_TRANSITIONS``): anything else is a bug
         in the engine, raised as IllegalTransitionError naming the run, the task and both states before
-        anything is written.
+        anything is written. Staying in an unfinished state is not a move: it records a new message (a
+        queued attempt is PENDING "waiting for cluster resources").
         """
-        if not is_legal_transition(node.state, state):
+        staying = state is node.state and not node.is_terminal
+        if not staying and not is_legal_transition(node.state, state):
             raise IllegalTransitionError(
                 f"run {self.journal.run_id}: task",
                 node.path,
