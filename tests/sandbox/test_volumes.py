@@ -4,7 +4,6 @@ honoured is recorded and warned about."""
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import subprocess
@@ -89,8 +88,19 @@ def test_a_named_volume_persists_between_runs_until_deleted(compiled: dict[str, 
     assert missing.returncode == 2 and "no volume 'shared' in namespace 'default'" in missing.stderr
 
 
-def test_secrets_and_config_maps_as_files_leave_nothing_behind(compiled: dict[str, Path], home: Path) -> None:
-    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "sluice-volume-*")))
+def _private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Attempts make their volume folders in the temporary folder: this test's own, so that the attempts of
+    a test running meanwhile are not counted."""
+    private = tmp_path / "tmp"
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    return private
+
+
+def test_secrets_and_config_maps_as_files_leave_nothing_behind(
+    compiled: dict[str, Path], home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = _private_tmp(tmp_path, monkeypatch)
     run_pipeline(compiled["empty_dirs"], {}, home=home, cache=False, handle_sigint=False)  # makes the store
     with Store.open(f"sqlite:///{home / 'sluice.db'}") as store:
         vault = SecretStore(store, home)
@@ -100,7 +110,7 @@ def test_secrets_and_config_maps_as_files_leave_nothing_behind(compiled: dict[st
     assert result.state == "SUCCEEDED", result.error
     assert result.outputs["Output"] == {"token": hashlib.sha256(b"s3cr3t-value").hexdigest()}
     assert _task(result, "list-folder-2").outputs["Output"] == {"mode": hashlib.sha256(b"fast").hexdigest()}
-    assert set(glob.glob(os.path.join(tempfile.gettempdir(), "sluice-volume-*"))) == before
+    assert not list(private.glob("sluice-volume-*"))  # every attempt's folders removed after it
     for path in Path(home).rglob("*"):
         if path.is_file():
             assert b"s3cr3t-value" not in path.read_bytes(), path
@@ -136,8 +146,10 @@ def test_mounting_a_volume_that_does_not_exist_names_it(compiled: dict[str, Path
     assert "mount_pvc: no volume 'nowhere' in namespace 'default'" in (_task(result, "read-note").error or "")
 
 
-def test_a_retried_attempt_gets_its_volumes_again(compiled: dict[str, Path], home: Path) -> None:
-    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "sluice-volume-*")))
+def test_a_retried_attempt_gets_its_volumes_again(
+    compiled: dict[str, Path], home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    private = _private_tmp(tmp_path, monkeypatch)
     run_pipeline(compiled["empty_dirs"], {}, home=home, cache=False, handle_sigint=False)  # makes the store
     with Store.open(f"sqlite:///{home / 'sluice.db'}") as store:
         SecretStore(store, home).create_secret("api", {"token": b"again"})
@@ -145,4 +157,4 @@ def test_a_retried_attempt_gets_its_volumes_again(compiled: dict[str, Path], hom
     assert result.state == "SUCCEEDED", (result.error, [(t.name, t.error) for t in result.tasks])
     assert _task(result, "flaky-reader").attempts == 2
     assert result.outputs["Output"] == hashlib.sha256(b"again").hexdigest()
-    assert set(glob.glob(os.path.join(tempfile.gettempdir(), "sluice-volume-*"))) == before
+    assert not list(private.glob("sluice-volume-*"))  # every attempt's folders removed after it
