@@ -50,6 +50,8 @@ def test_the_create_run_form_offers_the_namespaces_profiles(page: Any, api: http
     page.get_by_role("button", name="Create run").click()
     page.wait_for_url(re.compile(r"/runs/new\?"))
     select = page.get_by_label("Execution profile")
+    # The profiles arrive with their own request: wait for them, not for the select alone.
+    select.locator("option", has_text="restricted").first.wait_for(state="attached")
     options = select.locator("option").all_inner_texts()
     assert options[0].startswith("host (default)")
     assert any(option.startswith("restricted — sandboxed, network none") for option in options)
