@@ -489,3 +489,13 @@ def test_lineage_shows_only_the_callers_namespaces(team: Team, objects: dict[str
         assert_kfp_error(bob.get(f"{lineage_api}/lineage", params={"artifact": artifact_id}), 404)
         assert_kfp_error(bob.get(f"{lineage_api}/artifacts", params={"run_id": objects["run_id"]}), 404)
         assert_kfp_error(bob.get(f"{lineage_api}/artifacts", params={"namespace": "team-a"}), 403)
+
+
+def test_metrics_are_a_platform_admins(team: Team) -> None:
+    """/metrics counts every namespace's runs and tasks: signed in, and only for a platform admin."""
+    with team.as_user(None) as stranger, team.as_user("alice") as alice, team.as_user("admin") as admin:
+        assert_kfp_error(stranger.get("/metrics"), 401)
+        assert_kfp_error(alice.get("/metrics"), 403)
+        scraped = admin.get("/metrics")
+        assert scraped.status_code == 200, scraped.text
+        assert "sluice_runs" in scraped.text

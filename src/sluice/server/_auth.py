@@ -49,6 +49,8 @@ _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _COOKIE = "sluice_token"
 _RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _OPEN_PATHS = frozenset({"/apis/v2beta1/healthz"})
+# Counts of every namespace's runs and tasks: a platform admin's (a Prometheus scraper gets an admin's token).
+_ADMIN_PATHS = frozenset({"/metrics"})
 SHARED = ""  # the pipelines' shared namespace
 
 
@@ -118,7 +120,8 @@ class Authentication:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] != "http" or path in _OPEN_PATHS or not path.startswith(("/apis/", "/serving/")):
+        signed = path.startswith(("/apis/", "/serving/")) or path in _ADMIN_PATHS
+        if scope["type"] != "http" or path in _OPEN_PATHS or not signed:
             await self.app(scope, receive, send)
             return
         identity = await run_in_threadpool(self._identify, scope)
@@ -129,6 +132,10 @@ class Authentication:
             return
         state = scope.setdefault("state", {})
         state["identity"] = identity
+        if path in _ADMIN_PATHS and not identity.is_admin:
+            message = f"user {identity.name!r} may not read {path}: only a platform admin may"
+            await self._send(send, *_refusal(GrpcCode.PERMISSION_DENIED, message, 403))
+            return
         if path.startswith("/serving/"):
             namespace = path.split("/")[2] if path.count("/") >= 2 else ""
             if not identity.can(namespace, Role.VIEW):
