@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -181,8 +182,15 @@ def test_fork_bomb_is_contained_by_the_process_limit(home: Path) -> None:
     children = _output(_run(bomb, home, profile="few"), "fork-bomb")
     assert 0 < children < 40
     if os.geteuid() == 0:
+        # The children sleep a minute: any left after the task are the bomb's. Another test's short task may
+        # run as the same namespace uid meanwhile, so wait for the uid to be quiet rather than look once.
         uid = namespace_uid("default")
-        left = subprocess.run(["pgrep", "-u", str(uid)], capture_output=True, text=True, check=False)
+        deadline = time.monotonic() + 20
+        while True:
+            left = subprocess.run(["pgrep", "-u", str(uid)], capture_output=True, text=True, check=False)
+            if not left.stdout.strip() or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert left.stdout.strip() == "", "the bomb's children outlived the task"
 
 

@@ -161,6 +161,7 @@ def test_delete_a_deployment(page: Any, client: Client, tmp_path: Path) -> None:
     page.get_by_role("button", name="Delete").click()
     page.locator("dialog").get_by_role("button", name="Delete").click()
     page.wait_for_url(re.compile(r"/deployments$"))
-    page.locator("article[data-deployment]").first.wait_for()
+    # The list loads each deployment's metrics too: slow on a busy machine, so a longer wait than the default.
+    page.locator("article[data-deployment]").first.wait_for(timeout=60_000)
     assert page.locator("article[data-deployment='short-lived']").count() == 0
     assert "short-lived" not in [deployment.name for deployment in client.list_deployments()]
