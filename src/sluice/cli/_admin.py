@@ -67,6 +67,15 @@ def _directory(database_url: str | None) -> Iterator[Directory]:
         _fail(str(error))
 
 
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """A listing: the rows as one JSON array, or one line of text each."""
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(line(row).rstrip())
+
+
 def _timestamp(value: Any) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
@@ -155,27 +164,23 @@ def list_users(as_json: bool, database_url: str | None) -> None:
     """The users, whether admin or disabled, and their namespaces with roles."""
     with _directory(database_url) as directory:
         users = directory.list_users()
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "name": u.name,
-                        "admin": u.is_admin,
-                        "disabled": u.disabled,
-                        "namespaces": u.namespaces,
-                        "created_at": _timestamp(u.created_at),
-                    }
-                    for u in users
-                ],
-                indent=2,
-            )
-        )
-        return
-    for user in users:
-        flags = ", ".join(f for f, on in (("admin", user.is_admin), ("disabled", user.disabled)) if on)
-        roles = " ".join(f"{ns}:{role}" for ns, role in sorted(user.namespaces.items()))
-        click.echo(f"{user.name}{f' ({flags})' if flags else ''}  {roles}".rstrip())
+    rows = [
+        {
+            "name": u.name,
+            "admin": u.is_admin,
+            "disabled": u.disabled,
+            "namespaces": u.namespaces,
+            "created_at": _timestamp(u.created_at),
+        }
+        for u in users
+    ]
+
+    def line(row: dict[str, Any]) -> str:
+        flags = ", ".join(flag for flag in ("admin", "disabled") if row[flag])
+        roles = " ".join(f"{ns}:{role}" for ns, role in sorted(row["namespaces"].items()))
+        return f"{row['name']}{f' ({flags})' if flags else ''}  {roles}"
+
+    _print_rows(rows, as_json, line)
 
 
 @users_group.command("disable")
@@ -254,14 +259,14 @@ def list_tokens(user: str | None, as_json: bool, database_url: str | None) -> No
         }
         for t in tokens
     ]
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        state = (
-            "revoked" if row["revoked_at"] else f"expires {row['expires_at']}" if row["expires_at"] else ""
+
+    def line(row: dict[str, Any]) -> str:
+        expiry = f"expires {row['expires_at']}" if row["expires_at"] else ""
+        return (
+            f"{row['id']}  {row['user']}  {row['description']}  {'revoked' if row['revoked_at'] else expiry}"
         )
-        click.echo(f"{row['id']}  {row['user']}  {row['description']}  {state}".rstrip())
+
+    _print_rows(rows, as_json, line)
 
 
 @tokens_group.command("revoke")
@@ -359,18 +364,14 @@ def list_namespaces(as_json: bool, database_url: str | None) -> None:
     """Namespaces with their members and quotas."""
     with _directory(database_url) as directory:
         namespaces = directory.list_namespaces()
-    if as_json:
-        click.echo(
-            json.dumps(
-                [{"name": n.name, "members": n.members, "quota": n.quota.as_json()} for n in namespaces],
-                indent=2,
-            )
-        )
-        return
-    for info in namespaces:
-        limits = ", ".join(f"{k}={v:g}" for k, v in info.quota.as_json().items() if v is not None)
-        members = " ".join(f"{user}:{role}" for user, role in sorted(info.members.items()))
-        click.echo(f"{info.name}  {members}  {limits or 'no quota'}")
+    rows = [{"name": n.name, "members": n.members, "quota": n.quota.as_json()} for n in namespaces]
+
+    def line(row: dict[str, Any]) -> str:
+        limits = ", ".join(f"{k}={v:g}" for k, v in row["quota"].items() if v is not None)
+        members = " ".join(f"{user}:{role}" for user, role in sorted(row["members"].items()))
+        return f"{row['name']}  {members}  {limits or 'no quota'}"
+
+    _print_rows(rows, as_json, line)
 
 
 # ------------------------------------------------------------------------------------------------------ audit
@@ -385,30 +386,26 @@ def audit(namespace: str | None, limit: int, as_json: bool, database_url: str | 
     """Every write: who, what, when, from where, and the answer's status."""
     with _directory(database_url) as directory:
         entries = directory.audit_entries(namespace=namespace, limit=limit)
-    if as_json:
-        click.echo(
-            json.dumps(
-                [
-                    {
-                        "at": _timestamp(e.at),
-                        "actor": e.actor,
-                        "action": e.action,
-                        "namespace": e.namespace,
-                        "target": e.target,
-                        "source": e.source,
-                        "status": e.status,
-                    }
-                    for e in entries
-                ],
-                indent=2,
-            )
+    rows = [
+        {
+            "at": _timestamp(e.at),
+            "actor": e.actor,
+            "action": e.action,
+            "namespace": e.namespace,
+            "target": e.target,
+            "source": e.source,
+            "status": e.status,
+        }
+        for e in entries
+    ]
+
+    def line(row: dict[str, Any]) -> str:
+        return (
+            f"{row['at']}  {row['actor']}  {row['action']} {row['target']}  "
+            f"[{row['namespace'] or '-'}] from {row['source'] or '-'} -> {row['status']}"
         )
-        return
-    for entry in entries:
-        click.echo(
-            f"{_timestamp(entry.at)}  {entry.actor}  {entry.action} {entry.target}  "
-            f"[{entry.namespace or '-'}] from {entry.source or '-'} -> {entry.status}"
-        )
+
+    _print_rows(rows, as_json, line)
 
 
 # ------------------------------------------------------------------------------------------------------ login

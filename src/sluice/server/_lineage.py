@@ -3,8 +3,9 @@ its events, and the lineage graph around either, across runs (``sluice.lineage``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -33,6 +34,7 @@ Context = Annotated[ServiceContext, Depends(service)]
 PageSize = Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="0: the default (20).")]
 PageToken = Annotated[str | None, Query(max_length=512, description="next_page_token of the page before.")]
 Text = Annotated[str | None, Query(max_length=1024)]
+Row = TypeVar("Row")
 
 
 def _visible(request: Request) -> tuple[str, ...] | None:
@@ -62,6 +64,23 @@ def _token(context: ServiceContext, position: Position | None) -> str:
     if position is None:
         return ""
     return context.page_tokens.sign({"created": position[0].isoformat(), "id": position[1]})
+
+
+def _page(
+    context: ServiceContext,
+    lister: Callable[..., tuple[list[Row], Position | None]],
+    where: object,
+    page_size: int,
+    page_token: str | None,
+) -> tuple[list[Row], str]:
+    """One keyset page of a lineage list, and the signed token of the next (empty: the last page)."""
+    after = _after(context, page_token)
+    try:
+        with context.store.read_session() as session:
+            rows, position = lister(session, where, page_size=page_size or DEFAULT_PAGE_SIZE, after=after)
+    except LineageQueryError as error:
+        raise invalid_argument(str(error)) from None
+    return rows, _token(context, position)
 
 
 def _properties(values: list[str]) -> tuple[tuple[str, str], ...]:
@@ -105,15 +124,8 @@ def get_artifacts(
         properties=_properties(property),
         visible=_visible(request),
     )
-    after = _after(context, page_token)
-    try:
-        with context.store.read_session() as session:
-            rows, position = list_artifacts(
-                session, where, page_size=page_size or DEFAULT_PAGE_SIZE, after=after
-            )
-    except LineageQueryError as error:
-        raise invalid_argument(str(error)) from None
-    return api.ArtifactList(artifacts=rows, next_page_token=_token(context, position))
+    rows, token = _page(context, list_artifacts, where, page_size, page_token)
+    return api.ArtifactList(artifacts=rows, next_page_token=token)
 
 
 @router.get("/artifacts/{artifact_id}", response_model=api.ArtifactDetail, summary="Get an artifact")
@@ -146,15 +158,8 @@ def get_executions(
         namespace=namespace,
         visible=_visible(request),
     )
-    after = _after(context, page_token)
-    try:
-        with context.store.read_session() as session:
-            rows, position = list_executions(
-                session, where, page_size=page_size or DEFAULT_PAGE_SIZE, after=after
-            )
-    except LineageQueryError as error:
-        raise invalid_argument(str(error)) from None
-    return api.ExecutionList(executions=rows, next_page_token=_token(context, position))
+    rows, token = _page(context, list_executions, where, page_size, page_token)
+    return api.ExecutionList(executions=rows, next_page_token=token)
 
 
 @router.get("/executions/{execution_id}", response_model=api.ExecutionDetail, summary="Get an execution")

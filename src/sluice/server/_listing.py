@@ -8,7 +8,8 @@ lists the allowed keys. Page tokens carry the offset of the next page, signed (`
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -34,6 +35,7 @@ __all__ = [
     "page_json",
     "parse_filter",
     "parse_list_request",
+    "values_by_owner",
 ]
 
 DEFAULT_PAGE_SIZE = 20
@@ -361,3 +363,26 @@ def fetch_page(
 def page_json(key: str, items: list[Any], page: Page[Any]) -> dict[str, Any]:
     """A list response: the page's items under ``key`` (the resource's plural), its total and next token."""
     return {key: items, "total_size": page.total_size, "next_page_token": page.next_page_token}
+
+
+def values_by_owner(
+    session: Session,
+    owner: InstrumentedAttribute[str],
+    key: InstrumentedAttribute[str],
+    value: InstrumentedAttribute[Any],
+    owner_ids: Iterable[str],
+    *,
+    order_by: InstrumentedAttribute[Any] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """``{owner id: {key: value}}`` of a key/value table (tags, metrics) for one page's rows, in one query."""
+    ids = list(owner_ids)
+    found: dict[str, dict[str, Any]] = defaultdict(dict)
+    if ids:
+        rows = session.execute(
+            select(owner, key, value)
+            .where(owner.in_(ids))
+            .order_by(order_by if order_by is not None else key)
+        )
+        for owner_id, name, item in rows:
+            found[owner_id][name] = item
+    return found

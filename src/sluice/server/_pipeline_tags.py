@@ -3,15 +3,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, select
+from sqlalchemy import ColumnElement, delete, exists
 from sqlalchemy.orm import Session
 
 from sluice.server._errors import invalid_argument
-from sluice.server._listing import compare
+from sluice.server._listing import compare, values_by_owner
 from sluice.server._text import check_name_text
 from sluice.store.models import TAG_LENGTH, Pipeline, PipelineTag, PipelineVersion, PipelineVersionTag
 
@@ -72,31 +71,17 @@ def replace_version_tags(session: Session, version_id: str, tags: Mapping[str, s
 
 
 def read_pipeline_tags(session: Session, pipeline_ids: Iterable[str]) -> dict[str, dict[str, str]]:
-    ids = list(pipeline_ids)
-    tags: dict[str, dict[str, str]] = defaultdict(dict)
-    if ids:
-        rows = session.execute(
-            select(PipelineTag.pipeline_id, PipelineTag.key, PipelineTag.value)
-            .where(PipelineTag.pipeline_id.in_(ids))
-            .order_by(PipelineTag.key)
-        )
-        for owner, key, value in rows:
-            tags[owner][key] = value
-    return tags
+    return values_by_owner(session, PipelineTag.pipeline_id, PipelineTag.key, PipelineTag.value, pipeline_ids)
 
 
 def read_version_tags(session: Session, version_ids: Iterable[str]) -> dict[str, dict[str, str]]:
-    ids = list(version_ids)
-    tags: dict[str, dict[str, str]] = defaultdict(dict)
-    if ids:
-        rows = session.execute(
-            select(PipelineVersionTag.pipeline_version_id, PipelineVersionTag.key, PipelineVersionTag.value)
-            .where(PipelineVersionTag.pipeline_version_id.in_(ids))
-            .order_by(PipelineVersionTag.key)
-        )
-        for owner, key, value in rows:
-            tags[owner][key] = value
-    return tags
+    return values_by_owner(
+        session,
+        PipelineVersionTag.pipeline_version_id,
+        PipelineVersionTag.key,
+        PipelineVersionTag.value,
+        version_ids,
+    )
 
 
 def _value_test(column: Any, key: str, operation: str, value: Any) -> ColumnElement[bool]:

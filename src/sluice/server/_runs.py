@@ -21,7 +21,15 @@ from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import run_json, task_json
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, compare, fetch_page, page_json, parse_list_request
+from sluice.server._listing import (
+    FieldSpec,
+    ListFields,
+    compare,
+    fetch_page,
+    page_json,
+    parse_list_request,
+    values_by_owner,
+)
 from sluice.server._run_creation import (
     insert_run,
     resolve_experiment,
@@ -160,16 +168,9 @@ def inline_pipeline_names(session: Session, run_ids: list[str]) -> dict[str, str
 
 
 def _metrics(session: Session, run_ids: list[str]) -> dict[str, dict[str, float]]:
-    metrics: dict[str, dict[str, float]] = defaultdict(dict)
-    if run_ids:
-        rows = session.execute(
-            select(RunMetric.run_id, RunMetric.name, RunMetric.value)
-            .where(RunMetric.run_id.in_(run_ids))
-            .order_by(RunMetric.id)
-        )
-        for run_id, name, value in rows:
-            metrics[run_id][name] = value
-    return metrics
+    return values_by_owner(
+        session, RunMetric.run_id, RunMetric.name, RunMetric.value, run_ids, order_by=RunMetric.id
+    )
 
 
 def run_details_json(session: Session, run: Run) -> dict[str, Any]:
