@@ -11,12 +11,15 @@ from typing import Any
 import httpx
 import pytest
 from kfp import dsl
+from sqlalchemy import select
 
 from sluice.auth import Directory, Quota
 from sluice.engine import Capacity
 from sluice.engine._resources import Request
+from sluice.server._executor import RunExecutor
 from sluice.server._fair_queue import FairQueue
-from sluice.store import Store
+from sluice.store import TERMINAL_STATES, RuntimeState, Store
+from sluice.store.models import Experiment, Run, RunStateHistory
 from tests.server.conftest import API, SLUICE, ServerProcess, wait_for_run
 
 GPU = Request(gpus=1)
@@ -263,3 +266,55 @@ def test_a_namespace_runs_no_more_runs_at_once_than_its_quota(
         _, first_end = _interval(alice, first)
         second_start, _ = _interval(alice, second)
         assert second_start >= first_end  # one run at a time, though a GPU was free
+
+
+def test_runs_past_a_run_quota_start_in_the_order_they_were_created(tmp_path: Path) -> None:
+    """Two runs reaching the executor in the other order (two workers picking them up at once) still start
+    first come, first served."""
+    store = Store.open(f"sqlite:///{tmp_path / 'sluice.db'}")
+    directory = Directory(store)
+    directory.create_user("alice")
+    directory.create_namespace("team-c", owner="alice", quota=Quota(running_runs=1))
+    with store.session() as session:
+        experiment = Experiment(name="gpu", display_name="gpu", namespace="team-c")
+        session.add(experiment)
+        session.flush()
+        experiment_id = experiment.id
+    spec = _gpu_pipeline(tmp_path, 0.2)
+    config = {"parameters": {"seconds": 0.2}, "pipelineRoot": str(tmp_path / "artifacts")}
+    first, second = (
+        store.create_run(pipeline_spec=spec, experiment_id=experiment_id, runtime_config=config).id
+        for _ in range(2)
+    )
+    executor = RunExecutor(
+        store,
+        home=tmp_path,
+        database_url=str(store.engine.url),
+        max_concurrent_runs=1,
+        fair_queue=FairQueue(machine(2), directory.quotas),
+    )
+    executor.submit(second)  # the later run reaches the only worker first
+    executor.submit(first)
+    executor.start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with store.read_session() as session:
+                runs = {run.id: run for run in session.query(Run).filter(Run.id.in_([first, second]))}
+                if all(run.state in TERMINAL_STATES for run in runs.values()):
+                    started = dict(
+                        session.execute(
+                            select(RunStateHistory.run_id, RunStateHistory.at).where(
+                                RunStateHistory.state == RuntimeState.RUNNING
+                            )
+                        ).all()
+                    )
+                    break
+            assert time.monotonic() < deadline, {run.id: run.state for run in runs.values()}
+            time.sleep(0.1)
+    finally:
+        executor.shutdown()
+        store.close()
+    assert runs[first].state.value == runs[second].state.value == "SUCCEEDED"
+    assert runs[first].finished_at is not None
+    assert started[second] >= runs[first].finished_at

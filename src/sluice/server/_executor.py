@@ -225,6 +225,24 @@ class RunExecutor:
             ).first()
         return (row[0] or "", row[1] or "") if row is not None else ("", "")
 
+    def _line(self, namespace: str) -> list[str]:
+        """The namespace's unfinished runs submitted here, oldest first."""
+        with self._lock:
+            known = list(self._known)
+        with self._store.read_session() as session:
+            return list(
+                session.scalars(
+                    select(Run.id)
+                    .join(Experiment, Run.experiment_id == Experiment.id)
+                    .where(
+                        Experiment.namespace == namespace,
+                        Run.id.in_(known),
+                        Run.state.notin_(TERMINAL_STATES),
+                    )
+                    .order_by(Run.created_at, Run.id)
+                )
+            )
+
     def _execute(self, run_id: str) -> bool:
         """Drive the run; False when its namespace's run quota defers it."""
         if self._fair_queue is None:
@@ -233,10 +251,16 @@ class RunExecutor:
         namespace, user = self._owner(run_id)
         self._fair_queue.refresh_quotas()
         limit = self._fair_queue.run_quota(namespace)
+        line = self._line(namespace) if limit is not None else []
         with self._lock:
             running = self._running_by_namespace.setdefault(namespace, set())
-            if limit is not None and len(running) >= limit:
-                return False
+            if limit is not None:
+                # First come, first served: two workers may pick up two runs of a namespace at once.
+                waiting = [other for other in line if other not in running]
+                if len(running) >= limit or (
+                    run_id in waiting and run_id not in waiting[: limit - len(running)]
+                ):
+                    return False
             running.add(run_id)
         try:
             self._drive(run_id, self._fair_queue.share_for(run_id, namespace, user))
