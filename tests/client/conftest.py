@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tests.server.conftest import (  # noqa: F401  (fixtures)
     ServerProcess,
-    database_servers,
     packages,
     server,
     specs,
 )
+from tests.store.conftest import database_servers  # noqa: F401  (a fixture)

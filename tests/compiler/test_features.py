@@ -346,7 +346,7 @@ def test_importer(compile_checked: Any) -> None:
         fixed = dsl.importer(artifact_uri="gs://b/fixed", artifact_class=Model, reimport=True)
         dynamic = dsl.importer(artifact_uri=uri, artifact_class=Dataset, metadata={"owner": owner, "n": 1})
         read_dataset(data=dynamic.output)
-        assert fixed.output.type.schema_title == "system.Model"
+        assert fixed.output.type.schema_title == "system.Model"  # type: ignore[union-attr]  # an artifact
 
     spec = compile_checked(imports)
     executors = spec["deploymentSpec"]["executors"]
@@ -376,7 +376,7 @@ def test_nested_pipelines_rename_clashing_components(compile_checked: Any) -> No
         first = echo(text=text)
         second = echo(text=first.output)
         made = make_dataset(rows=1)
-        return Pair(second.output, made.outputs["data"])
+        return Pair(second.output, made.outputs["data"])  # type: ignore[arg-type]  # channels stand for values
 
     @dsl.pipeline
     def outer() -> None:

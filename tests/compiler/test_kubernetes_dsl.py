@@ -8,6 +8,7 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -20,7 +21,7 @@ def work(text: str) -> str:
     return text
 
 
-def _documents(pipeline: object, tmp_path: Path) -> list[dict]:
+def _documents(pipeline: Any, tmp_path: Path) -> list[dict]:
     target = tmp_path / "pipeline.yaml"
     compiler.Compiler().compile(pipeline, target)
     return list(yaml.safe_load_all(target.read_text()))
@@ -132,7 +133,7 @@ def test_a_pipeline_without_settings_has_no_platform_spec(tmp_path: Path) -> Non
             "secret_name must be a string, a dict or a pipeline channel, got int 3",
         ),
         (
-            lambda task: kubernetes.use_secret_as_env(task, secret_name="s", secret_key_to_env=["a"]),
+            lambda task: kubernetes.use_secret_as_env(task, secret_name="s", secret_key_to_env=["a"]),  # type: ignore[arg-type]
             "the mapping must be {key: 'ENV_VAR', ...}",
         ),
     ],

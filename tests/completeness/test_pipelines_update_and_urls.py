@@ -39,7 +39,7 @@ class _Files(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path.startswith("/redirect-to-localhost"):
-            port = self.server.server_address[1]
+            port = self.server.server_address[1]  # type: ignore[index]  # an IPv4 (host, port)
             self.send_response(302)
             self.send_header("Location", f"http://localhost:{port}/hello.yaml")
             self.end_headers()

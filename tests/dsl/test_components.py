@@ -6,6 +6,7 @@ SDK resolves, including names local to a test function.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import pytest
@@ -15,7 +16,7 @@ from sluice.dsl import Artifact, Dataset, Input, InputPath, Model, Output, Outpu
 from sluice.dsl._types import ArtifactType, ParameterKind, ParameterType
 
 
-def _kinds(specs: dict[str, object]) -> dict[str, str]:
+def _kinds(specs: Mapping[str, object]) -> dict[str, str]:
     out = {}
     for name, spec in specs.items():
         spec_type = spec.type  # type: ignore[attr-defined]
@@ -232,7 +233,7 @@ def test_container_component_placeholders() -> None:
                 model.uri,
                 result,
                 dsl.ConcatPlaceholder(["--text=", text]),
-                dsl.IfPresentPlaceholder(input_name="maybe", then=["--maybe", maybe], else_=["--none"]),
+                dsl.IfPresentPlaceholder(input_name="maybe", then=["--maybe", maybe], else_=["--none"]),  # type: ignore[list-item]
             ],
         )
 

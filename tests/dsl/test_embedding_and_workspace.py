@@ -202,6 +202,6 @@ def test_a_workspace_needs_a_size(size: str) -> None:
 def test_pipeline_config_takes_a_pipeline_config() -> None:
     with pytest.raises(PipelineDefinitionError, match=r"takes a dsl\.PipelineConfig"):
 
-        @dsl.pipeline(pipeline_config={"workspace": "1Gi"})  # type: ignore[arg-type]
+        @dsl.pipeline(pipeline_config={"workspace": "1Gi"})  # type: ignore[call-overload]
         def pipeline() -> None:
             pass

@@ -320,7 +320,7 @@ def test_a_missing_annotation() -> None:
     ):
 
         @dsl.component
-        def component(value) -> None:  # type: ignore[no-untyped-def]
+        def component(value) -> None:
             pass
 
 
@@ -524,7 +524,7 @@ def test_a_pipeline_returning_an_undeclared_output() -> None:
 
         @dsl.pipeline
         def pipeline() -> None:
-            return echo(text="x").output  # type: ignore[return-value]
+            return echo(text="x").output
 
 
 def test_a_pipeline_without_tasks() -> None:

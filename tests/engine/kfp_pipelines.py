@@ -109,7 +109,7 @@ def maybe(marks: str, value: str = "default") -> str:
 def needs_package() -> str:
     import sys
 
-    import tomli_w
+    import tomli_w  # type: ignore[import-not-found]  # installed in the task's own venv
 
     return tomli_w.dumps({"python": sys.prefix})
 
@@ -124,7 +124,7 @@ def has_package() -> str:
 
 
 @dsl.container_component
-def echo_args(text: str, out: dsl.OutputPath(str), flag: str = ""):  # type: ignore[valid-type]
+def echo_args(text: str, out: dsl.OutputPath(str), flag: str = ""):
     return dsl.ContainerSpec(
         image="alpine",
         command=["sh", "-c", 'printf "%s|%s|%s" "$0" "$1" "$2" > "$3"'],

@@ -4,6 +4,9 @@ handler statuses), written once for both SDKs: ``build(dsl)`` takes ``kfp.dsl`` 
 No ``from __future__ import annotations``: kfp reads component annotations as live objects.
 """
 
+# mypy: disable-error-code="name-defined, attr-defined, import-not-found"
+# (``dsl`` is whichever SDK module the caller passes in; ``pkg`` exists only inside the task.)
+
 from pathlib import Path
 from types import ModuleType
 from typing import Any

@@ -174,7 +174,9 @@ def test_scheduling_settings_are_recorded_and_warned_about_once(home: Path, tmp_
         "image pull secrets (task report-env)" in warning and "image pull policy (task report-env)" in warning
     )
     assert "node affinity (task report-env)" in warning
-    not_applied = result.task("report-env").platform["not_applied"]
+    platform = result.task("report-env").platform
+    assert platform is not None
+    not_applied = platform["not_applied"]
     assert not_applied["nodeSelector"] == {"labels": {"accelerator": "nvidia-h100"}}
     assert not_applied["imagePullPolicy"] == "Always"
     assert not_applied["imagePullSecret"][0]["secretNameParameter"] == "registry-creds"
@@ -304,7 +306,7 @@ def test_sluice_kubernetes_settings_apply_the_same(home: Path, secrets: None, pa
     task = result.task("sluice-report")
     assert result.outputs["Output"] == {
         "hashed": {"DB_PASSWORD": _sha(password)},
-        "plain": {"MODE": "fast", "POD": task.platform["pod_name"], "TEAM": "search"},
+        "plain": {"MODE": "fast", "POD": (task.platform or {}).get("pod_name"), "TEAM": "search"},
     }
     assert result.warnings and "node selector (task sluice-report)" in result.warnings[0]
 

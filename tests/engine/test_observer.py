@@ -28,4 +28,4 @@ def test_an_observer_gets_each_change_as_a_frozen_snapshot(home: Path) -> None:
     shout = [task.state for task in recorder.seen if task.path.endswith("/shout")]
     assert shout == ["PENDING", "RUNNING", "SUCCEEDED"]  # kept as they were, not updated later
     with pytest.raises(dataclasses.FrozenInstanceError):
-        recorder.seen[0].state = "FAILED"  # type: ignore[misc]
+        recorder.seen[0].state = "FAILED"  # type: ignore[misc, assignment]

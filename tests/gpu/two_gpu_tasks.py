@@ -17,7 +17,7 @@ def use_gpu(seconds: float) -> NamedTuple(
     import time
     from collections import namedtuple
 
-    import torch
+    import torch  # type: ignore[import-not-found]  # on the GPU machine only
 
     started = time.time()
     assert torch.cuda.is_available(), "torch sees no GPU"

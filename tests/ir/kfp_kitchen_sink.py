@@ -28,7 +28,7 @@ def compile_kitchen_sink(tmp_path: Path) -> Path:
         print(status.state, message)
 
     @dsl.container_component
-    def shell(text: str, out: dsl.OutputPath(str), flag: str = "") -> dsl.ContainerSpec:  # type: ignore[valid-type]
+    def shell(text: str, out: dsl.OutputPath(str), flag: str = "") -> dsl.ContainerSpec:
         return dsl.ContainerSpec(
             image="alpine",
             command=["sh", "-c", 'echo "$0" > "$1"'],

@@ -102,7 +102,9 @@ def test_a_component_runs_and_its_run_is_recorded(initialised: Path, home: Path)
     assert task.outputs == {"Output": 3}
     assert isinstance(task, dsl.PipelineTask)
     runs = _runs(home)
-    assert [(run.run_id, run.pipeline_name, run.state) for run in runs] == [(task.run_id, "add", "SUCCEEDED")]
+    assert [(run.run_id, run.pipeline_name, run.state) for run in runs] == [
+        (_run_id(task), "add", "SUCCEEDED")
+    ]
 
 
 def test_artifacts_come_back_as_objects_and_can_be_passed_on(initialised: Path, home: Path) -> None:
@@ -122,14 +124,15 @@ def test_artifacts_come_back_as_objects_and_can_be_passed_on(initialised: Path, 
     from sluice.store.models import Task
 
     with Workspace.resolve(home).store() as store, store.read_session() as session:
-        paths = sorted(session.scalars(select(Task.path).where(Task.run_id == shouted.run_id)))
-        imported = session.scalar(
-            select(Task.outputs).where(Task.run_id == shouted.run_id, Task.path == "root/importer")
-        )
-        produced = session.scalar(
-            select(Task.outputs).where(Task.run_id == made.run_id, Task.path == "root/make-dataset")
-        )
+        paths = sorted(session.scalars(select(Task.path).where(Task.run_id == _run_id(shouted))))
+        imported = session.execute(
+            select(Task.outputs).where(Task.run_id == _run_id(shouted), Task.path == "root/importer")
+        ).scalar_one()
+        produced = session.execute(
+            select(Task.outputs).where(Task.run_id == _run_id(made), Task.path == "root/make-dataset")
+        ).scalar_one()
     assert paths == ["root", "root/importer", "root/shout"]
+    assert imported is not None and produced is not None
     assert imported["artifacts"]["artifact"][0]["id"] == produced["artifacts"]["data"][0]["id"]
 
 
@@ -168,7 +171,7 @@ def test_a_finished_task_takes_no_settings(initialised: Path) -> None:
 )
 def test_bad_arguments_are_refused_before_anything_runs(
     initialised: Path, home: Path, call, fragment
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with pytest.raises(dsl.PipelineDefinitionError, match=re.escape(fragment)):
         call()
     assert not (home / "sluice.db").exists() or not _runs(home)
@@ -229,3 +232,10 @@ def test_sluice_dsl_stays_free_of_the_engine_until_a_local_call(tmp_path: Path) 
     script.write_text(code)
     completed = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def _run_id(task: dsl.PipelineTask) -> str:
+    """The run a component called outside a pipeline made (a ``sluice.local`` task has one)."""
+    run_id = getattr(task, "run_id", None)
+    assert isinstance(run_id, str), task
+    return run_id

@@ -127,7 +127,7 @@ def survives_node_loss(marks: str, flag: str) -> str:
 def needs_package() -> str:
     import sys
 
-    import tomli_w
+    import tomli_w  # type: ignore[import-not-found]  # installed in the task's own venv
 
     return tomli_w.dumps({"python": sys.prefix})
 

@@ -316,5 +316,5 @@ def test_runs_past_a_run_quota_start_in_the_order_they_were_created(tmp_path: Pa
         executor.shutdown()
         store.close()
     assert runs[first].state.value == runs[second].state.value == "SUCCEEDED"
-    assert runs[first].finished_at is not None
-    assert started[second] >= runs[first].finished_at
+    first_end = runs[first].finished_at
+    assert first_end is not None and started[second] >= first_end

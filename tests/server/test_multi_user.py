@@ -314,7 +314,7 @@ def test_official_kfp_client_with_a_token_and_a_namespace(team: Team, packages: 
 
 def test_a_cache_hit_never_crosses_namespaces(team: Team, packages: dict[str, Path]) -> None:
     spec = _spec(packages["adder"])
-    ids = {}
+    ids: dict[str, list[dict[str, Any]]] = {}
     for user, namespace in (("alice", "team-a"), ("alice", "team-a"), ("bob", "team-b")):
         with team.as_user(user) as api:
             experiment = api.post(

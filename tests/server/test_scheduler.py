@@ -23,7 +23,7 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 def _scheduler(store: Store, tmp_path: Path) -> RecurringRunScheduler:
     # Never started: submitted runs just wait in its queue, nothing executes them.
     executor = RunExecutor(store, home=tmp_path, database_url=str(store.engine.url), max_concurrent_runs=1)
-    return RecurringRunScheduler(store, executor, tmp_path / "artifacts")
+    return RecurringRunScheduler(store, executor, str(tmp_path / "artifacts"))
 
 
 def _recurring(
@@ -117,7 +117,9 @@ def test_two_schedulers_and_a_restart_never_fire_a_slot_twice(
         fires = session.scalars(
             select(RecurringRunFire).where(RecurringRunFire.recurring_run_id == recurring_id)
         ).all()
-        assert sorted(fire.run_id for fire in fires) == sorted(run.id for run in _runs(store, recurring_id))
+        assert sorted(str(fire.run_id) for fire in fires) == sorted(
+            run.id for run in _runs(store, recurring_id)
+        )
 
 
 def test_max_concurrency_waits_without_skipping(store: Store, specs: dict[str, Any], tmp_path: Path) -> None:

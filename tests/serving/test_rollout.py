@@ -65,7 +65,10 @@ def test_rollout_under_load_loses_no_request(
     failed = failures(outcomes)
     assert not failed, f"{len(failed)} of {len(outcomes)} requests failed, e.g. {failed[:3]}"
     # Every answer came from the revision the header names, with that revision's model.
-    assert all(outcome.body == {"predictions": [TAGS[outcome.revision]]} for outcome in outcomes)
+    assert all(
+        outcome.revision is not None and outcome.body == {"predictions": [TAGS[outcome.revision]]}
+        for outcome in outcomes
+    )
 
     # The canary's share over the requests sent while it was on (at least 2,000): 20% +- 5%.
     canary_sample = [o for o in during_canary if o.started < promoted_at - 1.0] or during_canary

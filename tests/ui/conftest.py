@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import yaml
 
 from sluice import ui
 from sluice.compiler import Compiler
+from sluice.dsl import BaseComponent
 from tests.server.conftest import API, ServerProcess, create_run
 
 CHROMIUM = "/usr/bin/chromium"
@@ -112,7 +113,7 @@ def start_run(api: httpx.Client, pipeline: tuple[str, str], name: str, parameter
 
 
 def run_inline(
-    api: httpx.Client, pipeline: Callable[..., Any], name: str, parameters: dict[str, Any] | None = None
+    api: httpx.Client, pipeline: BaseComponent, name: str, parameters: dict[str, Any] | None = None
 ) -> str:
     """Compile a pipeline written with Sluice's DSL and run its spec; the run's id."""
     with tempfile.TemporaryDirectory() as folder:
