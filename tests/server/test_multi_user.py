@@ -189,11 +189,19 @@ def test_a_task_of_another_run_is_not_reachable_through_ones_own_run(
             f"{API}/runs",
             json={"experiment_id": experiment["experiment_id"], "pipeline_spec": _spec(packages["adder"])},
         ).json()
+        alice_experiment = alice.post(
+            f"{API}/experiments", json={"display_name": "a-exp-tasks", "namespace": "team-a"}
+        ).json()
+        alice_run = alice.post(
+            f"{API}/runs",
+            json={
+                "experiment_id": alice_experiment["experiment_id"],
+                "pipeline_spec": _spec(packages["adder"]),
+            },
+        ).json()
         wait_for_run(bob, run["run_id"])
-        alice_runs = alice.get(f"{API}/runs", params={"namespace": "team-a"}).json()["runs"]
-        alice_task = alice.get(f"{API}/runs/{alice_runs[0]['run_id']}").json()["run_details"]["task_details"][
-            0
-        ]
+        done = wait_for_run(alice, alice_run["run_id"])
+        alice_task = done["run_details"]["task_details"][0]
         assert_kfp_error(bob.get(f"{API}/runs/{run['run_id']}/tasks/{alice_task['task_id']}/log"), 404)
 
 
