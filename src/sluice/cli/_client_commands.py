@@ -201,16 +201,19 @@ def experiments_create_command(name: str, description: str, host: str | None) ->
     click.echo(f"{experiment.experiment_id}  {experiment.display_name}")
 
 
-def _experiment_action(verb: str, method: str) -> click.Command:
-    @click.command(verb, help=f"{verb.capitalize()} an experiment.")
-    @click.argument("experiment_id")
+def _id_action(noun: str, verb: str, method: str) -> click.Command:
+    """``sluice <nouns> <verb> ID``: one client call on one object, and what was done."""
+    argument = f"{noun.replace(' ', '_')}_id"
+
+    article = "an" if noun[0] in "aeiou" else "a"
+
+    @click.command(verb, help=f"{verb.capitalize()} {article} {noun}.")
+    @click.argument(argument)
     @_host_option
-    def command(experiment_id: str, host: str | None) -> None:
+    def command(host: str | None, **arguments: str) -> None:
         with _client(host) as client:
-            getattr(client, method)(experiment_id)
-        click.echo(
-            f"{verb}d experiment {experiment_id}" if verb.endswith("e") else f"{verb}ed {experiment_id}"
-        )
+            getattr(client, method)(arguments[argument])
+        click.echo(f"{verb}d {noun} {arguments[argument]}")
 
     return command
 
@@ -220,7 +223,7 @@ for _verb, _method in (
     ("unarchive", "unarchive_experiment"),
     ("delete", "delete_experiment"),
 ):
-    experiments_group.add_command(_experiment_action(_verb, _method))
+    experiments_group.add_command(_id_action("experiment", _verb, _method))
 
 
 # ------------------------------------------------------------------------------------------------ runs
@@ -449,24 +452,12 @@ def recurring_get_command(recurring_run_id: str, host: str | None) -> None:
         _echo_json(client.get_recurring_run(recurring_run_id).raw)
 
 
-def _recurring_action(verb: str, method: str) -> click.Command:
-    @click.command(verb, help=f"{verb.capitalize()} a recurring run.")
-    @click.argument("recurring_run_id")
-    @_host_option
-    def command(recurring_run_id: str, host: str | None) -> None:
-        with _client(host) as client:
-            getattr(client, method)(recurring_run_id)
-        click.echo(f"{verb}d {recurring_run_id}")
-
-    return command
-
-
 for _verb, _method in (
     ("enable", "enable_recurring_run"),
     ("disable", "disable_recurring_run"),
     ("delete", "delete_recurring_run"),
 ):
-    recurring_group.add_command(_recurring_action(_verb, _method))
+    recurring_group.add_command(_id_action("recurring run", _verb, _method))
 
 
 def register(group: click.Group) -> None:

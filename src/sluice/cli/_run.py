@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from sluice.cli._options import launcher_options
+
 __all__ = ["register"]
 
 
@@ -55,20 +57,7 @@ def _print_result_text(result: Any) -> None:
     envvar="SLUICE_ARTIFACT_ROOT",
     help="Where outputs and logs go: a folder or s3://bucket/prefix (default: $SLUICE_HOME/artifacts).",
 )
-@click.option(
-    "--launcher",
-    type=click.Choice(["local", "ray"]),
-    envvar="SLUICE_LAUNCHER",
-    default="local",
-    show_default=True,
-    help="Where tasks run: this machine, or the nodes of a Ray cluster (pip install 'sluice[ray]').",
-)
-@click.option(
-    "--ray-address",
-    envvar="RAY_ADDRESS",
-    metavar="HOST:PORT",
-    help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
-)
+@launcher_options
 @click.option(
     "--profile",
     envvar="SLUICE_PROFILE",

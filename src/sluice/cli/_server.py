@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from sluice.cli._options import launcher_options
+
 __all__ = ["register"]
 
 
@@ -46,20 +48,7 @@ __all__ = ["register"]
     help="Let tasks inherit this variable of the server's environment (repeatable; also "
     "$SLUICE_TASK_ENV_ALLOW). Tasks otherwise get only PATH, HOME, locale, proxy, GPU and the like.",
 )
-@click.option(
-    "--launcher",
-    type=click.Choice(["local", "ray"]),
-    envvar="SLUICE_LAUNCHER",
-    default="local",
-    show_default=True,
-    help="Where tasks run: this machine, or the nodes of a Ray cluster (pip install 'sluice[ray]').",
-)
-@click.option(
-    "--ray-address",
-    envvar="RAY_ADDRESS",
-    metavar="HOST:PORT",
-    help="The Ray cluster for --launcher ray (default: $RAY_ADDRESS, else a new local Ray).",
-)
+@launcher_options
 @click.option(
     "--multi-user",
     is_flag=True,
