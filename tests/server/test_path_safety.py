@@ -3,7 +3,6 @@ recorded: absolute paths elsewhere, '..' climbs, and symlinks out of the root ar
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import httpx
@@ -90,14 +89,13 @@ def test_reads_inside_the_root_still_work(api: httpx.Client, planted: dict[str, 
     assert response.status_code == 200, response.text
 
 
+@pytest.mark.parametrize("node", ["..%2F..%2Fetc%2Fpasswd", "%2e%2e", "..\\..\\etc"])
 def test_encoded_traversal_in_the_url_is_just_an_unknown_id(
-    api: httpx.Client, planted: dict[str, str]
+    api: httpx.Client, planted: dict[str, str], node: str
 ) -> None:
-    for node in ("..%2F..%2Fetc%2Fpasswd", "%2e%2e", "..\\..\\etc"):
-        response = api.get(f"{API}/runs/{planted['run_id']}/nodes/{node}/artifacts/x:read")
-        assert response.status_code in (400, 404), response.text
-        assert "root:" not in response.text
-    assert os.path.exists("/etc/passwd")
+    response = api.get(f"{API}/runs/{planted['run_id']}/nodes/{node}/artifacts/x:read")
+    assert response.status_code in (400, 404), response.text
+    assert "root:" not in response.text  # /etc/passwd's first line
 
 
 def test_pipeline_root_outside_the_artifact_root_is_refused(api: httpx.Client, tmp_path: Path) -> None:
