@@ -11,19 +11,17 @@ clients ignore them. Pydantic only: no server or client module is imported here.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 from pydantic.config import ConfigDict
 
 __all__ = [
-    "ArtifactList",
     "ArtifactMetadata",
     "ChildTask",
     "CronSchedule",
-    "Empty",
-    "Experiment",
     "ExecutorDetail",
+    "Experiment",
     "Healthz",
     "ListExperimentsResponse",
     "ListPipelineVersionsResponse",
@@ -41,11 +39,28 @@ __all__ = [
     "Run",
     "RunDetails",
     "RuntimeConfig",
+    "RuntimeState",
     "RuntimeStatus",
     "Status",
+    "StorageState",
+    "TaskArtifactList",
     "Trigger",
     "Url",
 ]
+
+
+RuntimeState = Literal[
+    "RUNTIME_STATE_UNSPECIFIED",
+    "PENDING",
+    "RUNNING",
+    "SUCCEEDED",
+    "SKIPPED",
+    "FAILED",
+    "CANCELING",
+    "CANCELED",
+    "PAUSED",
+]
+StorageState = Literal["STORAGE_STATE_UNSPECIFIED", "AVAILABLE", "ARCHIVED"]
 
 
 def _no_null(schema: dict[str, Any]) -> None:
@@ -77,10 +92,6 @@ class Message(BaseModel):
         return document
 
 
-class Empty(Message):
-    """An empty message (what deletes and state changes answer)."""
-
-
 class Status(Message):
     """An error, as ``google.rpc.Status`` (and the body of every error response)."""
 
@@ -98,7 +109,7 @@ class Url(Message):
 
 
 class Pipeline(Message):
-    pipeline_id: str | None = None
+    pipeline_id: str
     name: str | None = None
     display_name: str | None = None
     description: str | None = None
@@ -109,8 +120,8 @@ class Pipeline(Message):
 
 
 class PipelineVersion(Message):
-    pipeline_id: str | None = None
-    pipeline_version_id: str | None = None
+    pipeline_id: str
+    pipeline_version_id: str
     name: str | None = None
     display_name: str | None = None
     description: str | None = None
@@ -141,12 +152,12 @@ class ListPipelineVersionsResponse(Message):
 
 
 class Experiment(Message):
-    experiment_id: str | None = None
+    experiment_id: str
     display_name: str | None = None
     description: str | None = None
     created_at: datetime | None = None
     namespace: str | None = None
-    storage_state: str | None = None
+    storage_state: StorageState | None = None
     last_run_created_at: datetime | None = None
 
 
@@ -171,11 +182,13 @@ class PipelineVersionReference(Message):
 
 class RuntimeStatus(Message):
     update_time: datetime | None = None
-    state: str | None = None
+    state: RuntimeState | None = None
     error: Status | None = None
 
 
-class ArtifactList(Message):
+class TaskArtifactList(Message):
+    """KFP's ``PipelineTaskDetail.ArtifactList``: the artifacts of one input or output of a task."""
+
     artifact_ids: list[str] = []
 
 
@@ -190,17 +203,17 @@ class ExecutorDetail(Message):
 
 class PipelineTaskDetail(Message):
     run_id: str | None = None
-    task_id: str | None = None
+    task_id: str
     display_name: str | None = None
     create_time: datetime | None = None
     start_time: datetime | None = None
     end_time: datetime | None = None
     executor_detail: ExecutorDetail | None = None
-    state: str | None = None
+    state: RuntimeState | None = None
     execution_id: str | None = None
     error: Status | None = None
-    inputs: dict[str, ArtifactList] | None = None
-    outputs: dict[str, ArtifactList] | None = None
+    inputs: dict[str, TaskArtifactList] | None = None
+    outputs: dict[str, TaskArtifactList] | None = None
     parent_task_id: str | None = None
     state_history: list[RuntimeStatus] | None = None
     child_tasks: list[ChildTask] | None = None
@@ -236,9 +249,9 @@ class RunDetails(Message):
 
 class Run(Message):
     experiment_id: str | None = None
-    run_id: str | None = None
+    run_id: str
     display_name: str | None = None
-    storage_state: str | None = None
+    storage_state: StorageState | None = None
     description: str | None = None
     pipeline_version_id: str | None = None
     pipeline_spec: dict[str, Any] | None = None
@@ -248,7 +261,7 @@ class Run(Message):
     created_at: datetime | None = None
     scheduled_at: datetime | None = None
     finished_at: datetime | None = None
-    state: str | None = None
+    state: RuntimeState | None = None
     error: Status | None = None
     run_details: RunDetails | None = None
     recurring_run_id: str | None = None
@@ -317,7 +330,7 @@ class Trigger(Message):
 
 
 class RecurringRun(Message):
-    recurring_run_id: str | None = None
+    recurring_run_id: str
     display_name: str | None = None
     description: str | None = None
     pipeline_version_id: str | None = None
@@ -327,10 +340,10 @@ class RecurringRun(Message):
     service_account: str | None = None
     max_concurrency: str | None = Field(default=None, description="int64, as a string.")
     trigger: Trigger | None = None
-    mode: str | None = Field(default=None, description="ENABLE or DISABLE")
+    mode: Literal["MODE_UNSPECIFIED", "ENABLE", "DISABLE"] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    status: str | None = Field(default=None, description="ENABLED or DISABLED")
+    status: Literal["STATUS_UNSPECIFIED", "ENABLED", "DISABLED"] | None = None
     error: Status | None = None
     no_catchup: bool | None = None
     namespace: str | None = None

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sluice import api
-from sluice.store import RecurringRunMode, RuntimeState
+from sluice.store import RecurringRunMode, RuntimeState, StorageState
 from sluice.store.models import (
     Experiment,
     Pipeline,
@@ -36,6 +36,15 @@ _UNKNOWN_CODE = 2
 def utc(moment: datetime | None) -> datetime | None:
     """The moment in UTC (written as RFC 3339 with a Z, as protobuf's JSON mapping writes a Timestamp)."""
     return None if moment is None else moment.astimezone(UTC)
+
+
+def _state(state: RuntimeState) -> api.RuntimeState:
+    # The store's enum and the API's literal name the same KFP states (the model validates it).
+    return cast("api.RuntimeState", str(state))
+
+
+def _storage(state: StorageState) -> api.StorageState:
+    return cast("api.StorageState", str(state))
 
 
 def _status(error: Mapping[str, Any] | None) -> api.Status | None:
@@ -93,7 +102,7 @@ def experiment_message(experiment: Experiment) -> api.Experiment:
         description=experiment.description,
         created_at=utc(experiment.created_at),
         namespace=experiment.namespace,
-        storage_state=str(experiment.storage_state),
+        storage_state=_storage(experiment.storage_state),
         last_run_created_at=utc(experiment.last_run_created_at),
     )
 
@@ -131,7 +140,7 @@ def run_message(
         experiment_id=run.experiment_id,
         run_id=run.id,
         display_name=run.display_name,
-        storage_state=str(run.storage_state),
+        storage_state=_storage(run.storage_state),
         description=run.description,
         pipeline_version_id=run.pipeline_version_id,
         pipeline_spec=spec,
@@ -141,12 +150,12 @@ def run_message(
         created_at=utc(run.created_at),
         scheduled_at=utc(run.scheduled_at),
         finished_at=utc(run.finished_at),
-        state=str(run.state),
+        state=_state(run.state),
         error=_status(run.error),
         run_details=details,
         recurring_run_id=run.recurring_run_id,
         state_history=[
-            api.RuntimeStatus(update_time=utc(row.at), state=str(row.state), error=_status(row.error))
+            api.RuntimeStatus(update_time=utc(row.at), state=_state(row.state), error=_status(row.error))
             for row in history
         ]
         if history is not None
@@ -158,10 +167,10 @@ def run_message(
     )
 
 
-def _artifact_lists(events: Iterable[tuple[str, str]]) -> dict[str, api.ArtifactList] | None:
-    lists: dict[str, api.ArtifactList] = {}
+def _artifact_lists(events: Iterable[tuple[str, str]]) -> dict[str, api.TaskArtifactList] | None:
+    lists: dict[str, api.TaskArtifactList] = {}
     for key, artifact_id in events:
-        lists.setdefault(key, api.ArtifactList()).artifact_ids.append(artifact_id)
+        lists.setdefault(key, api.TaskArtifactList()).artifact_ids.append(artifact_id)
     return lists or None
 
 
@@ -186,7 +195,7 @@ def task_message(
         start_time=utc(task.started_at),
         end_time=utc(task.finished_at),
         executor_detail=api.ExecutorDetail(main_job=str(task.pid)) if task.pid else None,
-        state=str(state),
+        state=_state(state),
         execution_id=execution_id,
         error=_status(task.error) if state is not RuntimeState.SKIPPED else None,
         inputs=_artifact_lists(input_events),
@@ -195,7 +204,7 @@ def task_message(
         state_history=[
             api.RuntimeStatus(
                 update_time=utc(row.at),
-                state=str(row.state),
+                state=_state(row.state),
                 error=api.Status(code=0, message=row.message, details=[]) if row.message else None,
             )
             for row in history
