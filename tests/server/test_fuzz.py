@@ -161,7 +161,9 @@ def test_linked_operations_never_answer_with_a_server_error(
         def validate_response(
             self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
         ) -> None:
-            case.validate_response(response, checks=[not_a_server_error, response_schema_conformance], transport_kwargs=kwargs)
+            case.validate_response(
+                response, checks=[not_a_server_error, response_schema_conformance], transport_kwargs=kwargs
+            )
 
     Scenarios.run(
         settings=settings(

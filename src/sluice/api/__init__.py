@@ -266,7 +266,9 @@ class Run(Message):
     run_details: RunDetails | None = None
     recurring_run_id: str | None = None
     state_history: list[RuntimeStatus] | None = None
-    metrics: dict[str, float] | None = Field(default=None, description="Sluice: scalar metrics the run logged.")
+    metrics: dict[str, float] | None = Field(
+        default=None, description="Sluice: scalar metrics the run logged."
+    )
     warnings: list[str] | None = Field(
         default=None, description="Sluice: settings of the run this machine does not use."
     )
@@ -348,12 +350,14 @@ class RecurringRun(Message):
     no_catchup: bool | None = None
     namespace: str | None = None
     experiment_id: str | None = None
-    next_fire_time: datetime | None = Field(default=None, description="Sluice: when the scheduler fires it next.")
+    next_fire_time: datetime | None = Field(
+        default=None, description="Sluice: when the scheduler fires it next."
+    )
 
 
 class ListRecurringRunsResponse(Message):
     # Camel case in KFP's proto itself (the only such field); kfp.Client reads it so.
-    recurringRuns: list[RecurringRun] = []  # noqa: N815
+    recurringRuns: list[RecurringRun] = []
     total_size: int = 0
     next_page_token: str = ""
 

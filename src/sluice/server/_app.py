@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
 
 from sluice import __version__, api, ui
 from sluice.artifacts import open_artifact_store

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 
@@ -160,7 +160,9 @@ def download_artifact(
     )
 
 
-@router.get("/artifacts/{artifact_id}", response_model=api.ArtifactMetadata, summary="Get an artifact's metadata")
+@router.get(
+    "/artifacts/{artifact_id}", response_model=api.ArtifactMetadata, summary="Get an artifact's metadata"
+)
 def get_artifact(artifact_id: str, context: Context) -> api.ArtifactMetadata:
     artifact = _artifact(context, artifact_id)
     size = None

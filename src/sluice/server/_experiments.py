@@ -10,9 +10,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice import api
 from sluice.server._convert import experiment_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request

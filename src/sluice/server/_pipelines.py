@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice import api
 from sluice.server._convert import pipeline_message, pipeline_version_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
@@ -348,7 +348,9 @@ def delete_pipeline(pipeline_id: str, context: Context, cascade: bool = False) -
     response_model=api.PipelineVersion,
     summary="Create a pipeline version",
 )
-def create_pipeline_version(pipeline_id: str, body: PipelineVersionIn, context: Context) -> api.PipelineVersion:
+def create_pipeline_version(
+    pipeline_id: str, body: PipelineVersionIn, context: Context
+) -> api.PipelineVersion:
     if body.pipeline_id and body.pipeline_id != pipeline_id:
         raise invalid_argument(f"pipeline_version.pipeline_id {body.pipeline_id!r} differs from the path's")
     name = _name(body.name, body.display_name, what="the pipeline version")

@@ -14,9 +14,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sluice import api
 from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice import api
 from sluice.server._convert import recurring_run_message
 from sluice.server._errors import invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request

@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice import api
 from sluice.server._convert import run_message, task_message
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, compare, fetch_page, parse_list_request
