@@ -294,15 +294,17 @@ class ReadArtifactResponse(Message):
 class ArtifactMetadata(Message):
     """Sluice: an artifact's metadata and where to download its content."""
 
-    artifact_id: str | None = None
+    artifact_id: str
     uri: str | None = None
     name: str | None = None
     display_name: str | None = None
-    artifact_type: str | None = None
+    artifact_type: str | None = Field(default=None, description='The schema title, e.g. "system.Metrics".')
     schema_version: str | None = None
     metadata: dict[str, Any] | None = None
     state: str | None = None
-    artifact_size: str | None = Field(default=None, description="Bytes (int64, as a string).")
+    artifact_size: str | None = Field(
+        default=None, description="Bytes (int64, as a string); absent for folders and remote URIs."
+    )
     created_at: datetime | None = None
     last_updated_at: datetime | None = None
     download_url: str | None = None

@@ -853,13 +853,16 @@ export interface components {
          */
         ArtifactMetadata: {
             /** Artifact Id */
-            artifact_id?: string;
+            artifact_id: string;
             /**
              * Artifact Size
-             * @description Bytes (int64, as a string).
+             * @description Bytes (int64, as a string); absent for folders and remote URIs.
              */
             artifact_size?: string;
-            /** Artifact Type */
+            /**
+             * Artifact Type
+             * @description The schema title, e.g. "system.Metrics".
+             */
             artifact_type?: string;
             /**
              * Created At
