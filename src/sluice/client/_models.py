@@ -1,4 +1,6 @@
-"""What ``sluice.Client`` returns: typed views of the API's JSON (the full JSON stays in ``raw``)."""
+"""What ``sluice.Client`` returns: views of the API's messages. Each response is read into its model in
+``sluice.api`` (where every field of the wire is declared, the server's own definitions); a view names the
+fields a Python user reaches for, and keeps the full JSON in ``raw``."""
 
 from __future__ import annotations
 
@@ -7,15 +9,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from sluice import api
+
 __all__ = ["Experiment", "Page", "Pipeline", "PipelineVersion", "RecurringRun", "Run", "Task"]
 
 _T = TypeVar("_T")
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _message(status: api.Status | None) -> str | None:
+    return (status.message if status is not None else None) or None
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,13 @@ class Pipeline:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Pipeline:
+        message = api.Pipeline.model_validate(data)
         return cls(
-            pipeline_id=data.get("pipeline_id", ""),
-            name=data.get("name", ""),
-            display_name=data.get("display_name", ""),
-            description=data.get("description", ""),
-            created_at=_time(data.get("created_at")),
+            pipeline_id=message.pipeline_id or "",
+            name=message.name or "",
+            display_name=message.display_name or "",
+            description=message.description or "",
+            created_at=message.created_at,
             raw=data,
         )
 
@@ -52,14 +55,15 @@ class PipelineVersion:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PipelineVersion:
+        message = api.PipelineVersion.model_validate(data)
         return cls(
-            pipeline_version_id=data.get("pipeline_version_id", ""),
-            pipeline_id=data.get("pipeline_id", ""),
-            name=data.get("name", ""),
-            display_name=data.get("display_name", ""),
-            description=data.get("description", ""),
-            created_at=_time(data.get("created_at")),
-            pipeline_spec=data.get("pipeline_spec"),
+            pipeline_version_id=message.pipeline_version_id or "",
+            pipeline_id=message.pipeline_id or "",
+            name=message.name or "",
+            display_name=message.display_name or "",
+            description=message.description or "",
+            created_at=message.created_at,
+            pipeline_spec=message.pipeline_spec,
             raw=data,
         )
 
@@ -75,12 +79,13 @@ class Experiment:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Experiment:
+        message = api.Experiment.model_validate(data)
         return cls(
-            experiment_id=data.get("experiment_id", ""),
-            display_name=data.get("display_name", ""),
-            description=data.get("description", ""),
-            storage_state=data.get("storage_state", ""),
-            created_at=_time(data.get("created_at")),
+            experiment_id=message.experiment_id or "",
+            display_name=message.display_name or "",
+            description=message.description or "",
+            storage_state=message.storage_state or "",
+            created_at=message.created_at,
             raw=data,
         )
 
@@ -108,23 +113,26 @@ class Task:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Task:
-        error = data.get("error") or {}
+        return cls.from_message(api.PipelineTaskDetail.model_validate(data), data)
+
+    @classmethod
+    def from_message(cls, message: api.PipelineTaskDetail, data: dict[str, Any]) -> Task:
         return cls(
-            task_id=data.get("task_id", ""),
-            name=data.get("name", data.get("display_name", "")),
-            display_name=data.get("display_name", ""),
-            path=data.get("path", ""),
-            kind=data.get("kind", ""),
-            state=data.get("state", ""),
-            started_at=_time(data.get("start_time")),
-            finished_at=_time(data.get("end_time")),
-            attempts=int(data.get("attempts") or 0),
-            inputs=dict(data.get("input_parameters") or {}),
-            outputs=dict(data.get("output_parameters") or {}),
-            error=error.get("message") or None,
-            parent_task_id=data.get("parent_task_id"),
+            task_id=message.task_id or "",
+            name=message.name if message.name is not None else message.display_name or "",
+            display_name=message.display_name or "",
+            path=message.path or "",
+            kind=message.kind or "",
+            state=message.state or "",
+            started_at=message.start_time,
+            finished_at=message.end_time,
+            attempts=message.attempts or 0,
+            inputs=dict(message.input_parameters or {}),
+            outputs=dict(message.output_parameters or {}),
+            error=_message(message.error),
+            parent_task_id=message.parent_task_id,
             raw=data,
-            platform=dict(data.get("platform") or {}),
+            platform=dict(message.platform or {}),
         )
 
 
@@ -167,22 +175,24 @@ class Run:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Run:
-        details = data.get("run_details") or {}
-        error = data.get("error") or {}
+        message = api.Run.model_validate(data)
+        details = message.run_details.task_details if message.run_details is not None else []
+        raw_details = (data.get("run_details") or {}).get("task_details") or []
+        config = message.runtime_config
         return cls(
-            run_id=data.get("run_id", ""),
-            display_name=data.get("display_name", ""),
-            experiment_id=data.get("experiment_id", ""),
-            state=data.get("state", ""),
-            storage_state=data.get("storage_state", ""),
-            created_at=_time(data.get("created_at")),
-            finished_at=_time(data.get("finished_at")),
-            parameters=dict((data.get("runtime_config") or {}).get("parameters") or {}),
-            error=error.get("message") or None,
-            metrics=dict(data.get("metrics") or {}),
-            tasks=[Task.from_json(task) for task in details.get("task_details") or []],
+            run_id=message.run_id or "",
+            display_name=message.display_name or "",
+            experiment_id=message.experiment_id or "",
+            state=message.state or "",
+            storage_state=message.storage_state or "",
+            created_at=message.created_at,
+            finished_at=message.finished_at,
+            parameters=dict((config.parameters if config is not None else None) or {}),
+            error=_message(message.error),
+            metrics=dict(message.metrics or {}),
+            tasks=[Task.from_message(task, raw) for task, raw in zip(details, raw_details, strict=True)],
             raw=data,
-            warnings=list(data.get("warnings") or []),
+            warnings=list(message.warnings or []),
         )
 
 
@@ -200,15 +210,16 @@ class RecurringRun:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RecurringRun:
+        message = api.RecurringRun.model_validate(data)
         return cls(
-            recurring_run_id=data.get("recurring_run_id", ""),
-            display_name=data.get("display_name", ""),
-            experiment_id=data.get("experiment_id", ""),
-            status=data.get("status", ""),
-            trigger=dict(data.get("trigger") or {}),
-            max_concurrency=int(data.get("max_concurrency") or 1),
-            no_catchup=bool(data.get("no_catchup")),
-            next_fire_time=_time(data.get("next_fire_time")),
+            recurring_run_id=message.recurring_run_id or "",
+            display_name=message.display_name or "",
+            experiment_id=message.experiment_id or "",
+            status=message.status or "",
+            trigger=message.trigger.model_dump(mode="json") if message.trigger is not None else {},
+            max_concurrency=int(message.max_concurrency or 1),
+            no_catchup=bool(message.no_catchup),
+            next_fire_time=message.next_fire_time,
             raw=data,
         )
 

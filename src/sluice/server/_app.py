@@ -10,9 +10,8 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
 
-from sluice import __version__, ui
+from sluice import __version__, api, ui
 from sluice.artifacts import open_artifact_store
 from sluice.auth import Directory
 from sluice.engine import detect_capacity
@@ -42,7 +41,6 @@ from sluice.server._package_url import PackageFetcher
 from sluice.server._page_tokens import PageTokens
 from sluice.server._retention import RunRetention
 from sluice.server._scheduler import RecurringRunScheduler
-from sluice.server._schemas import Healthz
 from sluice.server._text import TextCheck
 from sluice.serving import ModelServing
 from sluice.store import Store
@@ -208,16 +206,14 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         )
     install_metrics(app)
 
-    @app.get("/apis/v2beta1/healthz", response_model=Healthz, tags=["HealthzService"], summary="Health")
-    def healthz(context: Annotated[ServiceContext, Depends(service)]) -> JSONResponse:
-        return JSONResponse(
-            {
-                "multi_user": config.multi_user,
-                "pipeline_store": "database",
-                "version": __version__,
-                "database": context.store.backend,
-                "artifact_root": str(context.artifact_root),
-            }
+    @app.get("/apis/v2beta1/healthz", response_model=api.Healthz, tags=["HealthzService"], summary="Health")
+    def healthz(context: Annotated[ServiceContext, Depends(service)]) -> api.Healthz:
+        return api.Healthz(
+            multi_user=config.multi_user,
+            pipeline_store="database",
+            version=__version__,
+            database=context.store.backend,
+            artifact_root=str(context.artifact_root),
         )
 
     app.add_middleware(BrowserGuard, allowed_hosts=AllowedHosts.build(config.host, config.allowed_hosts))

@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import or_, select
 from starlette.concurrency import run_in_threadpool
 
+from sluice import api
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import timestamp
+from sluice.server._convert import utc
 from sluice.server._errors import ApiError, failed_precondition, not_found
-from sluice.server._schemas import ReadArtifactResponse
 from sluice.server._streams import base64_json_stream, file_response, folder_tar_response, size_of
 from sluice.store import TERMINAL_STATES
 from sluice.store.models import Artifact, Task
@@ -103,7 +103,7 @@ def _task(context: ServiceContext, run_id: str, node_id: str) -> Task:
 
 @router.get(
     "/runs/{run_id}/nodes/{node_id}/artifacts/{artifact_name}:read",
-    response_model=ReadArtifactResponse,
+    response_model=api.ReadArtifactResponse,
     tags=["RunService"],
     summary="Read a task's output artifact (base64), by task id (or path) and output name",
 )
@@ -160,8 +160,10 @@ def download_artifact(
     )
 
 
-@router.get("/artifacts/{artifact_id}", summary="Get an artifact's metadata")
-def get_artifact(artifact_id: str, context: Context) -> JSONResponse:
+@router.get(
+    "/artifacts/{artifact_id}", response_model=api.ArtifactMetadata, summary="Get an artifact's metadata"
+)
+def get_artifact(artifact_id: str, context: Context) -> api.ArtifactMetadata:
     artifact = _artifact(context, artifact_id)
     size = None
     if not context.artifacts.is_remote:  # a bucket would cost a request per look; the size is optional
@@ -170,21 +172,20 @@ def get_artifact(artifact_id: str, context: Context) -> JSONResponse:
             size = path.stat().st_size if path.is_file() else None
         except (ApiError, OSError):
             pass
-    document = {
-        "artifact_id": artifact.id,
-        "uri": artifact.uri,
-        "name": artifact.name,
-        "display_name": artifact.display_name or artifact.name,
-        "artifact_type": artifact.schema_title,
-        "schema_version": artifact.schema_version,
-        "metadata": artifact.metadata_,
-        "state": str(artifact.state),
-        "artifact_size": str(size) if size is not None else None,
-        "created_at": timestamp(artifact.created_at),
-        "last_updated_at": timestamp(artifact.updated_at),
-        "download_url": f"/apis/v2beta1/artifacts/{artifact.id}:download",
-    }
-    return JSONResponse({key: value for key, value in document.items() if value is not None})
+    return api.ArtifactMetadata(
+        artifact_id=artifact.id,
+        uri=artifact.uri,
+        name=artifact.name,
+        display_name=artifact.display_name or artifact.name,
+        artifact_type=artifact.schema_title,
+        schema_version=artifact.schema_version,
+        metadata=artifact.metadata_,
+        state=str(artifact.state),
+        artifact_size=str(size) if size is not None else None,
+        created_at=utc(artifact.created_at),
+        last_updated_at=utc(artifact.updated_at),
+        download_url=f"/apis/v2beta1/artifacts/{artifact.id}:download",
+    )
 
 
 async def _follow(context: ServiceContext, task_id: str, path: Path, follow: bool) -> AsyncIterator[bytes]:

@@ -1,12 +1,13 @@
-"""Store rows as the API's JSON: KFP's v2beta1 messages, snake_case, RFC 3339 times, int64s as strings."""
+"""Store rows as the API's response models (``sluice.api``): KFP's v2beta1 messages."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sluice.store import RecurringRunMode, RuntimeState
+from sluice import api
+from sluice.store import RecurringRunMode, RuntimeState, StorageState
 from sluice.store.models import (
     Experiment,
     Pipeline,
@@ -19,49 +20,50 @@ from sluice.store.models import (
 )
 
 __all__ = [
-    "experiment_json",
-    "pipeline_json",
-    "pipeline_version_json",
-    "recurring_run_json",
-    "run_json",
-    "task_json",
-    "timestamp",
+    "experiment_message",
+    "pipeline_message",
+    "pipeline_version_message",
+    "recurring_run_message",
+    "run_message",
+    "task_message",
+    "utc",
 ]
 
 # google.rpc.Code UNKNOWN: a run's error carries no code of its own.
 _UNKNOWN_CODE = 2
 
 
-def timestamp(moment: datetime | None) -> str | None:
-    """RFC 3339 in UTC with a Z, as protobuf's JSON mapping writes a Timestamp."""
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+def utc(moment: datetime | None) -> datetime | None:
+    """The moment in UTC (written as RFC 3339 with a Z, as protobuf's JSON mapping writes a Timestamp)."""
+    return None if moment is None else moment.astimezone(UTC)
 
 
-def _compact(document: dict[str, Any]) -> dict[str, Any]:
-    # Protobuf's JSON omits unset fields; clients treat an absent field as its default.
-    return {key: value for key, value in document.items() if value is not None}
+def _state(state: RuntimeState) -> api.RuntimeState:
+    # The store's enum and the API's literal name the same KFP states (the model validates it).
+    return cast("api.RuntimeState", str(state))
 
 
-def _status(error: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _storage(state: StorageState) -> api.StorageState:
+    return cast("api.StorageState", str(state))
+
+
+def _status(error: Mapping[str, Any] | None) -> api.Status | None:
     if not error:
         return None
     message = str(error.get("message") or error.get("reason") or "")
     code = error.get("code")
-    return {"code": code if isinstance(code, int) else _UNKNOWN_CODE, "message": message, "details": []}
+    return api.Status(code=code if isinstance(code, int) else _UNKNOWN_CODE, message=message, details=[])
 
 
-def pipeline_json(pipeline: Pipeline) -> dict[str, Any]:
-    return _compact(
-        {
-            "pipeline_id": pipeline.id,
-            "name": pipeline.name,
-            "display_name": pipeline.display_name or pipeline.name,
-            "description": pipeline.description,
-            "created_at": timestamp(pipeline.created_at),
-            "namespace": pipeline.namespace,
-        }
+def pipeline_message(pipeline: Pipeline, tags: dict[str, str] | None = None) -> api.Pipeline:
+    return api.Pipeline(
+        pipeline_id=pipeline.id,
+        name=pipeline.name,
+        display_name=pipeline.display_name or pipeline.name,
+        description=pipeline.description,
+        created_at=utc(pipeline.created_at),
+        namespace=pipeline.namespace,
+        tags=tags or None,
     )
 
 
@@ -76,112 +78,103 @@ def _spec_document(
     return spec
 
 
-def pipeline_version_json(version: PipelineVersion, *, include_spec: bool = True) -> dict[str, Any]:
-    return _compact(
-        {
-            "pipeline_id": version.pipeline_id,
-            "pipeline_version_id": version.id,
-            "name": version.name,
-            "display_name": version.display_name or version.name,
-            "description": version.description,
-            "created_at": timestamp(version.created_at),
-            "package_url": {"pipeline_url": version.package_url} if version.package_url else None,
-            "code_source_url": version.code_source_url,
-            "pipeline_spec": _spec_document(version.pipeline_spec, version.platform_spec)
-            if include_spec
-            else None,
-        }
+def pipeline_version_message(
+    version: PipelineVersion, *, include_spec: bool = True, tags: dict[str, str] | None = None
+) -> api.PipelineVersion:
+    return api.PipelineVersion(
+        pipeline_id=version.pipeline_id,
+        pipeline_version_id=version.id,
+        name=version.name,
+        display_name=version.display_name or version.name,
+        description=version.description,
+        created_at=utc(version.created_at),
+        package_url=api.Url(pipeline_url=version.package_url) if version.package_url else None,
+        code_source_url=version.code_source_url,
+        pipeline_spec=_spec_document(version.pipeline_spec, version.platform_spec) if include_spec else None,
+        tags=tags or None,
     )
 
 
-def experiment_json(experiment: Experiment) -> dict[str, Any]:
-    return _compact(
-        {
-            "experiment_id": experiment.id,
-            "display_name": experiment.display_name or experiment.name,
-            "description": experiment.description,
-            "created_at": timestamp(experiment.created_at),
-            "namespace": experiment.namespace,
-            "storage_state": str(experiment.storage_state),
-            "last_run_created_at": timestamp(experiment.last_run_created_at),
-        }
+def experiment_message(experiment: Experiment) -> api.Experiment:
+    return api.Experiment(
+        experiment_id=experiment.id,
+        display_name=experiment.display_name or experiment.name,
+        description=experiment.description,
+        created_at=utc(experiment.created_at),
+        namespace=experiment.namespace,
+        storage_state=_storage(experiment.storage_state),
+        last_run_created_at=utc(experiment.last_run_created_at),
     )
 
 
-def runtime_config_json(config: Mapping[str, Any] | None) -> dict[str, Any]:
+def _runtime_config(config: Mapping[str, Any] | None) -> api.RuntimeConfig:
     config = config or {}
     root = config.get("pipelineRoot") or config.get("pipeline_root")
-    return _compact({"parameters": dict(config.get("parameters") or {}), "pipeline_root": root})
+    return api.RuntimeConfig(parameters=dict(config.get("parameters") or {}), pipeline_root=root)
 
 
-def _history_json(rows: Iterable[RunStateHistory]) -> list[dict[str, Any]]:
-    return [
-        _compact({"update_time": timestamp(row.at), "state": str(row.state), "error": _status(row.error)})
-        for row in rows
-    ]
-
-
-def run_json(
+def run_message(
     run: Run,
     *,
     pipeline_id: str | None = None,
     include_spec: bool = True,
     history: Iterable[RunStateHistory] | None = None,
-    task_details: list[dict[str, Any]] | None = None,
+    task_details: list[api.PipelineTaskDetail] | None = None,
     context_id: str | None = None,
     metrics: Mapping[str, float] | None = None,
-) -> dict[str, Any]:
+    pipeline_name: str | None = None,
+) -> api.Run:
     """A run; ``pipeline_id`` is the pipeline of its version (for ``pipeline_version_reference``)."""
     reference = None
     spec = None
     if run.pipeline_version_id is not None:
-        reference = {"pipeline_id": pipeline_id, "pipeline_version_id": run.pipeline_version_id}
+        reference = api.PipelineVersionReference(
+            pipeline_id=pipeline_id, pipeline_version_id=run.pipeline_version_id
+        )
     elif include_spec:
         spec = _spec_document(run.pipeline_spec, run.platform_spec)
     details = None
     if task_details is not None:
-        details = _compact(
-            {
-                "pipeline_context_id": None,
-                "pipeline_run_context_id": context_id,
-                "task_details": task_details,
-            }
-        )
-    return _compact(
-        {
-            "experiment_id": run.experiment_id,
-            "run_id": run.id,
-            "display_name": run.display_name,
-            "storage_state": str(run.storage_state),
-            "description": run.description,
-            "pipeline_version_id": run.pipeline_version_id,
-            "pipeline_spec": spec,
-            "pipeline_version_reference": _compact(reference) if reference else None,
-            "runtime_config": runtime_config_json(run.runtime_config),
-            "service_account": run.service_account,
-            "created_at": timestamp(run.created_at),
-            "scheduled_at": timestamp(run.scheduled_at),
-            "finished_at": timestamp(run.finished_at),
-            "state": str(run.state),
-            "error": _status(run.error),
-            "run_details": details,
-            "recurring_run_id": run.recurring_run_id,
-            "state_history": _history_json(history) if history is not None else None,
-            "metrics": dict(metrics) if metrics else None,
-            "warnings": list(run.warnings) if run.warnings else None,
-            "created_by": run.created_by,
-        }
+        details = api.RunDetails(pipeline_run_context_id=context_id, task_details=task_details)
+    return api.Run(
+        experiment_id=run.experiment_id,
+        run_id=run.id,
+        display_name=run.display_name,
+        storage_state=_storage(run.storage_state),
+        description=run.description,
+        pipeline_version_id=run.pipeline_version_id,
+        pipeline_spec=spec,
+        pipeline_version_reference=reference,
+        runtime_config=_runtime_config(run.runtime_config),
+        service_account=run.service_account,
+        created_at=utc(run.created_at),
+        scheduled_at=utc(run.scheduled_at),
+        finished_at=utc(run.finished_at),
+        state=_state(run.state),
+        error=_status(run.error),
+        run_details=details,
+        recurring_run_id=run.recurring_run_id,
+        state_history=[
+            api.RuntimeStatus(update_time=utc(row.at), state=_state(row.state), error=_status(row.error))
+            for row in history
+        ]
+        if history is not None
+        else None,
+        metrics=dict(metrics) if metrics else None,
+        warnings=list(run.warnings) if run.warnings else None,
+        created_by=run.created_by,
+        pipeline_name=pipeline_name,
     )
 
 
-def _artifact_lists(events: Iterable[tuple[str, str]]) -> dict[str, dict[str, list[str]]] | None:
-    lists: dict[str, dict[str, list[str]]] = {}
+def _artifact_lists(events: Iterable[tuple[str, str]]) -> dict[str, api.TaskArtifactList] | None:
+    lists: dict[str, api.TaskArtifactList] = {}
     for key, artifact_id in events:
-        lists.setdefault(key, {"artifact_ids": []})["artifact_ids"].append(artifact_id)
+        lists.setdefault(key, api.TaskArtifactList()).artifact_ids.append(artifact_id)
     return lists or None
 
 
-def task_json(
+def task_message(
     task: Task,
     *,
     history: Iterable[TaskStateHistory],
@@ -189,95 +182,89 @@ def task_json(
     execution_id: str | None,
     input_events: Iterable[tuple[str, str]],
     output_events: Iterable[tuple[str, str]],
-) -> dict[str, Any]:
+) -> api.PipelineTaskDetail:
     """A task as KFP's ``PipelineTaskDetail``, plus Sluice's parameter values and place in the run."""
     inputs = task.inputs or {}
     outputs = task.outputs or {}
     state = task.state
-    return _compact(
-        {
-            "run_id": task.run_id,
-            "task_id": task.id,
-            "display_name": task.display_name or task.name,
-            "create_time": timestamp(task.created_at),
-            "start_time": timestamp(task.started_at),
-            "end_time": timestamp(task.finished_at),
-            "executor_detail": {"main_job": str(task.pid)} if task.pid else None,
-            "state": str(state),
-            "execution_id": execution_id,
-            "error": _status(task.error) if state is not RuntimeState.SKIPPED else None,
-            "inputs": _artifact_lists(input_events),
-            "outputs": _artifact_lists(output_events),
-            "parent_task_id": task.parent_task_id,
-            "state_history": [
-                _compact(
-                    {
-                        "update_time": timestamp(row.at),
-                        "state": str(row.state),
-                        "error": {"code": 0, "message": row.message, "details": []} if row.message else None,
-                    }
-                )
-                for row in history
-            ],
-            "child_tasks": [{"task_id": child} for child in children] or None,
-            "name": task.name,
-            "path": task.path,
-            "kind": str(task.kind),
-            "attempts": task.attempts,
-            "input_parameters": dict(inputs.get("parameters") or {}) or None,
-            "output_parameters": dict(outputs.get("parameters") or {}) or None,
-            "cached_from_task_id": task.cached_from_task_id,
-            "platform": task.platform or None,
-            "node_id": task.node_id,
-            "node_address": task.node_address,
-        }
+    return api.PipelineTaskDetail(
+        run_id=task.run_id,
+        task_id=task.id,
+        display_name=task.display_name or task.name,
+        create_time=utc(task.created_at),
+        start_time=utc(task.started_at),
+        end_time=utc(task.finished_at),
+        executor_detail=api.ExecutorDetail(main_job=str(task.pid)) if task.pid else None,
+        state=_state(state),
+        execution_id=execution_id,
+        error=_status(task.error) if state is not RuntimeState.SKIPPED else None,
+        inputs=_artifact_lists(input_events),
+        outputs=_artifact_lists(output_events),
+        parent_task_id=task.parent_task_id,
+        state_history=[
+            api.RuntimeStatus(
+                update_time=utc(row.at),
+                state=_state(row.state),
+                error=api.Status(code=0, message=row.message, details=[]) if row.message else None,
+            )
+            for row in history
+        ],
+        child_tasks=[api.ChildTask(task_id=child) for child in children] or None,
+        name=task.name,
+        path=task.path,
+        kind=str(task.kind),
+        attempts=task.attempts,
+        input_parameters=dict(inputs.get("parameters") or {}) or None,
+        output_parameters=dict(outputs.get("parameters") or {}) or None,
+        cached_from_task_id=task.cached_from_task_id,
+        platform=task.platform or None,
+        node_id=task.node_id,
+        node_address=task.node_address,
     )
 
 
-def recurring_run_json(recurring: RecurringRun, *, pipeline_id: str | None = None) -> dict[str, Any]:
+def recurring_run_message(recurring: RecurringRun, *, pipeline_id: str | None = None) -> api.RecurringRun:
     trigger = recurring.trigger or {}
-    window = {"start_time": timestamp(recurring.start_at), "end_time": timestamp(recurring.end_at)}
-    api_trigger: dict[str, Any] = {}
+    start, end = utc(recurring.start_at), utc(recurring.end_at)
+    api_trigger = api.Trigger()
     if "cron" in trigger:
         cron = trigger["cron"]
-        api_trigger["cron_schedule"] = _compact(
-            {**window, "cron": cron.get("expression"), "time_zone": cron.get("time_zone")}
+        api_trigger.cron_schedule = api.CronSchedule(
+            start_time=start, end_time=end, cron=cron.get("expression"), time_zone=cron.get("time_zone")
         )
     elif "interval_seconds" in trigger:
-        api_trigger["periodic_schedule"] = _compact(
-            {**window, "interval_second": str(trigger["interval_seconds"])}
+        api_trigger.periodic_schedule = api.PeriodicSchedule(
+            start_time=start, end_time=end, interval_second=str(trigger["interval_seconds"])
         )
     enabled = recurring.mode is RecurringRunMode.ENABLED
     reference = None
     spec = None
     if recurring.latest_of_pipeline_id is not None:
-        reference = {"pipeline_id": recurring.latest_of_pipeline_id}  # no version: the latest at each fire
+        # No version: the latest at each fire.
+        reference = api.PipelineVersionReference(pipeline_id=recurring.latest_of_pipeline_id)
     elif recurring.pipeline_version_id is not None:
-        reference = _compact(
-            {"pipeline_id": pipeline_id, "pipeline_version_id": recurring.pipeline_version_id}
+        reference = api.PipelineVersionReference(
+            pipeline_id=pipeline_id, pipeline_version_id=recurring.pipeline_version_id
         )
     else:
         spec = _spec_document(recurring.pipeline_spec, recurring.platform_spec)
-    return _compact(
-        {
-            "recurring_run_id": recurring.id,
-            "display_name": recurring.display_name,
-            "description": recurring.description,
-            "pipeline_version_id": recurring.pipeline_version_id,
-            "pipeline_spec": spec,
-            "pipeline_version_reference": reference,
-            "runtime_config": runtime_config_json(recurring.runtime_config),
-            "service_account": recurring.service_account,
-            "max_concurrency": str(recurring.max_concurrency),
-            "trigger": api_trigger,
-            "mode": "ENABLE" if enabled else "DISABLE",
-            "created_at": timestamp(recurring.created_at),
-            "updated_at": timestamp(recurring.updated_at),
-            "status": "ENABLED" if enabled else "DISABLED",
-            "no_catchup": recurring.no_catchup,
-            "namespace": "",
-            "experiment_id": recurring.experiment_id,
-            # Sluice extension: when the scheduler fires it next.
-            "next_fire_time": timestamp(recurring.next_fire_at) if enabled else None,
-        }
+    return api.RecurringRun(
+        recurring_run_id=recurring.id,
+        display_name=recurring.display_name,
+        description=recurring.description,
+        pipeline_version_id=recurring.pipeline_version_id,
+        pipeline_spec=spec,
+        pipeline_version_reference=reference,
+        runtime_config=_runtime_config(recurring.runtime_config),
+        service_account=recurring.service_account,
+        max_concurrency=str(recurring.max_concurrency),
+        trigger=api_trigger,
+        mode="ENABLE" if enabled else "DISABLE",
+        created_at=utc(recurring.created_at),
+        updated_at=utc(recurring.updated_at),
+        status="ENABLED" if enabled else "DISABLED",
+        no_catchup=recurring.no_catchup,
+        namespace="",
+        experiment_id=recurring.experiment_id,
+        next_fire_time=utc(recurring.next_fire_at) if enabled else None,
     )

@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, select, update
 from sqlalchemy.orm import Session
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import experiment_json
+from sluice.server._convert import experiment_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
-from sluice.server._schemas import Experiment as ExperimentSchema
-from sluice.server._schemas import ExperimentIn, ListExperimentsResponse
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._schemas import ExperimentIn
 from sluice.store import RecurringRunMode, StorageState
 from sluice.store.models import Experiment, RecurringRun, Run
 
@@ -47,8 +47,8 @@ def _get(session: Session, experiment_id: str, *, lock: bool = False) -> Experim
     return experiment
 
 
-@router.post("/experiments", response_model=ExperimentSchema, summary="Create an experiment")
-def create_experiment(body: ExperimentIn, context: Context, request: Request) -> JSONResponse:
+@router.post("/experiments", response_model=api.Experiment, summary="Create an experiment")
+def create_experiment(body: ExperimentIn, context: Context, request: Request) -> api.Experiment:
     name = (body.display_name or "").strip()
     if not name:
         raise invalid_argument("the experiment needs a display_name")
@@ -65,10 +65,10 @@ def create_experiment(body: ExperimentIn, context: Context, request: Request) ->
         )
         session.add(experiment)
         session.flush()
-        return JSONResponse(experiment_json(experiment))
+        return experiment_message(experiment)
 
 
-@router.get("/experiments", response_model=ListExperimentsResponse, summary="List experiments")
+@router.get("/experiments", response_model=api.ListExperimentsResponse, summary="List experiments")
 def list_experiments(
     *,
     context: Context,
@@ -78,7 +78,7 @@ def list_experiments(
     sort_by: str | None = None,
     filter: str | None = None,
     namespace: str | None = None,
-) -> JSONResponse:
+) -> api.ListExperimentsResponse:
     request = parse_list_request(
         filter_text=filter,
         sort_by=sort_by,
@@ -94,13 +94,17 @@ def list_experiments(
         visible = visible_namespaces(http_request)
         scope: list[ColumnElement[bool]] = [Experiment.namespace.in_(visible)] if visible is not None else []
         page = fetch_page(session, Experiment, request, EXPERIMENT_FIELDS, scope=scope)
-        return JSONResponse(page_json("experiments", [experiment_json(row) for row in page.rows], page))
+        return api.ListExperimentsResponse(
+            experiments=[experiment_message(row) for row in page.rows],
+            total_size=page.total_size,
+            next_page_token=page.next_page_token,
+        )
 
 
-@router.get("/experiments/{experiment_id}", response_model=ExperimentSchema, summary="Get an experiment")
-def get_experiment(experiment_id: str, context: Context) -> JSONResponse:
+@router.get("/experiments/{experiment_id}", response_model=api.Experiment, summary="Get an experiment")
+def get_experiment(experiment_id: str, context: Context) -> api.Experiment:
     with context.store.read_session() as session:
-        return JSONResponse(experiment_json(_get(session, experiment_id)))
+        return experiment_message(_get(session, experiment_id))
 
 
 @router.delete("/experiments/{experiment_id}", summary="Delete an experiment that has no runs")

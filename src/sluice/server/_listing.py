@@ -32,7 +32,6 @@ __all__ = [
     "Predicate",
     "compare",
     "fetch_page",
-    "page_json",
     "parse_filter",
     "parse_list_request",
     "values_by_owner",
@@ -358,11 +357,6 @@ def fetch_page(
         total = int(session.scalar(count) or 0)
     token = request.tokens.issue(request.offset + request.limit) if more else ""
     return Page(rows, total, token)
-
-
-def page_json(key: str, items: list[Any], page: Page[Any]) -> dict[str, Any]:
-    """A list response: the page's items under ``key`` (the resource's plural), its total and next token."""
-    return {key: items, "total_size": page.total_size, "next_page_token": page.next_page_token}
 
 
 def values_by_owner(

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from pathlib import PurePath
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import pipeline_json, pipeline_version_json
+from sluice.server._convert import pipeline_message, pipeline_version_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
 from sluice.server._package_url import PackageFetcher
 from sluice.server._packages import (
     MAX_PACKAGE_BYTES,
@@ -33,19 +34,7 @@ from sluice.server._pipeline_tags import (
     replace_version_tags,
     version_tag_condition,
 )
-from sluice.server._schemas import (
-    CreatePipelineAndVersionRequest,
-    ListPipelinesResponse,
-    ListPipelineVersionsResponse,
-    PipelineIn,
-    PipelineVersionIn,
-)
-from sluice.server._schemas import (
-    Pipeline as PipelineSchema,
-)
-from sluice.server._schemas import (
-    PipelineVersion as PipelineVersionSchema,
-)
+from sluice.server._schemas import CreatePipelineAndVersionRequest, PipelineIn, PipelineVersionIn
 from sluice.server._text import check_name_text
 from sluice.store.models import Pipeline, PipelineVersion
 
@@ -95,19 +84,12 @@ def _name(*candidates: str | None, what: str) -> str:
     raise invalid_argument(f"{what} needs a name (name or display_name)")
 
 
-def _pipeline_out(session: Session, pipeline: Pipeline) -> dict[str, Any]:
-    return _with_tags(pipeline_json(pipeline), read_pipeline_tags(session, [pipeline.id]).get(pipeline.id))
+def _pipeline_out(session: Session, pipeline: Pipeline) -> api.Pipeline:
+    return pipeline_message(pipeline, read_pipeline_tags(session, [pipeline.id]).get(pipeline.id))
 
 
-def _version_out(session: Session, version: PipelineVersion) -> dict[str, Any]:
-    tags = read_version_tags(session, [version.id]).get(version.id)
-    return _with_tags(pipeline_version_json(version), tags)
-
-
-def _with_tags(document: dict[str, Any], tags: dict[str, str] | None) -> dict[str, Any]:
-    if tags:
-        document["tags"] = tags
-    return document
+def _version_out(session: Session, version: PipelineVersion) -> api.PipelineVersion:
+    return pipeline_version_message(version, tags=read_version_tags(session, [version.id]).get(version.id))
 
 
 def _check_sort(sort_by: str | None) -> None:
@@ -212,8 +194,8 @@ def _version_spec(body: PipelineVersionIn, fetcher: PackageFetcher) -> CheckedSp
 # ------------------------------------------------------------------------------------------------ pipelines
 
 
-@router.post("/pipelines", response_model=PipelineSchema, summary="Create a pipeline (without versions)")
-def create_pipeline(body: PipelineIn, context: Context, request: Request) -> JSONResponse:
+@router.post("/pipelines", response_model=api.Pipeline, summary="Create a pipeline (without versions)")
+def create_pipeline(body: PipelineIn, context: Context, request: Request) -> api.Pipeline:
     name = _name(body.name, body.display_name, what="the pipeline")
     with context.store.session() as session:
         tags = check_tags(body.tags, "pipeline.tags")
@@ -225,15 +207,15 @@ def create_pipeline(body: PipelineIn, context: Context, request: Request) -> JSO
             tags=tags,
             namespace=_namespace_of_new(request),
         )
-        return JSONResponse(_pipeline_out(session, pipeline))
+        return _pipeline_out(session, pipeline)
 
 
 @router.post(
-    "/pipelines/create", response_model=PipelineSchema, summary="Create a pipeline and its first version"
+    "/pipelines/create", response_model=api.Pipeline, summary="Create a pipeline and its first version"
 )
 def create_pipeline_and_version(
     body: CreatePipelineAndVersionRequest, context: Context, request: Request
-) -> JSONResponse:
+) -> api.Pipeline:
     if body.pipeline is None or body.pipeline_version is None:
         raise invalid_argument("give both pipeline and pipeline_version")
     name = _name(body.pipeline.name, body.pipeline.display_name, what="the pipeline")
@@ -261,10 +243,10 @@ def create_pipeline_and_version(
             package_url=_package_url(version_body),
             tags=version_tags,
         )
-        return JSONResponse(_pipeline_out(session, pipeline))
+        return _pipeline_out(session, pipeline)
 
 
-@router.get("/pipelines", response_model=ListPipelinesResponse, summary="List pipelines")
+@router.get("/pipelines", response_model=api.ListPipelinesResponse, summary="List pipelines")
 def list_pipelines(
     *,
     context: Context,
@@ -274,7 +256,7 @@ def list_pipelines(
     page_size: int | None = None,
     sort_by: str | None = None,
     filter: str | None = None,
-) -> JSONResponse:
+) -> api.ListPipelinesResponse:
     _check_sort(sort_by)
     request = parse_list_request(
         filter_text=filter,
@@ -291,33 +273,36 @@ def list_pipelines(
     with context.store.read_session() as session:
         page = fetch_page(session, Pipeline, request, PIPELINE_FIELDS, scope=scope)
         tags = read_pipeline_tags(session, [row.id for row in page.rows])
-        items = [_with_tags(pipeline_json(row), tags.get(row.id)) for row in page.rows]
-        return JSONResponse(page_json("pipelines", items, page))
+        return api.ListPipelinesResponse(
+            pipelines=[pipeline_message(row, tags.get(row.id)) for row in page.rows],
+            total_size=page.total_size,
+            next_page_token=page.next_page_token,
+        )
 
 
-@router.get("/pipelines/names/{name}", response_model=PipelineSchema, summary="Get a pipeline by its name")
-def get_pipeline_by_name(name: str, context: Context, namespace: str | None = None) -> JSONResponse:
+@router.get("/pipelines/names/{name}", response_model=api.Pipeline, summary="Get a pipeline by its name")
+def get_pipeline_by_name(name: str, context: Context, namespace: str | None = None) -> api.Pipeline:
     with context.store.read_session() as session:
         pipeline = session.scalars(
             select(Pipeline).where(Pipeline.namespace == (namespace or ""), Pipeline.name == name)
         ).first()
         if pipeline is None:
             raise not_found(f"no pipeline is named {name!r}")
-        return JSONResponse(_pipeline_out(session, pipeline))
+        return _pipeline_out(session, pipeline)
 
 
-@router.get("/pipelines/{pipeline_id}", response_model=PipelineSchema, summary="Get a pipeline")
-def get_pipeline(pipeline_id: str, context: Context) -> JSONResponse:
+@router.get("/pipelines/{pipeline_id}", response_model=api.Pipeline, summary="Get a pipeline")
+def get_pipeline(pipeline_id: str, context: Context) -> api.Pipeline:
     with context.store.read_session() as session:
-        return JSONResponse(_pipeline_out(session, _get_pipeline(session, pipeline_id)))
+        return _pipeline_out(session, _get_pipeline(session, pipeline_id))
 
 
 @router.patch(
     "/pipelines/{pipeline_id}",
-    response_model=PipelineSchema,
+    response_model=api.Pipeline,
     summary="Update a pipeline's display name, description and tags (tags given replace them all)",
 )
-def update_pipeline(pipeline_id: str, body: PipelineIn, context: Context) -> JSONResponse:
+def update_pipeline(pipeline_id: str, body: PipelineIn, context: Context) -> api.Pipeline:
     given = body.model_fields_set
     tags = check_tags(body.tags, "pipeline.tags") if "tags" in given else None
     with context.store.session() as session:
@@ -335,7 +320,7 @@ def update_pipeline(pipeline_id: str, body: PipelineIn, context: Context) -> JSO
         if tags is not None:
             replace_pipeline_tags(session, pipeline.id, tags)
         session.flush()
-        return JSONResponse(_pipeline_out(session, pipeline))
+        return _pipeline_out(session, pipeline)
 
 
 @router.delete("/pipelines/{pipeline_id}", summary="Delete a pipeline (with cascade=true, its versions too)")
@@ -360,10 +345,12 @@ def delete_pipeline(pipeline_id: str, context: Context, cascade: bool = False) -
 
 @router.post(
     "/pipelines/{pipeline_id}/versions",
-    response_model=PipelineVersionSchema,
+    response_model=api.PipelineVersion,
     summary="Create a pipeline version",
 )
-def create_pipeline_version(pipeline_id: str, body: PipelineVersionIn, context: Context) -> JSONResponse:
+def create_pipeline_version(
+    pipeline_id: str, body: PipelineVersionIn, context: Context
+) -> api.PipelineVersion:
     if body.pipeline_id and body.pipeline_id != pipeline_id:
         raise invalid_argument(f"pipeline_version.pipeline_id {body.pipeline_id!r} differs from the path's")
     name = _name(body.name, body.display_name, what="the pipeline version")
@@ -382,12 +369,12 @@ def create_pipeline_version(pipeline_id: str, body: PipelineVersionIn, context: 
             package_url=_package_url(body),
             tags=tags,
         )
-        return JSONResponse(_version_out(session, version))
+        return _version_out(session, version)
 
 
 @router.get(
     "/pipelines/{pipeline_id}/versions",
-    response_model=ListPipelineVersionsResponse,
+    response_model=api.ListPipelineVersionsResponse,
     summary="List a pipeline's versions",
 )
 def list_pipeline_versions(
@@ -398,7 +385,7 @@ def list_pipeline_versions(
     page_size: int | None = None,
     sort_by: str | None = None,
     filter: str | None = None,
-) -> JSONResponse:
+) -> api.ListPipelineVersionsResponse:
     _check_sort(sort_by)
     request = parse_list_request(
         filter_text=filter,
@@ -418,28 +405,31 @@ def list_pipeline_versions(
             scope=[PipelineVersion.pipeline_id == pipeline_id],
         )
         tags = read_version_tags(session, [row.id for row in page.rows])
-        items = [_with_tags(pipeline_version_json(row), tags.get(row.id)) for row in page.rows]
-        return JSONResponse(page_json("pipeline_versions", items, page))
+        return api.ListPipelineVersionsResponse(
+            pipeline_versions=[pipeline_version_message(row, tags=tags.get(row.id)) for row in page.rows],
+            total_size=page.total_size,
+            next_page_token=page.next_page_token,
+        )
 
 
 @router.get(
     "/pipelines/{pipeline_id}/versions/{pipeline_version_id}",
-    response_model=PipelineVersionSchema,
+    response_model=api.PipelineVersion,
     summary="Get a pipeline version",
 )
-def get_pipeline_version(pipeline_id: str, pipeline_version_id: str, context: Context) -> JSONResponse:
+def get_pipeline_version(pipeline_id: str, pipeline_version_id: str, context: Context) -> api.PipelineVersion:
     with context.store.read_session() as session:
-        return JSONResponse(_version_out(session, _get_version(session, pipeline_id, pipeline_version_id)))
+        return _version_out(session, _get_version(session, pipeline_id, pipeline_version_id))
 
 
 @router.patch(
     "/pipelines/{pipeline_id}/versions/{pipeline_version_id}",
-    response_model=PipelineVersionSchema,
+    response_model=api.PipelineVersion,
     summary="Update a pipeline version's display name, description and tags (tags given replace them all)",
 )
 def update_pipeline_version(
     pipeline_id: str, pipeline_version_id: str, body: PipelineVersionIn, context: Context
-) -> JSONResponse:
+) -> api.PipelineVersion:
     given = body.model_fields_set
     if body.pipeline_spec is not None or (body.package_url is not None and body.package_url.pipeline_url):
         raise invalid_argument("a pipeline version's spec cannot change; create a new version")
@@ -455,7 +445,7 @@ def update_pipeline_version(
         if tags is not None:
             replace_version_tags(session, version.id, tags)
         session.flush()
-        return JSONResponse(_version_out(session, version))
+        return _version_out(session, version)
 
 
 @router.delete("/pipelines/{pipeline_id}/versions/{pipeline_version_id}", summary="Delete a pipeline version")
@@ -493,7 +483,7 @@ UploadFileField = Annotated[UploadFile, File(description="The pipeline package: 
 
 @router.post(
     "/pipelines/upload",
-    response_model=PipelineSchema,
+    response_model=api.Pipeline,
     tags=["PipelineUploadService"],
     summary="Upload a pipeline package: a new pipeline with its first version",
 )
@@ -506,7 +496,7 @@ def upload_pipeline(
     display_name: Annotated[str | None, Query(max_length=_NAME_LIMIT)] = None,
     description: str | None = None,
     namespace: str | None = None,
-) -> JSONResponse:
+) -> api.Pipeline:
     data, filename = _upload_bytes(request, uploadfile)
     checked = read_package(data, filename)
     pipeline_name = _name(name, display_name, _stem(filename), what="the pipeline")
@@ -517,12 +507,12 @@ def upload_pipeline(
         _new_version(
             session, pipeline, checked, name=pipeline_name, display_name=display_name, description=description
         )
-        return JSONResponse(_pipeline_out(session, pipeline))
+        return _pipeline_out(session, pipeline)
 
 
 @router.post(
     "/pipelines/upload_version",
-    response_model=PipelineVersionSchema,
+    response_model=api.PipelineVersion,
     tags=["PipelineUploadService"],
     summary="Upload a pipeline package as a new version of a pipeline",
 )
@@ -535,7 +525,7 @@ def upload_pipeline_version(
     display_name: Annotated[str | None, Query(max_length=_NAME_LIMIT)] = None,
     pipelineid: str | None = None,
     description: str | None = None,
-) -> JSONResponse:
+) -> api.PipelineVersion:
     if not pipelineid:
         raise invalid_argument("pipelineid (the pipeline to add the version to) is required")
     data, filename = _upload_bytes(request, uploadfile)
@@ -546,4 +536,4 @@ def upload_pipeline_version(
         version = _new_version(
             session, pipeline, checked, name=version_name, display_name=display_name, description=description
         )
-        return JSONResponse(_version_out(session, version))
+        return _version_out(session, version)

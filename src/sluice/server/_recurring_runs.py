@@ -14,16 +14,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from sluice import api
 from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import recurring_run_json
+from sluice.server._convert import recurring_run_message
 from sluice.server._errors import invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, page_json, parse_list_request
+from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
 from sluice.server._parameters import complete_parameters
 from sluice.server._run_creation import resolve_experiment, resolve_pipeline_root, resolve_requested_pipeline
 from sluice.server._schedules import schedule_from_store, schedule_from_trigger
-from sluice.server._schemas import ListRecurringRunsResponse, RecurringRunIn
-from sluice.server._schemas import RecurringRun as RecurringRunSchema
+from sluice.server._schemas import RecurringRunIn
 from sluice.store import RecurringRunMode, utcnow
 from sluice.store.models import Experiment, PipelineVersion, RecurringRun
 
@@ -87,8 +87,8 @@ def _get(session: Session, recurring_run_id: str, *, lock: bool = False) -> Recu
     return recurring
 
 
-@router.post("/recurringruns", response_model=RecurringRunSchema, summary="Create a recurring run")
-def create_recurring_run(body: RecurringRunIn, context: Context) -> JSONResponse:
+@router.post("/recurringruns", response_model=api.RecurringRun, summary="Create a recurring run")
+def create_recurring_run(body: RecurringRunIn, context: Context) -> api.RecurringRun:
     trigger = body.trigger
     if trigger is None or (trigger.cron_schedule is None and trigger.periodic_schedule is None):
         raise invalid_argument("the recurring run needs a trigger: cron_schedule or periodic_schedule")
@@ -156,10 +156,10 @@ def create_recurring_run(body: RecurringRunIn, context: Context) -> JSONResponse
         )
         session.add(recurring)
         session.flush()
-        return JSONResponse(recurring_run_json(recurring, pipeline_id=pipeline.pipeline_id))
+        return recurring_run_message(recurring, pipeline_id=pipeline.pipeline_id)
 
 
-@router.get("/recurringruns", response_model=ListRecurringRunsResponse, summary="List recurring runs")
+@router.get("/recurringruns", response_model=api.ListRecurringRunsResponse, summary="List recurring runs")
 def list_recurring_runs(
     *,
     context: Context,
@@ -170,7 +170,7 @@ def list_recurring_runs(
     namespace: str | None = None,
     filter: str | None = None,
     experiment_id: str | None = None,
-) -> JSONResponse:
+) -> api.ListRecurringRunsResponse:
     request = parse_list_request(
         filter_text=filter,
         sort_by=sort_by,
@@ -187,18 +187,20 @@ def list_recurring_runs(
         )
     with context.store.read_session() as session:
         page = fetch_page(session, RecurringRun, request, RECURRING_RUN_FIELDS, scope=scope)
-        items = [recurring_run_json(row, pipeline_id=_pipeline_id(session, row)) for row in page.rows]
+        items = [recurring_run_message(row, pipeline_id=_pipeline_id(session, row)) for row in page.rows]
     # "recurringRuns": KFP's proto names this one field in camel case, and kfp.Client reads it so.
-    return JSONResponse(page_json("recurringRuns", items, page))
+    return api.ListRecurringRunsResponse(
+        recurringRuns=items, total_size=page.total_size, next_page_token=page.next_page_token
+    )
 
 
 @router.get(
-    "/recurringruns/{recurring_run_id}", response_model=RecurringRunSchema, summary="Get a recurring run"
+    "/recurringruns/{recurring_run_id}", response_model=api.RecurringRun, summary="Get a recurring run"
 )
-def get_recurring_run(recurring_run_id: str, context: Context) -> JSONResponse:
+def get_recurring_run(recurring_run_id: str, context: Context) -> api.RecurringRun:
     with context.store.read_session() as session:
         recurring = _get(session, recurring_run_id)
-        return JSONResponse(recurring_run_json(recurring, pipeline_id=_pipeline_id(session, recurring)))
+        return recurring_run_message(recurring, pipeline_id=_pipeline_id(session, recurring))
 
 
 @router.delete("/recurringruns/{recurring_run_id}", summary="Delete a recurring run (its runs stay)")

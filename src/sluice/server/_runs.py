@@ -17,16 +17,16 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import run_json, task_json
+from sluice.server._convert import run_message, task_message
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
 from sluice.server._listing import (
     FieldSpec,
     ListFields,
     compare,
     fetch_page,
-    page_json,
     parse_list_request,
     values_by_owner,
 )
@@ -37,8 +37,7 @@ from sluice.server._run_creation import (
     resolve_requested_pipeline,
     run_profile,
 )
-from sluice.server._schemas import ListRunsResponse, RunIn
-from sluice.server._schemas import Run as RunSchema
+from sluice.server._schemas import RunIn
 from sluice.store import ACTIVE_STATES, EventType, RuntimeState, StorageState
 from sluice.store.models import (
     Context as MetadataContext,
@@ -140,17 +139,17 @@ def _pipeline_ids(session: Session, version_ids: set[str]) -> dict[str, str]:
     return {str(version_id): str(pipeline_id) for version_id, pipeline_id in rows}
 
 
-def _add_cache_sources(session: Session, details: list[dict[str, Any]]) -> None:
+def _add_cache_sources(session: Session, details: list[api.PipelineTaskDetail]) -> None:
     """Cached tasks name the run (and task path) they reused, so a client can link to it (Sluice's extension)."""
-    sources = {detail["cached_from_task_id"] for detail in details if detail.get("cached_from_task_id")}
+    sources = {detail.cached_from_task_id for detail in details if detail.cached_from_task_id}
     if not sources:
         return
     rows = session.execute(select(Task.id, Task.run_id, Task.path).where(Task.id.in_(sources)))
     found = {str(task_id): (str(run_id), str(path)) for task_id, run_id, path in rows}
     for detail in details:
-        source = found.get(detail.get("cached_from_task_id") or "")
+        source = found.get(detail.cached_from_task_id or "")
         if source is not None:
-            detail["cached_from_run_id"], detail["cached_from_task_path"] = source
+            detail.cached_from_run_id, detail.cached_from_task_path = source
 
 
 def inline_pipeline_names(session: Session, run_ids: list[str]) -> dict[str, str]:
@@ -173,7 +172,7 @@ def _metrics(session: Session, run_ids: list[str]) -> dict[str, dict[str, float]
     )
 
 
-def run_details_json(session: Session, run: Run) -> dict[str, Any]:
+def run_details_message(session: Session, run: Run) -> api.Run:
     """A run with everything KFP's GetRun returns: history, task details (with states, times, artifacts)."""
     history = session.scalars(
         select(RunStateHistory).where(RunStateHistory.run_id == run.id).order_by(RunStateHistory.id)
@@ -221,7 +220,7 @@ def run_details_json(session: Session, run: Run) -> dict[str, Any]:
         )
     )
     details = [
-        task_json(
+        task_message(
             task,
             history=task_history.get(task.id, []),
             children=children.get(task.id, []),
@@ -233,7 +232,7 @@ def run_details_json(session: Session, run: Run) -> dict[str, Any]:
     ]
     _add_cache_sources(session, details)
     pipeline_ids = _pipeline_ids(session, {run.pipeline_version_id} if run.pipeline_version_id else set())
-    return run_json(
+    return run_message(
         run,
         pipeline_id=pipeline_ids.get(run.pipeline_version_id or ""),
         history=history,
@@ -243,7 +242,7 @@ def run_details_json(session: Session, run: Run) -> dict[str, Any]:
     )
 
 
-@router.post("/runs", response_model=RunSchema, summary="Create a run; it starts in the background")
+@router.post("/runs", response_model=api.Run, summary="Create a run; it starts in the background")
 def create_run(
     *,
     body: RunIn,
@@ -252,7 +251,7 @@ def create_run(
     experiment_id: Annotated[
         str | None, Query(description="Deprecated: use the run's experiment_id.")
     ] = None,
-) -> JSONResponse:
+) -> api.Run:
     config = body.runtime_config
     pipeline_root = resolve_pipeline_root(config.pipeline_root if config else None, context.artifact_root)
     with context.store.session() as session:
@@ -274,12 +273,12 @@ def create_run(
         identity = caller(http_request)
         if identity is not None:
             run.created_by = identity.name
-        document = run_json(run, pipeline_id=pipeline.pipeline_id)
+        document = run_message(run, pipeline_id=pipeline.pipeline_id)
     context.executor.submit(run.id)
-    return JSONResponse(document)
+    return document
 
 
-@router.get("/runs", response_model=ListRunsResponse, summary="List runs (filter, sort, pages)")
+@router.get("/runs", response_model=api.ListRunsResponse, summary="List runs (filter, sort, pages)")
 def list_runs(
     *,
     context: Context,
@@ -296,7 +295,7 @@ def list_runs(
         str | None,
         Query(description="A JSON Filter; Sluice: the key 'metric:NAME' compares a logged metric."),
     ] = None,
-) -> JSONResponse:
+) -> api.ListRunsResponse:
     request = parse_list_request(
         filter_text=filter,
         sort_by=sort_by,
@@ -360,22 +359,22 @@ def list_runs(
             session, [run.id for run in page.rows if not run.pipeline_version_id]
         )
         runs = [
-            run_json(
+            run_message(
                 run,
                 pipeline_id=pipeline_ids.get(run.pipeline_version_id or ""),
                 include_spec=False,
                 metrics=metrics.get(run.id),
+                pipeline_name=package_names.get(run.id),
             )
-            | ({"pipeline_name": package_names[run.id]} if run.id in package_names else {})
             for run in page.rows
         ]
-    return JSONResponse(page_json("runs", runs, page))
+    return api.ListRunsResponse(runs=runs, total_size=page.total_size, next_page_token=page.next_page_token)
 
 
-@router.get("/runs/{run_id}", response_model=RunSchema, summary="Get a run with its task details")
-def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> JSONResponse:
+@router.get("/runs/{run_id}", response_model=api.Run, summary="Get a run with its task details")
+def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> api.Run:
     with context.store.read_session() as session:
-        return JSONResponse(run_details_json(session, get_run_row(session, run_id)))
+        return run_details_message(session, get_run_row(session, run_id))
 
 
 @router.delete("/runs/{run_id}", summary="Delete a run that is not running")

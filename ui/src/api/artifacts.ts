@@ -1,20 +1,10 @@
 // Artifacts by id and task logs: Sluice's extensions beside KFP's ReadArtifact.
 
 import { API, ApiError, request } from "./client";
+import type { components } from "./generated";
 
-export interface ArtifactInfo {
-  artifact_id: string;
-  name?: string;
-  display_name?: string;
-  uri?: string;
-  /** The schema title, e.g. "system.Metrics". */
-  artifact_type?: string;
-  metadata?: Record<string, unknown>;
-  /** Bytes, as a string (int64); absent for folders and remote URIs. */
-  artifact_size?: string;
-  created_at?: string;
-  download_url?: string;
-}
+/** An artifact's metadata (generated from the server's model). */
+export type ArtifactInfo = components["schemas"]["ArtifactMetadata"];
 
 export const getArtifact = (artifactId: string) =>
   request<ArtifactInfo>(`${API}/artifacts/${encodeURIComponent(artifactId)}`);

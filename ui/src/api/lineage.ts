@@ -1,78 +1,20 @@
 // Sluice's lineage API (/apis/sluice/v1): artifacts, executions, the events between them, lineage graphs.
 
 import { request } from "./client";
+import type { components } from "./generated";
 import { SERVING_API } from "./serving";
 
-export interface ArtifactSummary {
-  id: string;
-  name: string;
-  display_name: string;
-  type: string;
-  uri: string;
-  state: string;
-  metadata: Record<string, unknown>;
-  created_at: string;
-  run_id?: string | null;
-  task_path?: string | null;
-}
+type Schemas = components["schemas"];
 
-export interface ExecutionSummary {
-  id: string;
-  name: string;
-  type: string;
-  state: string;
-  component?: string | null;
-  run_id?: string | null;
-  task_id?: string | null;
-  task_path?: string | null;
-  created_at: string;
-  cached_from_task_id?: string | null;
-  cached_from_run_id?: string | null;
-}
-
-export interface ExecutionUse {
-  type: string;
-  key: string;
-  list_index?: number | null;
-  execution: ExecutionSummary;
-}
-
-export interface ArtifactUse {
-  type: string;
-  key: string;
-  list_index?: number | null;
-  artifact: ArtifactSummary;
-}
-
-export interface ArtifactDetail {
-  artifact: ArtifactSummary;
-  produced_by: ExecutionUse[];
-  consumed_by: ExecutionUse[];
-  deployed_in: { namespace: string; deployment: string; revision: number; state: string }[];
-}
-
-export interface ExecutionDetail {
-  execution: ExecutionSummary;
-  inputs: ArtifactUse[];
-  outputs: ArtifactUse[];
-}
-
-export interface LineageEdge {
-  execution_id: string;
-  artifact_id: string;
-  type: "INPUT" | "OUTPUT";
-  key: string;
-}
-
-export interface LineageGraph {
-  center: string;
-  direction: "up" | "down" | "both";
-  depth: number;
-  artifacts: ArtifactSummary[];
-  executions: ExecutionSummary[];
-  edges: LineageEdge[];
-  truncated: boolean;
-}
+// The shapes, generated from the server's models (generated.ts; scripts/gen_api_types.py).
+export type ArtifactSummary = Schemas["ArtifactSummary"];
+export type ExecutionSummary = Schemas["ExecutionSummary"];
+export type ExecutionUse = Schemas["ExecutionUse"];
+export type ArtifactUse = Schemas["ArtifactUse"];
+export type ArtifactDetail = Schemas["ArtifactDetail"];
+export type ExecutionDetail = Schemas["ExecutionDetail"];
+export type LineageEdge = Schemas["LineageEdge"];
+export type LineageGraph = Schemas["LineageGraph"];
 
 export interface ArtifactQuery {
   type?: string;

@@ -1,101 +1,24 @@
 // Sluice's model serving API (/apis/sluice/v1): deployments, their revisions, history and request metrics.
 
 import { request } from "./client";
+import type { components } from "./generated";
+
+type Schemas = components["schemas"];
 
 export const SERVING_API = "/apis/sluice/v1";
 
 export type DeploymentState = "READY" | "LOADING" | "FAILED" | "UNAVAILABLE";
 export type RevisionRole = "current" | "canary" | "previous" | "pending" | "retired";
 
-export interface Replica {
-  index: number;
-  state: string;
-  pid?: number | null;
-  port?: number | null;
-  restarts: number;
-  last_error?: string | null;
-}
-
-export interface Revision {
-  number: number;
-  state: "LOADING" | "READY" | "FAILED" | "STOPPED";
-  role: RevisionRole;
-  model_uri: string;
-  predictor: string;
-  replicas: number;
-  resources: Record<string, unknown>;
-  ready_replicas: number;
-  replica_status: Replica[];
-  run_id?: string | null;
-  task_id?: string | null;
-  task_name?: string | null;
-  output_name?: string | null;
-  artifact_id?: string | null;
-  error?: string | null;
-  created_at: string;
-  ready_at?: string | null;
-  stopped_at?: string | null;
-}
-
-export interface TrafficShare {
-  revision: number;
-  percent: number;
-  role: "current" | "canary";
-}
-
-export interface Deployment {
-  id: string;
-  namespace: string;
-  name: string;
-  description: string;
-  url: string;
-  state: DeploymentState;
-  traffic: TrafficShare[];
-  current_revision?: number | null;
-  canary_revision?: number | null;
-  canary_percent: number;
-  previous_revision?: number | null;
-  pending_revision?: number | null;
-  revisions: Revision[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface DeploymentAction {
-  at: string;
-  action: string;
-  revision?: number | null;
-  actor: string;
-  detail: Record<string, unknown>;
-}
-
-export interface MetricPoint {
-  at: string;
-  revision: number;
-  requests: number;
-  errors: number;
-  client_errors: number;
-  latency_mean_ms: number;
-  latency_p50_ms: number;
-  latency_p99_ms: number;
-}
-
-export interface DeploymentMetrics {
-  interval_seconds: number;
-  points: MetricPoint[];
-}
-
-export interface RevisionLink {
-  namespace: string;
-  deployment: string;
-  revision: number;
-  state: string;
-  role: RevisionRole;
-  url: string;
-  run_id?: string | null;
-  artifact_id?: string | null;
-  output_name?: string | null;
-}
+// The shapes, generated from the server's models (generated.ts; scripts/gen_api_types.py).
+export type Replica = Schemas["Replica"];
+export type Revision = Schemas["Revision"];
+export type TrafficShare = Schemas["TrafficShare"];
+export type Deployment = Schemas["Deployment"];
+export type DeploymentAction = Schemas["DeploymentAction"];
+export type MetricPoint = Schemas["MetricPoint"];
+export type DeploymentMetrics = Schemas["DeploymentMetrics"];
+export type RevisionLink = Schemas["RevisionLink"];
 
 const path = (namespace: string, name: string, suffix = "") =>
   `${SERVING_API}/deployments/${encodeURIComponent(name)}${suffix}?namespace=${encodeURIComponent(namespace)}`;
