@@ -14,6 +14,7 @@ from sluice.store import (
     LeaseLostError,
     NotFoundError,
     RuntimeState,
+    RunWriter,
     Store,
     TaskKind,
     is_legal_transition,
@@ -121,9 +122,8 @@ def test_a_cache_hit_goes_straight_from_pending_to_succeeded(store: Store) -> No
         ([S.RUNNING, S.SUCCEEDED], S.FAILED),
         ([S.SKIPPED], S.PENDING),
         ([S.CANCELED], S.RUNNING),
-        ([], S.PENDING),
-        ([S.RUNNING], S.RUNNING),
         ([S.RUNNING, S.CANCELING], S.RUNNING),
+        ([S.RUNNING, S.FAILED], S.FAILED),  # an ended task is not ended again
     ],
 )
 def test_illegal_task_transitions_are_refused_and_leave_no_trace(
@@ -138,11 +138,28 @@ def test_illegal_task_transitions_are_refused_and_leave_no_trace(
         store.transition_task(task.id, target, outputs={"x": 1})
     assert raised.value.current == current
     assert raised.value.requested == target
-    assert f"task {task.id!r} cannot move from {current} to {target}" in str(raised.value)
+    assert f"run {task.run_id}: task {task.path!r} cannot move from {current} to {target}" in str(
+        raised.value
+    )
     assert task_history(store, task.id) == before
     with store.read_session() as session:
         stored = session.get_one(Task, task.id)
         assert (stored.state, stored.outputs) == (current, None)
+
+
+def test_staying_in_an_unfinished_state_records_a_new_message(store: Store) -> None:
+    """Not a move (the engine's queued attempt says again why it waits): no attempt counted, one history row."""
+    task = make_task(store, make_run(store).id)
+    store.transition_task(task.id, S.PENDING, message="waiting for cluster resources")
+    store.transition_task(task.id, S.RUNNING)
+    stayed = store.transition_task(task.id, S.RUNNING, message="still running")
+    assert stayed.attempts == 1
+    assert task_history(store, task.id) == [
+        (S.PENDING, None),
+        (S.PENDING, "waiting for cluster resources"),
+        (S.RUNNING, None),
+        (S.RUNNING, "still running"),
+    ]
 
 
 def test_the_error_message_lists_what_is_allowed(store: Store) -> None:
@@ -221,7 +238,9 @@ def test_a_failing_block_rolls_back_every_write_in_it(store: Store) -> None:
         store.transition_run(run.id, S.RUNNING, session=session)
         store.transition_task(task.id, S.RUNNING, session=session, outputs={"partial": True})
         store.create_task(run.id, name="b", path="root/b", kind=TaskKind.CONTAINER, session=session)
-        store.record_run_metric(run.id, "accuracy", 0.5, session=session)
+        writer = RunWriter(store, run.id)
+        writer.record_metric(name="accuracy", value=0.5)
+        writer.flush(session.connection())
         raise Crash
 
     assert run_history(store, run.id) == [S.PENDING]
