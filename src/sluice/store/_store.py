@@ -28,7 +28,9 @@ from ._states import (
     ACTIVE_STATES,
     LEGAL_TRANSITIONS,
     TERMINAL_STATES,
+    RecurringRunMode,
     RuntimeState,
+    StorageState,
     TaskKind,
 )
 from ._types import new_id, utcnow
@@ -282,6 +284,26 @@ class Store:
                 assert found is not None
                 return found
 
+    def archive_experiment(self, experiment_id: str, *, session: Session | Connection | None = None) -> None:
+        """Archive an experiment with its runs, and disable its recurring runs (they would start runs in it)."""
+        with self._write(session) as c:
+            c.execute(
+                update(t.experiments)
+                .where(t.experiments.c.id == experiment_id)
+                .values(storage_state=StorageState.ARCHIVED)
+            )
+            c.execute(
+                update(t.runs)
+                .where(t.runs.c.experiment_id == experiment_id)
+                .values(storage_state=StorageState.ARCHIVED)
+            )
+            c.execute(
+                update(t.recurring_runs)
+                .where(t.recurring_runs.c.experiment_id == experiment_id)
+                .values(mode=RecurringRunMode.DISABLED)
+            )
+        _refresh_loaded(session, "Experiment", experiment_id)
+
     # -----------------------------------------------------------------------------------------------------------
     # Runs
     # -----------------------------------------------------------------------------------------------------------
@@ -388,6 +410,35 @@ class Store:
             moved = c.execute(select(runs).where(runs.c.id == run_id)).one()
         _refresh_loaded(session, "Run", run_id)
         return moved
+
+    def reopen_run(self, run_id: str, *, session: Session | Connection | None = None) -> None:
+        """Make a FAILED or CANCELED run PENDING again, for an engine to drive (KFP's RetryRun), without a lease.
+
+        CANCELED is final in the transition table; a retry is the one move that reopens it, written here with
+        its history row. From any other state this is :meth:`transition_run` (IllegalTransitionError when the
+        table forbids it, e.g. from SUCCEEDED).
+        """
+        runs = t.runs
+        with self._write(session) as c:
+            state = c.scalar(select(runs.c.state).where(runs.c.id == run_id).with_for_update())
+            if state is None:
+                raise NotFoundError("run", run_id)
+            if state is RuntimeState.CANCELED:
+                c.execute(
+                    update(runs)
+                    .where(runs.c.id == run_id)
+                    .values(state=RuntimeState.PENDING, finished_at=None, error=None)
+                )
+                c.execute(
+                    insert(t.run_state_history).values(run_id=run_id, state=RuntimeState.PENDING, at=utcnow())
+                )
+            else:
+                self.transition_run(run_id, RuntimeState.PENDING, session=c)
+            # Its old engine let go when it ended; a fresh claim starts clean.
+            c.execute(
+                update(runs).where(runs.c.id == run_id).values(lease_owner=None, lease_heartbeat_at=None)
+            )
+        _refresh_loaded(session, "Run", run_id)
 
     # -----------------------------------------------------------------------------------------------------------
     # Engine leases
@@ -562,7 +613,7 @@ class Store:
             iteration_index=iteration_index,
             now=utcnow(),
         )
-        extra = {"inputs": inputs, "cache_fingerprint": cache_fingerprint}
+        extra: dict[str, Any] = {"inputs": inputs, "cache_fingerprint": cache_fingerprint}
         writer.update_task(task_id, **{key: value for key, value in extra.items() if value is not None})
         with self._write(session) as c:
             try:
@@ -757,7 +808,7 @@ def _refresh_loaded(session: Session | Connection | None, model: str, row_id: st
     from . import models
 
     mapped = getattr(models, model)
-    loaded = session.identity_map.get(session.identity_key(mapped, row_id))  # type: ignore[arg-type]
+    loaded = session.identity_map.get(session.identity_key(mapped, row_id))
     if loaded is not None and object_session(loaded) is session:
         session.refresh(loaded)
 

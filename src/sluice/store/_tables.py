@@ -11,6 +11,8 @@ Deleting a parent deletes its children in the database itself (``ON DELETE CASCA
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     Column,
@@ -62,7 +64,11 @@ NAMING_CONVENTION = {
 }
 
 # utf8mb4_bin: names compare case-sensitively and sort by code point, as on SQLite and PostgreSQL.
-MYSQL_TABLE_OPTIONS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+MYSQL_TABLE_OPTIONS: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -139,7 +139,6 @@ class RunWriter:
     def restart_task(self, task_id: str, path: str, previous: RuntimeState) -> None:
         """Resume: a task that did not succeed before its engine stopped goes back to PENDING, from whatever
         state it was in (the one move the state table does not list, since only a resume makes it)."""
-        self._states[task_id] = (path, previous)
         self._queue(
             task_id,
             {"state": RuntimeState.PENDING, "error": None, "finished_at": None},

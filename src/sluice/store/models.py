@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, event, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, relationship
 
 from . import _tables as tables
 from ._states import (
@@ -250,7 +250,7 @@ class Artifact(_RandomId, Base):
     schema_version: Mapped[str]
     name: Mapped[str]
     display_name: Mapped[str]
-    metadata_: Mapped[JsonObject] = tables.artifacts.c.metadata
+    metadata_: Mapped[JsonObject] = column_property(tables.artifacts.c.metadata)
     state: Mapped[ArtifactState]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
