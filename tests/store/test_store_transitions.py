@@ -270,3 +270,35 @@ def test_create_run_is_all_or_nothing(store: Store) -> None:
         assert session.scalars(select(Run)).all() == []
         assert session.scalars(select(RunStateHistory)).all() == []
         assert session.scalars(select(Experiment.last_run_created_at)).all() == [None]
+
+
+def test_reopening_a_run_makes_it_pending_without_a_lease(store: Store) -> None:
+    """A retry (KFP's RetryRun) reopens FAILED and CANCELED runs, with a history row; a finished run stays."""
+    canceled, failed, done = make_run(store), make_run(store), make_run(store)
+    for run, path in (
+        (canceled, [S.CANCELED]),
+        (failed, [S.RUNNING, S.FAILED]),
+        (done, [S.RUNNING, S.SUCCEEDED]),
+    ):
+        assert store.claim_run(run.id, "engine-1", stale_after=timedelta(seconds=30))
+        for state in path:
+            store.transition_run(run.id, state)
+    store.reopen_run(canceled.id)
+    store.reopen_run(failed.id)
+    for run in (canceled, failed):
+        reopened = store.get_run(run.id)
+        assert reopened is not None
+        assert (reopened.state, reopened.finished_at, reopened.error, reopened.lease_owner) == (
+            S.PENDING,
+            None,
+            None,
+            None,
+        )
+        assert run_history(store, run.id)[-1] == S.PENDING
+    with pytest.raises(IllegalTransitionError, match="cannot move from SUCCEEDED to PENDING"):
+        store.reopen_run(done.id)
+    still = store.get_run(done.id)
+    assert still is not None
+    assert (still.state, still.lease_owner) == (S.SUCCEEDED, "engine-1")
+    with pytest.raises(NotFoundError):
+        store.reopen_run("nope")

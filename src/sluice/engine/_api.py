@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, select
 
 from sluice._errors import SluiceError
 from sluice.artifacts import ArtifactStore
@@ -407,9 +407,7 @@ def _finish_cancel(store: Store, run_id: str, reason: str) -> None:
         if state is not _S.CANCELING:
             store.transition_run(run_id, _S.CANCELING, session=connection)
         store.transition_run(run_id, _S.CANCELED, error={"message": reason}, session=connection)
-        connection.execute(
-            update(runs).where(runs.c.id == run_id).values(lease_owner=None, lease_heartbeat_at=None)
-        )
+        store.release_run(run_id, session=connection)
 
 
 def terminate_run(

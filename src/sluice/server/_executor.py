@@ -261,7 +261,6 @@ class RunExecutor:
                     )
                 else:
                     self._store.transition_run(run_id, _S.FAILED, error={"message": message}, session=session)
-                run.lease_owner = None
-                run.lease_heartbeat_at = None
+                self._store.release_run(run_id, session=session)
         except StoreError as error:
             _log.warning("run %s: could not record its failure: %s", run_id, error)

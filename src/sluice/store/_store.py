@@ -435,9 +435,7 @@ class Store:
             else:
                 self.transition_run(run_id, RuntimeState.PENDING, session=c)
             # Its old engine let go when it ended; a fresh claim starts clean.
-            c.execute(
-                update(runs).where(runs.c.id == run_id).values(lease_owner=None, lease_heartbeat_at=None)
-            )
+            self.release_run(run_id, session=c)
         _refresh_loaded(session, "Run", run_id)
 
     # -----------------------------------------------------------------------------------------------------------
@@ -488,16 +486,21 @@ class Store:
             c.execute(update(runs).where(*condition).values(lease_heartbeat_at=utcnow()))
             return set(c.scalars(select(runs.c.id).where(*condition)))
 
-    def release_run(self, run_id: str, owner: str) -> bool:
-        """Give up ``owner``'s lease on a run (e.g. when it finishes or the engine shuts down cleanly)."""
+    def release_run(
+        self, run_id: str, owner: str | None = None, *, session: Session | Connection | None = None
+    ) -> bool:
+        """Give up ``owner``'s lease on a run (e.g. when it finishes or the engine shuts down cleanly); without
+        ``owner``, whoever holds it (the run ended or reopened where no engine drives it)."""
         runs = t.runs
-        with self.transaction() as c:
+        condition = [runs.c.id == run_id]
+        if owner is not None:
+            condition.append(runs.c.lease_owner == owner)
+        with self._write(session) as c:
             released = c.execute(
-                update(runs)
-                .where(runs.c.id == run_id, runs.c.lease_owner == owner)
-                .values(lease_owner=None, lease_heartbeat_at=None)
+                update(runs).where(*condition).values(lease_owner=None, lease_heartbeat_at=None)
             )
-            return released.rowcount == 1
+        _refresh_loaded(session, "Run", run_id)
+        return bool(released.rowcount == 1)
 
     def find_orphaned_runs(self, stale_after: timedelta) -> list[str]:
         """Ids of runs that need an engine and have no live one, oldest first.
