@@ -52,8 +52,10 @@ _Model = TypeVar("_Model", bound="Base")
 class Store:
     """The Sluice database: open one per process with ``Store.open(url)`` and share it between threads.
 
-    Operations that take ``session=`` run inside that session's transaction (so several can be made atomic
-    together); without it each opens, commits and closes its own.
+    Operations that take ``session=`` run inside that transaction (so several can be made atomic together):
+    an ORM session's (the service's) or a Core connection's (``transaction()``, what the engine uses); without
+    it each opens, commits and closes its own. Runs and tasks are written with Core statements over
+    ``sluice.store.tables``; a task's state changes go through ``RunWriter``, which checks them.
     """
 
     def __init__(self, engine: Engine) -> None:
