@@ -324,7 +324,6 @@ class Store:
         service_account: str = "",
         cache_enabled: bool = True,
         scheduled_at: datetime | None = None,
-        created_by: str | None = None,
         session: Session | Connection | None = None,
     ) -> Row[Any]:
         """Create a PENDING run (in the Default experiment unless ``experiment_id``), with its first history row;
@@ -355,7 +354,6 @@ class Store:
                     state=RuntimeState.PENDING,
                     created_at=now,
                     scheduled_at=scheduled_at or now,
-                    created_by=created_by,
                     namespace=namespace or "",
                 )
             )
