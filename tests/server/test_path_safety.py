@@ -8,7 +8,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sluice.store import RuntimeState, Store, TaskKind
+from sluice.store import RuntimeState, RunWriter, Store, TaskKind
+from sluice.store.models import Task
 from tests.server.conftest import API, ServerProcess, assert_kfp_error
 
 SECRET = "top secret, outside the artifact root"
@@ -36,23 +37,26 @@ def planted(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> 
         with store.session() as session:
             run = store.create_run(pipeline_spec={}, display_name="planted", session=session)
             store.transition_run(run.id, RuntimeState.FAILED, session=session)
-            task = store.create_task(
+            created = store.create_task(
                 run.id,
                 name="evil",
                 path="root/evil",
                 kind=TaskKind.CONTAINER,
                 session=session,
             )
+            task = session.get_one(Task, created.id)
             task.state = RuntimeState.FAILED
             task.log_uri = str(outside)
             task.outputs = {
                 "artifacts": {name: [{"uri": uri}] for name, uri in uris.items()}
                 | {"ok": [{"uri": str(inside)}]}
             }
+            writer = RunWriter(store, run.id)
             artifact_ids = {
-                name: store.record_artifact(uri=uri, schema_title="system.Artifact", session=session).id
+                name: writer.record_artifact(uri=uri, schema_title="system.Artifact")
                 for name, uri in uris.items()
             }
+            writer.flush(session.connection())
         return {"run_id": run.id, "task_id": task.id, **{f"artifact:{k}": v for k, v in artifact_ids.items()}}
     finally:
         store.close()

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
 from sluice.engine._state import RunState
 from sluice.ir import ComponentSpec
-from sluice.store import IllegalTransitionError, RuntimeState, Store, TaskKind
+from sluice.store import IllegalTransitionError, RuntimeState, RunWriter, Store, TaskKind
 
 _S = RuntimeState
 
@@ -19,7 +18,7 @@ _S = RuntimeState
 def state(store: Store) -> RunState:
     """A run's in-memory state over a new run, on each backend (SQLite, PostgreSQL, MariaDB)."""
     run = store.create_run(pipeline_spec={}, display_name="transitions")
-    return RunState(Journal(store, run.id), RunObserver())
+    return RunState(RunWriter(store, run.id), RunObserver())
 
 
 def _node(state: RunState) -> object:

@@ -9,7 +9,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from sluice.store import ConflictError, EventType, InvalidReferenceError, NotFoundError, RuntimeState, Store
+from sluice.store import (
+    ConflictError,
+    EventType,
+    InvalidReferenceError,
+    NotFoundError,
+    RuntimeState,
+    RunWriter,
+    Store,
+)
 from sluice.store.models import RecurringRun, RecurringRunFire, Run, RunMetric
 
 from ._builders import SPEC, make_run
@@ -173,9 +181,12 @@ def test_firing_an_unknown_recurring_run_is_an_error(store: Store) -> None:
 
 
 def test_events_must_point_at_real_rows(store: Store) -> None:
-    artifact = store.record_artifact(uri="file:///a", schema_title="system.Artifact")
+    writer = RunWriter(store, make_run(store).id)
+    artifact_id = writer.record_artifact(uri="file:///a", schema_title="system.Artifact")
+    writer.flush()
+    writer.record_event(execution_id="missing", artifact_id=artifact_id, type=EventType.OUTPUT)
     with pytest.raises(InvalidReferenceError):
-        store.record_event(execution_id="missing", artifact_id=artifact.id, type=EventType.OUTPUT)
+        writer.flush()
 
 
 # --- metrics ----------------------------------------------------------------------------------------------------
@@ -185,9 +196,11 @@ def test_runs_can_be_filtered_and_sorted_by_a_logged_metric(store: Store) -> Non
     accuracies = {"a": 0.71, "b": 0.93, "c": 0.85, "d": None}
     runs = {name: make_run(store, display_name=name) for name in accuracies}
     for name, value in accuracies.items():
+        writer = RunWriter(store, runs[name].id)
         if value is not None:
-            store.record_run_metric(runs[name].id, "accuracy", value)
-        store.record_run_metric(runs[name].id, "loss", 1.0)
+            writer.record_metric(name="accuracy", value=value)
+        writer.record_metric(name="loss", value=1.0)
+        writer.flush()
     with store.read_session() as session:
         best_first = session.scalars(
             select(Run.display_name)

@@ -16,6 +16,7 @@ from sluice.store import (
     InvalidReferenceError,
     RecurringRunMode,
     RuntimeState,
+    RunWriter,
     StorageState,
     Store,
     TaskKind,
@@ -243,39 +244,36 @@ def test_metadata_tables_round_trip(store: Store) -> None:
     run = make_run(store)
     task = make_task(store, run.id)
     with store.session() as session:
-        artifact = store.record_artifact(
+        writer = RunWriter(store, run.id)
+        writer.context_id = store.ensure_context(
+            "system.PipelineRun", run.id, properties={"run": run.id}, session=session
+        )
+        artifact_id = writer.record_artifact(
             uri="s3://bucket/model",
             schema_title="system.Model",
             schema_version="0.0.2",
             name="model",
             metadata={"framework": "torch", "accuracy": 0.93},
-            session=session,
         )
-        execution = store.record_execution(
+        execution_id = writer.record_execution(
             type="system.ContainerExecution",
-            run_id=run.id,
             task_id=task.id,
             name="train",
             state=ExecutionState.COMPLETE,
             properties={"exit_code": 0},
-            session=session,
         )
-        store.record_event(
-            execution_id=execution.id,
-            artifact_id=artifact.id,
+        writer.record_event(
+            execution_id=execution_id,
+            artifact_id=artifact_id,
             type=EventType.OUTPUT,
             key="model",
             list_index=0,
-            session=session,
         )
-        context = store.ensure_context(
-            "system.PipelineRun", run.id, properties={"run": run.id}, session=session
-        )
-        store.associate(context.id, execution.id, session=session)
-        store.attribute(context.id, artifact.id, session=session)
+        writer.flush(session.connection())
+    context_id = writer.context_id
 
     with store.read_session() as session:
-        got_artifact = session.get_one(Artifact, artifact.id)
+        got_artifact = session.get_one(Artifact, artifact_id)
         assert (got_artifact.uri, got_artifact.schema_title, got_artifact.schema_version) == (
             "s3://bucket/model",
             "system.Model",
@@ -287,7 +285,7 @@ def test_metadata_tables_round_trip(store: Store) -> None:
             ArtifactState.LIVE,
         )
         assert got_artifact.metadata_ == {"framework": "torch", "accuracy": 0.93}
-        got_execution = session.get_one(Execution, execution.id)
+        got_execution = session.get_one(Execution, execution_id)
         assert (got_execution.run_id, got_execution.task_id, got_execution.type, got_execution.state) == (
             run.id,
             task.id,
@@ -298,25 +296,27 @@ def test_metadata_tables_round_trip(store: Store) -> None:
         assert got_execution.updated_at >= got_execution.created_at
         event = session.scalars(select(Event)).one()
         assert (event.execution_id, event.artifact_id, event.type, event.key, event.list_index) == (
-            execution.id,
-            artifact.id,
+            execution_id,
+            artifact_id,
             EventType.OUTPUT,
             "model",
             0,
         )
-        got_context = session.get_one(Context, context.id)
+        got_context = session.get_one(Context, context_id)
         assert (got_context.type, got_context.name, got_context.properties) == (
             "system.PipelineRun",
             run.id,
             {"run": run.id},
         )
-        assert session.get(Association, (context.id, execution.id)) is not None
-        assert session.get(Attribution, (context.id, artifact.id)) is not None
+        assert session.get(Association, (context_id, execution_id)) is not None
+        assert session.get(Attribution, (context_id, artifact_id)) is not None
 
 
 def test_run_metric_and_recurring_run_round_trip(store: Store) -> None:
     run = make_run(store)
-    store.record_run_metric(run.id, "accuracy", 0.123456789012345)
+    writer = RunWriter(store, run.id)
+    writer.record_metric(name="accuracy", value=0.123456789012345)
+    writer.flush()
     with store.session() as session:
         recurring = RecurringRun(
             display_name="hourly",
@@ -383,12 +383,13 @@ def test_deleting_a_run_deletes_everything_it_owns_but_keeps_artifacts(store: St
     # A task of another run that was served from this run's cache.
     cached = make_task(store, other.id, "root/train")
     store.transition_task(cached.id, RuntimeState.SUCCEEDED, cached_from_task_id=child.id)
-    artifact = store.record_artifact(uri="file:///m", schema_title="system.Model")
-    execution = store.record_execution(type="system.ContainerExecution", run_id=run.id, task_id=child.id)
-    store.record_event(execution_id=execution.id, artifact_id=artifact.id, type=EventType.OUTPUT)
-    context = store.ensure_context("system.PipelineRun", run.id)
-    store.associate(context.id, execution.id)
-    store.record_run_metric(run.id, "accuracy", 0.9, task_id=child.id, artifact_id=artifact.id)
+    writer = RunWriter(store, run.id)
+    writer.context_id = context_id = store.ensure_context("system.PipelineRun", run.id)
+    artifact_id = writer.record_artifact(uri="file:///m", schema_title="system.Model")
+    execution_id = writer.record_execution(type="system.ContainerExecution", task_id=child.id)
+    writer.record_event(execution_id=execution_id, artifact_id=artifact_id, type=EventType.OUTPUT)
+    writer.record_metric(name="accuracy", value=0.9, task_id=child.id, artifact_id=artifact_id)
+    writer.flush()
     with store.session() as session:
         recurring = RecurringRun(
             experiment_id=run.experiment_id, pipeline_spec=SPEC, trigger={"interval_seconds": 60}
@@ -412,8 +413,8 @@ def test_deleting_a_run_deletes_everything_it_owns_but_keeps_artifacts(store: St
         assert count(Event) == 0
         assert count(Association) == 0
         assert count(RunMetric) == 0
-        assert session.get(Artifact, artifact.id) is not None
-        assert session.get(Context, context.id) is not None
+        assert session.get(Artifact, artifact_id) is not None
+        assert session.get(Context, context_id) is not None
         assert session.scalars(select(RecurringRunFire.run_id)).one() is None
         assert session.get_one(Task, cached.id).cached_from_task_id is None
         assert session.get(Run, other.id) is not None
@@ -441,22 +442,24 @@ def test_deleting_a_parent_task_deletes_its_nested_tasks(store: Store) -> None:
 
 def test_deleting_an_artifact_or_context_deletes_their_links(store: Store) -> None:
     run = make_run(store)
-    artifact = store.record_artifact(uri="file:///d", schema_title="system.Dataset")
-    execution = store.record_execution(type="system.ContainerExecution", run_id=run.id)
-    store.record_event(execution_id=execution.id, artifact_id=artifact.id, type=EventType.INPUT, key="data")
-    context = store.ensure_context("system.Pipeline", "train")
-    store.attribute(context.id, artifact.id)
-    store.associate(context.id, execution.id)
-    metric = store.record_run_metric(run.id, "rows", 10, artifact_id=artifact.id)
+    writer = RunWriter(store, run.id)
+    artifact_id = writer.record_artifact(uri="file:///d", schema_title="system.Dataset")
+    execution_id = writer.record_execution(type="system.ContainerExecution")
+    writer.record_event(execution_id=execution_id, artifact_id=artifact_id, type=EventType.INPUT, key="data")
+    context_id = store.ensure_context("system.Pipeline", "train")
+    writer.attribute(context_id, artifact_id)
+    writer.associate(context_id, execution_id)
+    writer.record_metric(name="rows", value=10, artifact_id=artifact_id)
+    writer.flush()
     with store.session() as session:
-        session.execute(delete(Artifact).where(Artifact.id == artifact.id))
-        session.execute(delete(Context).where(Context.id == context.id))
+        session.execute(delete(Artifact).where(Artifact.id == artifact_id))
+        session.execute(delete(Context).where(Context.id == context_id))
     with store.read_session() as session:
         assert session.scalars(select(Event)).all() == []
         assert session.scalars(select(Attribution)).all() == []
         assert session.scalars(select(Association)).all() == []
-        assert session.get_one(RunMetric, metric.id).artifact_id is None
-        assert session.get(Execution, execution.id) is not None
+        assert session.scalars(select(RunMetric.artifact_id)).one() is None
+        assert session.get(Execution, execution_id) is not None
 
 
 def test_deleting_a_recurring_run_deletes_its_fires_and_unlinks_its_runs(store: Store) -> None:
@@ -545,7 +548,7 @@ def test_task_paths_are_unique_within_a_run(store: Store) -> None:
 
 def test_contexts_are_unique_by_type_and_name(store: Store) -> None:
     first = store.ensure_context("system.Pipeline", "train")
-    assert store.ensure_context("system.Pipeline", "train").id == first.id
-    assert store.ensure_context("system.PipelineRun", "train").id != first.id
+    assert store.ensure_context("system.Pipeline", "train") == first
+    assert store.ensure_context("system.PipelineRun", "train") != first
     with pytest.raises(ConflictError), store.session() as session:
         session.add(Context(type="system.Pipeline", name="train"))

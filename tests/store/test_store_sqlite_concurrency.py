@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from sluice.store import RuntimeState, Store, TaskKind
-from sluice.store.models import Task, TaskStateHistory
+from sluice.store import RuntimeState, RunWriter, Store, TaskKind
+from sluice.store.models import Run, Task, TaskStateHistory
 
 from ._builders import SPEC
 
@@ -67,8 +67,10 @@ def test_two_processes_migrate_and_transition_tasks_concurrently(tmp_path: Path)
             (tmp_path / "go.tmp").rename(go_file)
             # The parent writes too while the workers run.
             started = time.monotonic()
+            writer = RunWriter(store, run.id)
             for i in range(20):
-                store.record_run_metric(run.id, "progress", i)
+                writer.record_metric(name="progress", value=i)
+                writer.flush()
 
             outputs = [worker.communicate(timeout=120) for worker in workers]
             for worker, (out, err) in zip(workers, outputs, strict=True):
@@ -98,11 +100,14 @@ def test_readers_do_not_wait_for_an_open_write_transaction(tmp_path: Path) -> No
     with Store.open(url) as writer, Store.open(url) as reader:
         run = writer.create_run(pipeline_spec=SPEC, display_name="before")
         with writer.session() as session:
-            session.get_one(type(run), run.id).display_name = "after"
+            session.get_one(Run, run.id).display_name = "after"
             session.flush()  # holds SQLite's write lock until the block ends
             started = time.monotonic()
             with reader.read_session() as read:
-                assert read.get_one(type(run), run.id).display_name == "before"
+                assert read.get_one(Run, run.id).display_name == "before"
+            run_row = reader.get_run(run.id)  # the engine's reads (Core) do not wait either
+            assert run_row is not None
+            assert run_row.display_name == "before"
             assert time.monotonic() - started < 1
         with reader.read_session() as read:
-            assert read.get_one(type(run), run.id).display_name == "after"
+            assert read.get_one(Run, run.id).display_name == "after"

@@ -14,6 +14,7 @@ from sluice.store import (
     LeaseLostError,
     NotFoundError,
     RuntimeState,
+    RunWriter,
     Store,
     TaskKind,
     is_legal_transition,
@@ -71,7 +72,7 @@ def test_a_task_life_cycle_records_each_step(store: Store) -> None:
 
     done = store.transition_task(task.id, S.SUCCEEDED, message="exit 0", outputs={"parameters": {"sum": 3}})
     assert done.finished_at is not None
-    assert done.finished_at >= done.started_at  # type: ignore[operator]
+    assert done.finished_at >= done.started_at
 
     with store.read_session() as session:
         stored = session.get_one(Task, task.id)
@@ -121,9 +122,8 @@ def test_a_cache_hit_goes_straight_from_pending_to_succeeded(store: Store) -> No
         ([S.RUNNING, S.SUCCEEDED], S.FAILED),
         ([S.SKIPPED], S.PENDING),
         ([S.CANCELED], S.RUNNING),
-        ([], S.PENDING),
-        ([S.RUNNING], S.RUNNING),
         ([S.RUNNING, S.CANCELING], S.RUNNING),
+        ([S.RUNNING, S.FAILED], S.FAILED),  # an ended task is not ended again
     ],
 )
 def test_illegal_task_transitions_are_refused_and_leave_no_trace(
@@ -138,11 +138,28 @@ def test_illegal_task_transitions_are_refused_and_leave_no_trace(
         store.transition_task(task.id, target, outputs={"x": 1})
     assert raised.value.current == current
     assert raised.value.requested == target
-    assert f"task {task.id!r} cannot move from {current} to {target}" in str(raised.value)
+    assert f"run {task.run_id}: task {task.path!r} cannot move from {current} to {target}" in str(
+        raised.value
+    )
     assert task_history(store, task.id) == before
     with store.read_session() as session:
         stored = session.get_one(Task, task.id)
         assert (stored.state, stored.outputs) == (current, None)
+
+
+def test_staying_in_an_unfinished_state_records_a_new_message(store: Store) -> None:
+    """Not a move (the engine's queued attempt says again why it waits): no attempt counted, one history row."""
+    task = make_task(store, make_run(store).id)
+    store.transition_task(task.id, S.PENDING, message="waiting for cluster resources")
+    store.transition_task(task.id, S.RUNNING)
+    stayed = store.transition_task(task.id, S.RUNNING, message="still running")
+    assert stayed.attempts == 1
+    assert task_history(store, task.id) == [
+        (S.PENDING, None),
+        (S.PENDING, "waiting for cluster resources"),
+        (S.RUNNING, None),
+        (S.RUNNING, "still running"),
+    ]
 
 
 def test_the_error_message_lists_what_is_allowed(store: Store) -> None:
@@ -221,7 +238,9 @@ def test_a_failing_block_rolls_back_every_write_in_it(store: Store) -> None:
         store.transition_run(run.id, S.RUNNING, session=session)
         store.transition_task(task.id, S.RUNNING, session=session, outputs={"partial": True})
         store.create_task(run.id, name="b", path="root/b", kind=TaskKind.CONTAINER, session=session)
-        store.record_run_metric(run.id, "accuracy", 0.5, session=session)
+        writer = RunWriter(store, run.id)
+        writer.record_metric(name="accuracy", value=0.5)
+        writer.flush(session.connection())
         raise Crash
 
     assert run_history(store, run.id) == [S.PENDING]
@@ -251,3 +270,35 @@ def test_create_run_is_all_or_nothing(store: Store) -> None:
         assert session.scalars(select(Run)).all() == []
         assert session.scalars(select(RunStateHistory)).all() == []
         assert session.scalars(select(Experiment.last_run_created_at)).all() == [None]
+
+
+def test_reopening_a_run_makes_it_pending_without_a_lease(store: Store) -> None:
+    """A retry (KFP's RetryRun) reopens FAILED and CANCELED runs, with a history row; a finished run stays."""
+    canceled, failed, done = make_run(store), make_run(store), make_run(store)
+    for run, path in (
+        (canceled, [S.CANCELED]),
+        (failed, [S.RUNNING, S.FAILED]),
+        (done, [S.RUNNING, S.SUCCEEDED]),
+    ):
+        assert store.claim_run(run.id, "engine-1", stale_after=timedelta(seconds=30))
+        for state in path:
+            store.transition_run(run.id, state)
+    store.reopen_run(canceled.id)
+    store.reopen_run(failed.id)
+    for run in (canceled, failed):
+        reopened = store.get_run(run.id)
+        assert reopened is not None
+        assert (reopened.state, reopened.finished_at, reopened.error, reopened.lease_owner) == (
+            S.PENDING,
+            None,
+            None,
+            None,
+        )
+        assert run_history(store, run.id)[-1] == S.PENDING
+    with pytest.raises(IllegalTransitionError, match="cannot move from SUCCEEDED to PENDING"):
+        store.reopen_run(done.id)
+    still = store.get_run(done.id)
+    assert still is not None
+    assert (still.state, still.lease_owner) == (S.SUCCEEDED, "engine-1")
+    with pytest.raises(NotFoundError):
+        store.reopen_run("nope")

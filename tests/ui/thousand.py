@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sluice.store import RuntimeState, Store, TaskKind, utcnow
-from sluice.store.models import Task
+from sluice.store.models import Run, Task
 
 ITERATIONS = 1000
 
@@ -57,7 +57,8 @@ def insert_thousand_task_run(database_url: str) -> str:
     start = utcnow() - timedelta(minutes=5)
     done = start + timedelta(minutes=4)
     with Store.open(database_url) as store, store.session() as session:
-        run = store.create_run(pipeline_spec=_spec(), display_name="thousand tasks", session=session)
+        created = store.create_run(pipeline_spec=_spec(), display_name="thousand tasks", session=session)
+        run = session.get_one(Run, created.id)
         run.state = RuntimeState.FAILED
         run.created_at = start
         run.finished_at = done

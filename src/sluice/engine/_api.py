@@ -9,7 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from sluice._errors import SluiceError
 from sluice.artifacts import ArtifactStore
@@ -26,8 +26,7 @@ from sluice.engine._workspace import Workspace
 from sluice.ir import PipelineDocument, PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LauncherError, open_launcher, personal_environment
 from sluice.sandbox import Profile
-from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Experiment, Run, Task
+from sluice.store import TERMINAL_STATES, RuntimeState, RunWriter, Store, StoreError, tables, utcnow
 
 __all__ = [
     "Workspace",
@@ -53,15 +52,15 @@ def _record_failed_run(
     store: Store, spec_dict: dict[str, Any], display_name: str, message: str, arguments: dict[str, Any]
 ) -> str:
     """A run that could not start, recorded FAILED with the reason (and nothing else touched)."""
-    with store.session() as session:
+    with store.transaction() as connection:
         run = store.create_run(
             pipeline_spec=spec_dict,
             display_name=display_name,
             runtime_config={"parameters": _jsonable(arguments)},
-            session=session,
+            session=connection,
         )
-        store.transition_run(run.id, _S.FAILED, error={"message": message}, session=session)
-        return run.id
+        store.transition_run(run.id, _S.FAILED, error={"message": message}, session=connection)
+        return str(run.id)
 
 
 def _jsonable(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +97,7 @@ def create_run(
     pipeline_root: str,
     cache: bool,
     profile: str | None = None,
-) -> Run:
+) -> Row[Any]:
     """Record a new PENDING run of a checked pipeline with complete arguments, for :func:`drive_run`
     (``profile``: the execution profile it asked for, kept with it for every resume)."""
     return store.create_run(
@@ -297,7 +296,7 @@ def resume_run(run_id: str, *, cache: bool | None = None, **keywords: Any) -> Ru
 
 def _drive(
     store: Store,
-    run: Run,
+    run: Row[Any],
     document: PipelineDocument,
     arguments: dict[str, Any],
     options: EngineOptions,
@@ -331,14 +330,14 @@ def _drive(
     return load_run_result(store, run.id)
 
 
-def _namespace_default_profile(store: Store, home: Path, run: Run) -> str | None:
+def _namespace_default_profile(store: Store, home: Path, run: Row[Any]) -> str | None:
     """The default profile of the run's namespace, for a run created without one (a recurring run's, one
     made by a client that predates profiles): a namespace's policy holds for every run in it."""
     from sluice.sandbox import ProfileError, get_policy
 
     with store.read_session() as session:
         namespace = session.execute(
-            select(Experiment.namespace).where(Experiment.id == run.experiment_id)
+            select(tables.experiments.c.namespace).where(tables.experiments.c.id == run.experiment_id)
         ).scalar_one_or_none()
         try:
             policy = get_policy(store, home, namespace or "default", session)
@@ -381,9 +380,8 @@ def _open_launcher(options: EngineOptions, artifact_root: str) -> Launcher:
         raise LauncherUnavailableError(f"--launcher {options.launcher}: {error}") from None
 
 
-def _existing_run(store: Store, run_id: str) -> Run:
-    with store.read_session() as session:
-        run = session.get(Run, run_id)
+def _existing_run(store: Store, run_id: str) -> Row[Any]:
+    run = store.get_run(run_id)
     if run is None:
         raise EngineError(f"no run {run_id!r} in {store.url}")
     return run
@@ -392,19 +390,24 @@ def _existing_run(store: Store, run_id: str) -> Run:
 def _finish_cancel(store: Store, run_id: str, reason: str) -> None:
     """Cancel a run no engine drives: kill what it left running, mark what did not finish CANCELED."""
     kill_run_processes(run_id)
-    with store.session() as session:
-        tasks = session.scalars(
-            select(Task).where(Task.run_id == run_id, Task.state.not_in(TERMINAL_STATES))
+    task_table, runs = tables.tasks, tables.runs
+    with store.transaction() as connection:
+        tasks = connection.execute(
+            select(task_table.c.id, task_table.c.path, task_table.c.state).where(
+                task_table.c.run_id == run_id, task_table.c.state.not_in(TERMINAL_STATES)
+            )
         ).all()
+        writer = RunWriter(store, run_id)
+        now = utcnow()
         for task in tasks:
-            store.transition_task(task.id, _S.CANCELED, message=reason, session=session)
-        run = session.get(Run, run_id)
-        assert run is not None
-        if run.state not in (_S.CANCELING,):
-            store.transition_run(run_id, _S.CANCELING, session=session)
-        store.transition_run(run_id, _S.CANCELED, error={"message": reason}, session=session)
-        run.lease_owner = None
-        run.lease_heartbeat_at = None
+            writer.know_task(task.id, task.path, task.state)
+            writer.update_task(task.id, state=_S.CANCELED, message=reason, error=None, finished_at=now)
+        writer.flush(connection)
+        state = connection.scalar(select(runs.c.state).where(runs.c.id == run_id))
+        if state is not _S.CANCELING:
+            store.transition_run(run_id, _S.CANCELING, session=connection)
+        store.transition_run(run_id, _S.CANCELED, error={"message": reason}, session=connection)
+        store.release_run(run_id, session=connection)
 
 
 def terminate_run(
@@ -438,8 +441,8 @@ def terminate_run(
                 raise EngineError(f"cannot terminate run {run_id}: {error}") from error
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            with store.read_session() as session:
-                state = session.scalar(select(Run.state).where(Run.id == run_id))
+            with store.reading() as connection:
+                state = connection.scalar(select(tables.runs.c.state).where(tables.runs.c.id == run_id))
             if state in TERMINAL_STATES:
                 break
             time.sleep(0.1)

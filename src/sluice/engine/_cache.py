@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
+from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Row, select
 
 from sluice.artifacts import METADATA_ONLY_TYPES, ArtifactStore
 from sluice.engine._graph import Node
 from sluice.ir import PipelineSpec
-from sluice.store import RuntimeState, Store
-from sluice.store.models import Experiment, Run, Task
+from sluice.store import RuntimeState, Store, tables
 
 __all__ = ["Fingerprints", "find_hits", "is_cacheable"]
 
@@ -70,37 +70,40 @@ def is_cacheable(node: Node, cache_enabled: bool) -> bool:
 
 def find_hits(
     store: Store, artifacts: ArtifactStore, fingerprints: Iterable[str], *, run_id: str | None = None
-) -> dict[str, Task]:
+) -> dict[str, Row[Any]]:
     """For each fingerprint that has one, the newest SUCCEEDED task whose output artifacts still exist.
     With ``run_id``: only tasks of runs in that run's namespace (a cache hit never crosses namespaces)."""
     wanted = sorted(set(fingerprints))
-    hits: dict[str, Task] = {}
+    hits: dict[str, Row[Any]] = {}
     if not wanted:
         return hits
-    with store.read_session() as session:
+    runs, experiments, tasks = tables.runs, tables.experiments, tables.tasks
+    with store.reading() as connection:
         same_namespace: list[ColumnElement[bool]] = []
         if run_id is not None:
             namespace = (
-                select(Experiment.namespace)
-                .join(Run, Run.experiment_id == Experiment.id)
-                .where(Run.id == run_id)
+                select(experiments.c.namespace)
+                .join(runs, runs.c.experiment_id == experiments.c.id)
+                .where(runs.c.id == run_id)
                 .scalar_subquery()
             )
             same_namespace.append(
-                Task.run_id.in_(
-                    select(Run.id)
-                    .join(Experiment, Experiment.id == Run.experiment_id)
-                    .where(Experiment.namespace == namespace)
+                tasks.c.run_id.in_(
+                    select(runs.c.id)
+                    .join(experiments, experiments.c.id == runs.c.experiment_id)
+                    .where(experiments.c.namespace == namespace)
                 )
             )
         for start in range(0, len(wanted), _LOOKUP_CHUNK):
             chunk = wanted[start : start + _LOOKUP_CHUNK]
-            rows = session.scalars(
-                select(Task)
+            rows = connection.execute(
+                select(tasks)
                 .where(
-                    Task.cache_fingerprint.in_(chunk), Task.state == RuntimeState.SUCCEEDED, *same_namespace
+                    tasks.c.cache_fingerprint.in_(chunk),
+                    tasks.c.state == RuntimeState.SUCCEEDED,
+                    *same_namespace,
                 )
-                .order_by(Task.finished_at.desc())
+                .order_by(tasks.c.finished_at.desc())
             ).all()
             for row in rows:
                 if row.cache_fingerprint in hits or row.outputs is None:

@@ -13,20 +13,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Row
+
 from sluice.artifacts import UnsafePathError
 from sluice.engine._attempts import Attempt, log_tail, store_outputs
 from sluice.engine._context import RunContext
 from sluice.engine._errors import TaskError
 from sluice.engine._full_disk import full_disk_cause
 from sluice.engine._graph import ArtifactValue, Node, values_json
-from sluice.engine._journal import Journal
 from sluice.engine._outputs import OutputArtifact, check_artifacts_written, read_outputs
 from sluice.engine._prepare import PreparedTask
 from sluice.engine._state import RunState
 from sluice.ir import PipelineTaskSpec
 from sluice.launchers import Exit
-from sluice.store import EventType, ExecutionState, RuntimeState, utcnow
-from sluice.store.models import Task
+from sluice.store import EventType, ExecutionState, RuntimeState, RunWriter, utcnow
 
 __all__ = ["attempt_ended", "finish_from_cache"]
 
@@ -74,7 +76,7 @@ def attempt_ended(ctx: RunContext, state: RunState, attempt: Attempt, ended: Exi
     return None
 
 
-def finish_from_cache(ctx: RunContext, state: RunState, prepared: PreparedTask, source: Task) -> None:
+def finish_from_cache(ctx: RunContext, state: RunState, prepared: PreparedTask, source: Row[Any]) -> None:
     """End the task with the outputs of ``source``, an earlier task with the same fingerprint."""
     node = prepared.node
     node.restore_outputs(source.outputs)
@@ -139,7 +141,7 @@ def _duration_seconds(text: str | None, default: float) -> float:
 
 
 def _record_execution(
-    journal: Journal, node: Node, state: ExecutionState, properties: dict[str, object]
+    journal: RunWriter, node: Node, state: ExecutionState, properties: dict[str, object]
 ) -> str:
     return journal.record_execution(
         task_id=node.id,
@@ -150,7 +152,7 @@ def _record_execution(
     )
 
 
-def _record_output_artifact(journal: Journal, node: Node, entry: OutputArtifact) -> ArtifactValue:
+def _record_output_artifact(journal: RunWriter, node: Node, entry: OutputArtifact) -> ArtifactValue:
     """The artifact's row (and a run metric per numeric metadata value of a ``system.Metrics``)."""
     artifact_id = journal.record_artifact(
         uri=entry["uri"],

@@ -13,13 +13,12 @@ from typing import Any
 from sluice.artifacts import ArtifactStore
 from sluice.dsl._internal import S3_MOUNT_VARIABLE
 from sluice.engine._graph import Node
-from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver
 from sluice.engine._placeholders import PlaceholderContext
 from sluice.engine._resources import Capacity
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.sandbox import Profile
-from sluice.store import Store
+from sluice.store import RunWriter, Store
 
 __all__ = ["EngineOptions", "RunContext", "run_resource_name"]
 
@@ -79,7 +78,7 @@ class RunContext:
     job_name: str
     created_at: datetime
     options: EngineOptions
-    journal: Journal
+    journal: RunWriter
     observer: RunObserver
     namespace: str = "default"  # where its secrets and config maps are looked up (its "pods" namespace)
     service_account: str = ""  # the run's, as KFP's API takes it ("" : the default)

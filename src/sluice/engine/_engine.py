@@ -29,7 +29,6 @@ from sqlalchemy import func, select
 from sluice.artifacts import ArtifactStore
 from sluice.engine._context import EngineOptions, RunContext
 from sluice.engine._dag import child_ended, start_root
-from sluice.engine._journal import Journal
 from sluice.engine._loops import iteration_ended
 from sluice.engine._observer import RunObserver
 from sluice.engine._ownership import HEARTBEAT_INTERVAL_S, engine_owner_id
@@ -42,8 +41,7 @@ from sluice.engine._stop import StopToken
 from sluice.engine._volumes import volume_warning
 from sluice.ir import PipelineSpec, PlatformSpec
 from sluice.launchers import Launcher, LocalLauncher, personal_environment
-from sluice.store import RuntimeState, Store, TaskKind, utcnow
-from sluice.store.models import Experiment, Run, RunStateHistory
+from sluice.store import RuntimeState, RunWriter, Store, TaskKind, tables, utcnow
 
 __all__ = ["RunEngine", "settle"]
 
@@ -88,7 +86,7 @@ class RunEngine:
         stop: StopToken | None = None,
     ) -> None:
         self.owner = owner or engine_owner_id()
-        self.journal = Journal(store, run_id)
+        self.journal = RunWriter(store, run_id)
         self.ctx = RunContext(
             store=store,
             run_id=run_id,
@@ -139,12 +137,13 @@ class RunEngine:
             ctx.workspace_dir.mkdir(parents=True, exist_ok=True)
         if resume:
             state.previous = previous_tasks(ctx.store, ctx.run_id)
-        self.journal.context_id = ctx.store.ensure_context("system.PipelineRun", ctx.run_id).id
-        with ctx.store.read_session() as session:
-            current, service_account, namespace, warnings = session.execute(
-                select(Run.state, Run.service_account, Experiment.namespace, Run.warnings)
-                .join(Experiment, Experiment.id == Run.experiment_id)
-                .where(Run.id == ctx.run_id)
+        self.journal.context_id = ctx.store.ensure_context("system.PipelineRun", ctx.run_id)
+        runs, experiments = tables.runs, tables.experiments
+        with ctx.store.reading() as connection:
+            current, service_account, namespace, warnings = connection.execute(
+                select(runs.c.state, runs.c.service_account, experiments.c.namespace, runs.c.warnings)
+                .join(experiments, experiments.c.id == runs.c.experiment_id)
+                .where(runs.c.id == ctx.run_id)
             ).one()
         ctx.service_account = service_account or ""
         ctx.namespace = namespace or DEFAULT_NAMESPACE
@@ -211,18 +210,21 @@ class RunEngine:
         seconds = self.ctx.active_deadline_seconds
         if seconds is None:
             return None
-        with self.ctx.store.read_session() as session:
-            started = session.scalar(
-                select(func.min(RunStateHistory.at)).where(
-                    RunStateHistory.run_id == self.ctx.run_id, RunStateHistory.state == _S.RUNNING
+        history = tables.run_state_history
+        with self.ctx.store.reading() as connection:
+            started = connection.scalar(
+                select(func.min(history.c.at)).where(
+                    history.c.run_id == self.ctx.run_id, history.c.state == _S.RUNNING
                 )
             )
         return (started or utcnow()) + timedelta(seconds=seconds)
 
     def _poll_store(self, now: float) -> None:
         """Notice a request to terminate the run; renew the lease (losing it cancels the run here)."""
-        with self.ctx.store.read_session() as session:
-            run_state = session.scalar(select(Run.state).where(Run.id == self.ctx.run_id))
+        with self.ctx.store.reading() as connection:
+            run_state = connection.scalar(
+                select(tables.runs.c.state).where(tables.runs.c.id == self.ctx.run_id)
+            )
         if run_state is _S.CANCELING and not self.state.canceled:
             self._cancel("terminated on request")
         if now >= self._next_heartbeat:
@@ -265,10 +267,9 @@ class RunEngine:
         if final is not _S.SUCCEEDED:
             error = {"message": self.state.first_error or root.error or f"the run ended {final}"}
         store, run_id = self.ctx.store, self.ctx.run_id
-        with store.session() as session:
-            run = session.get(Run, run_id)
-            assert run is not None
-            current = run.state
+        run = store.get_run(run_id)
+        assert run is not None
+        current = run.state
         if current is _S.RUNNING and final is _S.CANCELED:
             store.transition_run(run_id, _S.CANCELING, owner=self.owner)
         store.transition_run(run_id, final, error=error, owner=self.owner)
@@ -282,9 +283,9 @@ class RunEngine:
             self.journal.flush()
         with contextlib.suppress(Exception):
             store, run_id = self.ctx.store, self.ctx.run_id
-            with store.session() as session:
+            with store.transaction() as connection:
                 store.transition_run(
-                    run_id, _S.FAILED, error={"message": message}, owner=self.owner, session=session
+                    run_id, _S.FAILED, error={"message": message}, owner=self.owner, session=connection
                 )
-                store.end_unfinished_tasks(run_id, message, session=session)
+                store.end_unfinished_tasks(run_id, message, session=connection)
             store.release_run(run_id, self.owner)

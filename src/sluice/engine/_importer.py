@@ -25,8 +25,7 @@ from sluice.engine._graph import ArtifactValue, Node, artifact_type, values_json
 from sluice.engine._placeholders import PlaceholderContext, PlaceholderError, resolve_string
 from sluice.engine._state import RunState
 from sluice.ir import ImporterSpec
-from sluice.store import EventType, ExecutionState, RuntimeState
-from sluice.store.models import Artifact
+from sluice.store import EventType, ExecutionState, RuntimeState, tables
 
 __all__ = ["run_importer"]
 
@@ -69,11 +68,12 @@ def _import(ctx: RunContext, node: Node, importer: ImporterSpec) -> ArtifactValu
     schema_title, schema_version = artifact_type(importer.type_schema)
     artifact_id = None
     if not importer.reimport:
-        with ctx.store.read_session() as session:
-            artifact_id = session.scalar(
-                select(Artifact.id)
-                .where(Artifact.uri == uri, Artifact.schema_title == schema_title)
-                .order_by(Artifact.created_at)
+        found = tables.artifacts
+        with ctx.store.reading() as connection:
+            artifact_id = connection.scalar(
+                select(found.c.id)
+                .where(found.c.uri == uri, found.c.schema_title == schema_title)
+                .order_by(found.c.created_at)
                 .limit(1)
             )
     if artifact_id is None:

@@ -7,10 +7,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
-from sluice.store import Store, TaskKind
-from sluice.store.models import Run, Task
+from sluice.store import Store, TaskKind, tables
 
 __all__ = ["RunResult", "RunSummary", "TaskResult", "list_runs", "load_run_result"]
 
@@ -103,7 +102,7 @@ class RunResult(RunSummary):
         return asdict(self)
 
 
-def _summary_fields(run: Run) -> dict[str, Any]:
+def _summary_fields(run: Row[Any]) -> dict[str, Any]:
     """The :class:`RunSummary` fields of ``run``."""
     info = (run.pipeline_spec or {}).get("pipelineInfo") or {}
     return {
@@ -117,7 +116,7 @@ def _summary_fields(run: Run) -> dict[str, Any]:
     }
 
 
-def _task_result(task: Task) -> TaskResult:
+def _task_result(task: Row[Any]) -> TaskResult:
     error = task.error or {}
     state = str(task.state)
     message = None
@@ -152,14 +151,17 @@ def _task_result(task: Task) -> TaskResult:
 
 def load_run_result(store: Store, run_id: str) -> RunResult:
     """The run's summary as the store has it now (also while it runs)."""
-    with store.read_session() as session:
-        run = session.get(Run, run_id)
+    runs, task_table = tables.runs, tables.tasks
+    with store.reading() as connection:
+        run = connection.execute(select(runs).where(runs.c.id == run_id)).one_or_none()
         if run is None:
             from sluice.store import NotFoundError
 
             raise NotFoundError("run", run_id)
-        tasks = session.scalars(
-            select(Task).where(Task.run_id == run_id).order_by(Task.created_at, Task.path)
+        tasks = connection.execute(
+            select(task_table)
+            .where(task_table.c.run_id == run_id)
+            .order_by(task_table.c.created_at, task_table.c.path)
         ).all()
         root = next((task for task in tasks if task.path == "root" and task.kind is TaskKind.DAG), None)
         return RunResult(
@@ -173,6 +175,7 @@ def load_run_result(store: Store, run_id: str) -> RunResult:
 
 def list_runs(store: Store, limit: int = 50) -> list[RunSummary]:
     """The newest runs first."""
-    with store.read_session() as session:
-        runs = session.scalars(select(Run).order_by(Run.created_at.desc()).limit(limit)).all()
+    table = tables.runs
+    with store.reading() as connection:
+        runs = connection.execute(select(table).order_by(table.c.created_at.desc()).limit(limit)).all()
         return [RunSummary(**_summary_fields(run)) for run in runs]

@@ -8,27 +8,27 @@ with a history row saying "resumed from STATE". Task processes a dead engine lef
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Row, select
 
 from sluice.engine._graph import Node
-from sluice.engine._journal import Journal
 from sluice.engine._ownership import kill_run_processes
-from sluice.store import RuntimeState, Store
-from sluice.store.models import Task
+from sluice.store import RuntimeState, RunWriter, Store, tables
 
 __all__ = ["carry_over", "previous_tasks"]
 
 
-def previous_tasks(store: Store, run_id: str) -> dict[str, Task]:
+def previous_tasks(store: Store, run_id: str) -> dict[str, Row[Any]]:
     """The run's task rows by path; task processes still running for it are killed."""
-    with store.read_session() as session:
-        rows = session.scalars(select(Task).where(Task.run_id == run_id)).all()
+    with store.reading() as connection:
+        rows = connection.execute(select(tables.tasks).where(tables.tasks.c.run_id == run_id)).all()
     if any(row.state in (RuntimeState.RUNNING, RuntimeState.CANCELING) for row in rows):
         kill_run_processes(run_id)
     return {row.path: row for row in rows}
 
 
-def carry_over(node: Node, row: Task, journal: Journal) -> None:
+def carry_over(node: Node, row: Row[Any], journal: RunWriter) -> None:
     """Give a node what its row from before the resume says: its result, or a fresh PENDING start."""
     node.attempts = row.attempts
     if row.state is RuntimeState.SUCCEEDED:
@@ -40,8 +40,7 @@ def carry_over(node: Node, row: Task, journal: Journal) -> None:
         node.restore_outputs(row.outputs)
         node.started_at = row.started_at
         node.finished_at = row.finished_at
+        journal.know_task(node.id, node.path, RuntimeState.SUCCEEDED)
         return
     # Anything else (running when the engine died, failed, skipped) is decided again.
-    journal.update_task(
-        node.id, state=RuntimeState.PENDING, error=None, finished_at=None, message=f"resumed from {row.state}"
-    )
+    journal.restart_task(node.id, node.path, row.state)

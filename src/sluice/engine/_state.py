@@ -1,6 +1,6 @@
 """The run's nodes in memory, and every change of a node's state.
 
-A change is queued in the journal (committed at the end of the loop's turn, before anything acts on it) and
+A change is queued in the store's ``RunWriter`` (which checks it against the transition table; committed at the end of the loop's turn, before anything acts on it) and
 reported to the observer. A node that ends goes on the ``done`` work list, for the loop to pass on to its
 downstream tasks, its DAG or its loop; a node whose upstream tasks have all ended goes on ``to_start``; a
 container task whose inputs are resolved goes on ``ready``, for the scheduler.
@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+from sqlalchemy import Row
+
 from sluice.engine._graph import Node, Scope
-from sluice.engine._journal import Journal
 from sluice.engine._observer import RunObserver, notify_task_changed
 from sluice.engine._resume import carry_over
 from sluice.ir import ComponentSpec, PipelineTaskSpec
-from sluice.store import (
-    LEGAL_TRANSITIONS,
-    IllegalTransitionError,
-    RuntimeState,
-    TaskKind,
-    is_legal_transition,
-    new_id,
-    utcnow,
-)
-from sluice.store.models import Task
+from sluice.store import TERMINAL_STATES, RuntimeState, RunWriter, TaskKind, new_id, utcnow
 
 __all__ = ["RunState"]
 
@@ -36,7 +28,7 @@ class RunState:
     """The nodes of one run, the work lists between the engine's parts, and how the run is going."""
 
     def __init__(
-        self, journal: Journal, observer: RunObserver, previous: dict[str, Task] | None = None
+        self, journal: RunWriter, observer: RunObserver, previous: dict[str, Row[Any]] | None = None
     ) -> None:
         self.journal = journal
         self.observer = observer
@@ -102,24 +94,19 @@ class RunState:
         anything is written. Staying in an unfinished state is not a move: it records a new message (a
         queued attempt is PENDING "waiting for cluster resources").
         """
-        staying = state is node.state and not node.is_terminal
-        if not staying and not is_legal_transition(node.state, state):
-            raise IllegalTransitionError(
-                f"run {self.journal.run_id}: task",
-                node.path,
-                node.state,
-                state,
-                LEGAL_TRANSITIONS[node.state],
-            )
-        node.state = state
         now = utcnow()
-        if state is _S.RUNNING and node.started_at is None:
-            node.started_at = now
+        starting = state is _S.RUNNING and node.started_at is None
+        if starting:
             values.setdefault("started_at", now)
+        if state in TERMINAL_STATES:
+            values["finished_at"] = now
+        # The writer checks the move (IllegalTransitionError before anything is queued or changed here).
+        self.journal.update_task(node.id, state=state, message=message, **values)
+        node.state = state
+        if starting:
+            node.started_at = now
         if node.is_terminal:
             node.finished_at = now
-            values["finished_at"] = now
-        self.journal.update_task(node.id, state=state, message=message, **values)
         notify_task_changed(self.observer, node)
 
     def finish(self, node: Node, state: RuntimeState, message: str | None = None, **values: Any) -> None:

@@ -1,7 +1,7 @@
 """Lineage: the artifacts and executions every run recorded and the events between them, listed, filtered and
 walked as a graph across runs (which data and which run produced this model, and what used it since).
 
-The engine writes this metadata (MLMD's shape) through its journal; this package only reads it. The server
+The engine writes this metadata (MLMD's shape) through the store's RunWriter; this package only reads it. The server
 serves it under ``/apis/sluice/v1`` (``artifacts``, ``executions``, ``lineage``); ``schemas`` holds the JSON
 shapes.
 """

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, insert, select, update
 
 from sluice.sandbox._profiles import HOST, ProfileError, load_profiles
-from sluice.store import Store
-from sluice.store.models import NamespaceProfiles
+from sluice.store import Store, tables, utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = ["NamespacePolicy", "choose_profile", "get_policy", "require_sandbox_for_policies", "set_policy"]
 
@@ -27,13 +30,18 @@ class NamespacePolicy:
 
 
 def get_policy(
-    store: Store, home: str | os.PathLike[str], namespace: str, session: Session | None = None
+    store: Store,
+    home: str | os.PathLike[str],
+    namespace: str,
+    session: Session | Connection | None = None,
 ) -> NamespacePolicy:
     """``namespace``'s policy (read in ``session`` when the caller is in one: no second transaction)."""
     if session is None:
-        with store.session() as own:
+        with store.reading() as own:
             return get_policy(store, home, namespace, own)
-    row = session.get(NamespaceProfiles, namespace)
+    connection = session if isinstance(session, Connection) else session.connection()
+    policies = tables.namespace_profiles
+    row = connection.execute(select(policies).where(policies.c.namespace == namespace)).one_or_none()
     if row is None:
         return NamespacePolicy(namespace, HOST.name, tuple(sorted(load_profiles(home))), False)
     allowed = tuple(dict.fromkeys([row.default_profile, *row.allowed]))
@@ -50,13 +58,16 @@ def set_policy(
     for name in [default, *allowed]:
         if name not in known:
             raise ProfileError(f"no execution profile {name!r} (known: {', '.join(sorted(known))})")
-    with store.session() as session:
-        row = session.get(NamespaceProfiles, namespace, with_for_update=True)
-        if row is None:
-            row = NamespaceProfiles(namespace=namespace, default_profile=default, allowed=[])
-            session.add(row)
-        row.default_profile = default
-        row.allowed = sorted(set(allowed) - {default})
+    policies = tables.namespace_profiles
+    values = {"default_profile": default, "allowed": sorted(set(allowed) - {default}), "updated_at": utcnow()}
+    with store.transaction() as connection:
+        found = connection.scalar(
+            select(policies.c.namespace).where(policies.c.namespace == namespace).with_for_update()
+        )
+        if found is None:
+            connection.execute(insert(policies).values(namespace=namespace, **values))
+        else:
+            connection.execute(update(policies).where(policies.c.namespace == namespace).values(**values))
     return get_policy(store, home, namespace)
 
 
@@ -65,7 +76,7 @@ def choose_profile(
     home: str | os.PathLike[str],
     namespace: str,
     requested: str | None,
-    session: Session | None = None,
+    session: Session | Connection | None = None,
 ) -> str:
     """The profile a run in ``namespace`` gets: ``requested`` if allowed, else its default.
     ProfileError naming the allowed ones when ``requested`` is not allowed or not defined."""
@@ -86,13 +97,11 @@ def choose_profile(
 def require_sandbox_for_policies(store: Store, home: str | os.PathLike[str]) -> None:
     """For a server at startup: when a namespace's policy names a sandboxed profile, bubblewrap must be
     here (SandboxUnavailableError saying what to install and which namespaces need it)."""
-    from sqlalchemy import select
-
     from sluice.sandbox._bwrap import SandboxUnavailableError, require_bwrap
 
     profiles = load_profiles(home)
-    with store.session() as session:
-        rows = session.execute(select(NamespaceProfiles)).scalars().all()
+    with store.reading() as connection:
+        rows = connection.execute(select(tables.namespace_profiles)).all()
         needing = sorted(
             row.namespace
             for row in rows

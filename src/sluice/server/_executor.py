@@ -19,7 +19,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from sluice.engine import (
     Capacity,
@@ -30,7 +30,7 @@ from sluice.engine import (
     terminate_run,
 )
 from sluice.store import TERMINAL_STATES, RuntimeState, Store, StoreError, utcnow
-from sluice.store.models import Experiment, Run, RunStateHistory
+from sluice.store.models import Experiment, Run
 
 if TYPE_CHECKING:
     from sluice.server._fair_queue import FairQueue
@@ -140,27 +140,7 @@ class RunExecutor:
 
     def retry(self, run_id: str) -> None:
         """Run a FAILED or CANCELED run again: tasks that succeeded keep their outputs, the others run again."""
-        with self._store.session() as session:
-            state = session.scalar(select(Run.state).where(Run.id == run_id).with_for_update())
-            if state is _S.CANCELED:
-                # CANCELED is final in the store's transition table; KFP's RetryRun reopens it, so this one
-                # move is written directly, with its history row.
-                session.execute(
-                    update(Run)
-                    .where(Run.id == run_id)
-                    .values(state=_S.PENDING, finished_at=None, error=None)
-                    .execution_options(synchronize_session=False)
-                )
-                session.add(RunStateHistory(run_id=run_id, state=_S.PENDING, at=utcnow()))
-            else:
-                self._store.transition_run(run_id, _S.PENDING, session=session)
-            # Its old engine let go when it failed; a fresh claim starts clean.
-            session.execute(
-                update(Run)
-                .where(Run.id == run_id)
-                .values(lease_owner=None, lease_heartbeat_at=None)
-                .execution_options(synchronize_session=False)
-            )
+        self._store.reopen_run(run_id)
         self.submit(run_id)
 
     def adopt_orphans(self, stale_after: timedelta = STALE_AFTER) -> list[str]:
@@ -305,7 +285,6 @@ class RunExecutor:
                     )
                 else:
                     self._store.transition_run(run_id, _S.FAILED, error={"message": message}, session=session)
-                run.lease_owner = None
-                run.lease_heartbeat_at = None
+                self._store.release_run(run_id, session=session)
         except StoreError as error:
             _log.warning("run %s: could not record its failure: %s", run_id, error)

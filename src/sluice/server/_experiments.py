@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from sluice import api
@@ -17,7 +17,7 @@ from sluice.server._convert import experiment_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
 from sluice.server._schemas import ExperimentIn
-from sluice.store import RecurringRunMode, StorageState
+from sluice.store import StorageState
 from sluice.store.models import Experiment, RecurringRun, Run
 
 __all__ = ["router"]
@@ -125,20 +125,8 @@ def delete_experiment(experiment_id: str, context: Context) -> JSONResponse:
 @router.post("/experiments/{experiment_id}:archive", summary="Archive an experiment and its runs")
 def archive_experiment(experiment_id: str, context: Context) -> JSONResponse:
     with context.store.session() as session:
-        experiment = _get(session, experiment_id, lock=True)
-        experiment.storage_state = StorageState.ARCHIVED
-        session.execute(
-            update(Run)
-            .where(Run.experiment_id == experiment_id)
-            .values(storage_state=StorageState.ARCHIVED)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            update(RecurringRun)
-            .where(RecurringRun.experiment_id == experiment_id)
-            .values(mode=RecurringRunMode.DISABLED)
-            .execution_options(synchronize_session=False)
-        )
+        _get(session, experiment_id, lock=True)
+        context.store.archive_experiment(experiment_id, session=session)
     return JSONResponse({})
 
 

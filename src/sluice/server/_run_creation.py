@@ -183,7 +183,7 @@ def insert_run(
     if not display_name:
         info = pipeline.pipeline_spec.get("pipelineInfo") or {}
         display_name = str(info.get("displayName") or info.get("name") or "run")
-    return store.create_run(
+    created = store.create_run(
         pipeline_spec=pipeline.pipeline_spec,
         platform_spec=pipeline.platform_spec,
         pipeline_version_id=pipeline.pipeline_version_id,
@@ -202,6 +202,7 @@ def insert_run(
         scheduled_at=scheduled_at,
         session=session,
     )
+    return session.get_one(Run, created.id)
 
 
 def run_profile(

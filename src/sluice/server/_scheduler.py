@@ -131,7 +131,7 @@ class RecurringRunScheduler:
                     run = self._new_run(session, recurring, slot)
             except ApiError as error:
                 # The slot is spent either way; the failure shows as a FAILED run rather than firing forever.
-                run = self._store.create_run(
+                failed = self._store.create_run(
                     pipeline_spec={},
                     display_name=_run_name(recurring, slot),
                     experiment_id=recurring.experiment_id,
@@ -140,10 +140,10 @@ class RecurringRunScheduler:
                     session=session,
                 )
                 self._store.transition_run(
-                    run.id, RuntimeState.FAILED, error={"message": error.message}, session=session
+                    failed.id, RuntimeState.FAILED, error={"message": error.message}, session=session
                 )
-                fire.run_id = run.id
-                return run.id
+                fire.run_id = failed.id
+                return str(failed.id)
             fire.run_id = run.id
             run_id = run.id
         self._executor.submit(run_id)

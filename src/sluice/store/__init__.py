@@ -1,9 +1,12 @@
 """Sluice's SQL store: the state the engine, the REST service and the UI share.
 
 Open it with ``Store.open(url)`` (SQLite by default; PostgreSQL and MySQL/MariaDB in production), which migrates
-the schema to the newest revision. The ORM models live in ``sluice.store.models`` for the service's queries.
+the schema to the newest revision. The schema is the Core tables of ``sluice.store._tables``; the ORM models of
+``sluice.store.models`` are mapped over them for the service's queries. A run's tasks and metadata are written
+through ``RunWriter`` (batched, checked against the transition table), whoever writes them.
 """
 
+from . import _tables as tables
 from ._errors import (
     ConflictError,
     ConstraintError,
@@ -31,6 +34,7 @@ from ._states import (
 from ._store import DEFAULT_EXPERIMENT_NAME, Store
 from ._types import new_id, utcnow
 from ._url import redact
+from ._writer import RunWriter, check_task_move
 
 __all__ = [
     "ACTIVE_STATES",
@@ -48,15 +52,18 @@ __all__ = [
     "NotFoundError",
     "RecurringRunMode",
     "RevisionState",
+    "RunWriter",
     "RuntimeState",
     "StorageState",
     "Store",
     "StoreError",
     "TaskKind",
     "alembic_config",
+    "check_task_move",
     "head_revision",
     "is_legal_transition",
     "new_id",
     "redact",
+    "tables",
     "utcnow",
 ]

@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.config import Config
 
+from ._tables import metadata
 from ._types import StrEnumColumn
-from .models import Base
 
 MIGRATIONS_DIR = Path(__file__).with_name("_migrations")
 
@@ -74,7 +74,7 @@ def migration_context_options(
     return {
         "connection": connection,
         "url": url,
-        "target_metadata": Base.metadata,
+        "target_metadata": metadata,
         "compare_type": True,
         "render_item": _render_item,
         "user_module_prefix": "sluice_types.",

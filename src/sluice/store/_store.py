@@ -6,13 +6,13 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
-from sqlalchemy import Engine, exists, or_, select, text, update
+from sqlalchemy import Connection, Engine, Row, exists, insert, or_, select, text, update
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, NoSuchModuleError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
 
+from . import _tables as t
 from ._engine import SQLITE_BEGIN_OPTION, create_store_engine
 from ._errors import (
     ConflictError,
@@ -28,54 +28,44 @@ from ._states import (
     ACTIVE_STATES,
     LEGAL_TRANSITIONS,
     TERMINAL_STATES,
-    ArtifactState,
-    EventType,
-    ExecutionState,
+    RecurringRunMode,
     RuntimeState,
+    StorageState,
     TaskKind,
 )
-from ._types import utcnow
+from ._types import new_id, utcnow
 from ._url import install_hint, parse_database_url, redact
-from .models import (
-    Artifact,
-    Association,
-    Attribution,
-    Base,
-    Context,
-    Event,
-    Execution,
-    Experiment,
-    RecurringRun,
-    RecurringRunFire,
-    Run,
-    RunMetric,
-    RunStateHistory,
-    Task,
-    TaskStateHistory,
-)
+from ._writer import RunWriter
+
+if TYPE_CHECKING:
+    # The ORM is the service's: the engine's path (a one-shot run) uses the Core tables alone.
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from .models import Base, Experiment, RecurringRunFire
 
 DEFAULT_EXPERIMENT_NAME = "Default"
 
 JsonObject = dict[str, Any]
-_Model = TypeVar("_Model", bound=Base)
+_Model = TypeVar("_Model", bound="Base")
 
 
 class Store:
     """The Sluice database: open one per process with ``Store.open(url)`` and share it between threads.
 
-    Operations that take ``session=`` run inside that session's transaction (so several can be made atomic
-    together); without it each opens, commits and closes its own.
+    Operations that take ``session=`` run inside that transaction (so several can be made atomic together):
+    an ORM session's (the service's) or a Core connection's (``transaction()``, what the engine uses); without
+    it each opens, commits and closes its own. Runs and tasks are written with Core statements over
+    ``sluice.store.tables``; a task's state changes go through ``RunWriter``, which checks them.
     """
 
     def __init__(self, engine: Engine) -> None:
         """Wrap an engine made by ``Store.open``; use ``open`` instead."""
         self._engine = engine
         self._url = engine.url
-        self._write_sessions = sessionmaker(bind=engine, expire_on_commit=False)
         # On SQLite, reads start a plain (deferred) transaction so they never wait for the write lock.
-        self._read_sessions = sessionmaker(
-            bind=engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"}), expire_on_commit=False
-        )
+        self._read_engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        # Made on first use: importing the ORM is the service's cost, not a one-shot run's.
+        self._sessionmakers: tuple[sessionmaker[Session], sessionmaker[Session]] | None = None
 
     # -----------------------------------------------------------------------------------------------------------
     # Opening and closing
@@ -163,13 +153,51 @@ class Store:
     # -----------------------------------------------------------------------------------------------------------
 
     @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A Core connection in one write transaction: committed when the block ends, rolled back if it raises.
+
+        Database errors leave as ``StoreError`` (as from :meth:`session`). This is what the engine writes
+        through (``RunWriter``), without the ORM.
+        """
+        try:
+            with self._engine.begin() as connection:
+                yield connection
+        except BaseException as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection for reading only: never commits, and on SQLite never waits for writers."""
+        try:
+            with self._read_engine.connect() as connection:
+                yield connection
+        except BaseException as exc:
+            translated = self._translate(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    def _sessions(self) -> tuple[sessionmaker[Session], sessionmaker[Session]]:
+        if self._sessionmakers is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessionmakers = (
+                sessionmaker(bind=self._engine, expire_on_commit=False),
+                sessionmaker(bind=self._read_engine, expire_on_commit=False),
+            )
+        return self._sessionmakers
+
+    @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed when the block ends, rolled back if it raises.
+        """An ORM session in one transaction: committed when the block ends, rolled back if it raises.
 
         Database errors leave as ``StoreError``: ``ConflictError`` for a duplicate, ``InvalidReferenceError``
         for a missing or still-referenced row. Objects stay readable after the block (they are not expired).
         """
-        session = self._write_sessions()
+        session = self._sessions()[0]()
         try:
             yield session
             session.commit()
@@ -184,8 +212,8 @@ class Store:
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
-        """A session for reading only: never commits, and on SQLite never waits for writers."""
-        session = self._read_sessions()
+        """An ORM session for reading only: never commits, and on SQLite never waits for writers."""
+        session = self._sessions()[1]()
         try:
             yield session
         except BaseException as exc:
@@ -206,6 +234,18 @@ class Store:
             with self.session() as own:
                 yield own
 
+    @contextmanager
+    def _write(self, session: Session | Connection | None) -> Iterator[Connection]:
+        """The Core connection of the caller's transaction (an ORM session's, flushed first), or a new one."""
+        if session is None:
+            with self.transaction() as connection:
+                yield connection
+        elif isinstance(session, Connection):
+            yield session
+        else:
+            session.flush()
+            yield session.connection()
+
     def _translate(self, exc: BaseException) -> StoreError | None:
         if isinstance(exc, IntegrityError):
             return _constraint_error(exc)
@@ -219,20 +259,52 @@ class Store:
 
     def default_experiment(self, *, session: Session | None = None) -> Experiment:
         """The "Default" experiment of the single-user namespace, recreated if someone deleted it."""
+        from .models import Experiment
+
         with self._use(session) as s:
-            found = _find_default_experiment(s)
+            experiment_id = self.default_experiment_id(session=s)
+            return s.get_one(Experiment, experiment_id)
+
+    def default_experiment_id(self, *, session: Session | Connection | None = None) -> str:
+        """The id of the single-user namespace's "Default" experiment, recreated if someone deleted it."""
+        with self._write(session) as c:
+            found = _find_default_experiment(c)
             if found is not None:
                 return found
             try:
-                with s.begin_nested():
-                    created = Experiment(name=DEFAULT_EXPERIMENT_NAME, display_name=DEFAULT_EXPERIMENT_NAME)
-                    s.add(created)
+                with c.begin_nested():
+                    created = new_id()
+                    c.execute(
+                        insert(t.experiments).values(
+                            id=created, name=DEFAULT_EXPERIMENT_NAME, display_name=DEFAULT_EXPERIMENT_NAME
+                        )
+                    )
                 return created
             except IntegrityError:
                 # Another process created it between our look-up and insert.
-                found = _find_default_experiment(s)
+                found = _find_default_experiment(c)
                 assert found is not None
                 return found
+
+    def archive_experiment(self, experiment_id: str, *, session: Session | Connection | None = None) -> None:
+        """Archive an experiment with its runs, and disable its recurring runs (they would start runs in it)."""
+        with self._write(session) as c:
+            c.execute(
+                update(t.experiments)
+                .where(t.experiments.c.id == experiment_id)
+                .values(storage_state=StorageState.ARCHIVED)
+            )
+            c.execute(
+                update(t.runs)
+                .where(t.runs.c.experiment_id == experiment_id)
+                .values(storage_state=StorageState.ARCHIVED)
+            )
+            c.execute(
+                update(t.recurring_runs)
+                .where(t.recurring_runs.c.experiment_id == experiment_id)
+                .values(mode=RecurringRunMode.DISABLED)
+            )
+        _refresh_loaded(session, "Experiment", experiment_id)
 
     # -----------------------------------------------------------------------------------------------------------
     # Runs
@@ -252,42 +324,51 @@ class Store:
         service_account: str = "",
         cache_enabled: bool = True,
         scheduled_at: datetime | None = None,
-        session: Session | None = None,
-    ) -> Run:
-        """Create a PENDING run (in the Default experiment unless ``experiment_id``), with its first history row.
+        session: Session | Connection | None = None,
+    ) -> Row[Any]:
+        """Create a PENDING run (in the Default experiment unless ``experiment_id``), with its first history row;
+        returns its row (the ``runs`` table's columns).
 
-        Also records the time on the experiment's ``last_run_created_at``.
+        Also records the time on the experiment's ``last_run_created_at``; the run takes the experiment's
+        namespace.
         """
-        with self._use(session) as s:
+        with self._write(session) as c:
             if experiment_id is None:
-                experiment_id = self.default_experiment(session=s).id
+                experiment_id = self.default_experiment_id(session=c)
             now = utcnow()
-            run = Run(
-                experiment_id=experiment_id,
-                display_name=display_name,
-                description=description,
-                pipeline_version_id=pipeline_version_id,
-                pipeline_spec=pipeline_spec,
-                platform_spec=platform_spec,
-                runtime_config=runtime_config if runtime_config is not None else {},
-                recurring_run_id=recurring_run_id,
-                service_account=service_account,
-                cache_enabled=cache_enabled,
-                state=RuntimeState.PENDING,
-                created_at=now,
-                scheduled_at=scheduled_at or now,
+            run_id = new_id()
+            namespace = c.scalar(select(t.experiments.c.namespace).where(t.experiments.c.id == experiment_id))
+            c.execute(
+                insert(t.runs).values(
+                    id=run_id,
+                    experiment_id=experiment_id,
+                    display_name=display_name,
+                    description=description,
+                    pipeline_version_id=pipeline_version_id,
+                    pipeline_spec=pipeline_spec,
+                    platform_spec=platform_spec,
+                    runtime_config=runtime_config if runtime_config is not None else {},
+                    recurring_run_id=recurring_run_id,
+                    service_account=service_account,
+                    cache_enabled=cache_enabled,
+                    state=RuntimeState.PENDING,
+                    created_at=now,
+                    scheduled_at=scheduled_at or now,
+                    namespace=namespace or "",
+                )
             )
-            s.add(run)
-            s.flush()
-            s.add(RunStateHistory(run_id=run.id, state=RuntimeState.PENDING, at=now))
-            s.execute(
-                update(Experiment)
-                .where(Experiment.id == experiment_id)
+            c.execute(insert(t.run_state_history).values(run_id=run_id, state=RuntimeState.PENDING, at=now))
+            c.execute(
+                update(t.experiments)
+                .where(t.experiments.c.id == experiment_id)
                 .values(last_run_created_at=now)
-                .execution_options(synchronize_session=False)
             )
-            s.flush()
-            return run
+            return c.execute(select(t.runs).where(t.runs.c.id == run_id)).one()
+
+    def get_run(self, run_id: str) -> Row[Any] | None:
+        """The run's row (the ``runs`` table's columns), or None."""
+        with self.reading() as c:
+            return c.execute(select(t.runs).where(t.runs.c.id == run_id)).one_or_none()
 
     def transition_run(
         self,
@@ -296,9 +377,9 @@ class Store:
         *,
         error: JsonObject | None = None,
         owner: str | None = None,
-        session: Session | None = None,
-    ) -> Run:
-        """Move a run to ``new_state`` and append it to the run's history, in one transaction.
+        session: Session | Connection | None = None,
+    ) -> Row[Any]:
+        """Move a run to ``new_state`` and append it to the run's history, in one transaction; returns its row.
 
         ``error`` (e.g. ``{"code": 2, "message": "..."}``) replaces the run's error; None clears it. Entering a
         final state sets ``finished_at``; leaving one (a retry) clears it. With ``owner``, refuses with
@@ -307,20 +388,55 @@ class Store:
         ``NotFoundError`` for an unknown run.
         """
         target = RuntimeState(new_state)
-        with self._use(session) as s:
-            run = _lock(s, Run, run_id, "run")
-            if owner is not None and run.lease_owner != owner:
+        runs = t.runs
+        with self._write(session) as c:
+            row = c.execute(
+                select(runs.c.state, runs.c.lease_owner).where(runs.c.id == run_id).with_for_update()
+            ).one_or_none()
+            if row is None:
+                raise NotFoundError("run", run_id)
+            if owner is not None and row.lease_owner != owner:
                 raise LeaseLostError(
-                    f"run {run_id!r} is leased to {run.lease_owner!r}, not {owner!r}; refusing to move it to {target}"
+                    f"run {run_id!r} is leased to {row.lease_owner!r}, not {owner!r}; refusing to move it to {target}"
                 )
-            _check_transition("run", run_id, run.state, target)
+            _check_transition("run", run_id, row.state, target)
             now = utcnow()
-            run.state = target
-            run.error = error
-            run.finished_at = now if target in TERMINAL_STATES else None
-            s.add(RunStateHistory(run_id=run_id, state=target, at=now, error=error))
-            s.flush()
-            return run
+            c.execute(
+                update(runs)
+                .where(runs.c.id == run_id)
+                .values(state=target, error=error, finished_at=now if target in TERMINAL_STATES else None)
+            )
+            c.execute(insert(t.run_state_history).values(run_id=run_id, state=target, at=now, error=error))
+            moved = c.execute(select(runs).where(runs.c.id == run_id)).one()
+        _refresh_loaded(session, "Run", run_id)
+        return moved
+
+    def reopen_run(self, run_id: str, *, session: Session | Connection | None = None) -> None:
+        """Make a FAILED or CANCELED run PENDING again, for an engine to drive (KFP's RetryRun), without a lease.
+
+        CANCELED is final in the transition table; a retry is the one move that reopens it, written here with
+        its history row. From any other state this is :meth:`transition_run` (IllegalTransitionError when the
+        table forbids it, e.g. from SUCCEEDED).
+        """
+        runs = t.runs
+        with self._write(session) as c:
+            state = c.scalar(select(runs.c.state).where(runs.c.id == run_id).with_for_update())
+            if state is None:
+                raise NotFoundError("run", run_id)
+            if state is RuntimeState.CANCELED:
+                c.execute(
+                    update(runs)
+                    .where(runs.c.id == run_id)
+                    .values(state=RuntimeState.PENDING, finished_at=None, error=None)
+                )
+                c.execute(
+                    insert(t.run_state_history).values(run_id=run_id, state=RuntimeState.PENDING, at=utcnow())
+                )
+            else:
+                self.transition_run(run_id, RuntimeState.PENDING, session=c)
+            # Its old engine let go when it ended; a fresh claim starts clean.
+            self.release_run(run_id, session=c)
+        _refresh_loaded(session, "Run", run_id)
 
     # -----------------------------------------------------------------------------------------------------------
     # Engine leases
@@ -334,25 +450,25 @@ class Store:
         once, exactly one wins.
         """
         now = utcnow()
-        with self.session() as s:
-            claimed = s.execute(
-                update(Run)
+        runs = t.runs
+        with self.transaction() as c:
+            claimed = c.execute(
+                update(runs)
                 .where(
-                    Run.id == run_id,
-                    Run.state.not_in(TERMINAL_STATES),
+                    runs.c.id == run_id,
+                    runs.c.state.not_in(TERMINAL_STATES),
                     or_(
-                        Run.lease_owner.is_(None),
-                        Run.lease_owner == owner,
-                        Run.lease_heartbeat_at.is_(None),
-                        Run.lease_heartbeat_at < now - stale_after,
+                        runs.c.lease_owner.is_(None),
+                        runs.c.lease_owner == owner,
+                        runs.c.lease_heartbeat_at.is_(None),
+                        runs.c.lease_heartbeat_at < now - stale_after,
                     ),
                 )
                 .values(lease_owner=owner, lease_heartbeat_at=now)
-                .execution_options(synchronize_session=False)
             )
-            if _rowcount(claimed) == 1:
+            if claimed.rowcount == 1:
                 return True
-            if s.get(Run, run_id) is None:
+            if c.scalar(select(runs.c.id).where(runs.c.id == run_id)) is None:
                 raise NotFoundError("run", run_id)
             return False
 
@@ -362,28 +478,29 @@ class Store:
         An id missing from the result was claimed by another engine: stop driving that run.
         """
         ids = None if run_ids is None else list(run_ids)
-        with self.session() as s:
-            condition = [Run.lease_owner == owner]
+        runs = t.runs
+        with self.transaction() as c:
+            condition = [runs.c.lease_owner == owner]
             if ids is not None:
-                condition.append(Run.id.in_(ids))
-            s.execute(
-                update(Run)
-                .where(*condition)
-                .values(lease_heartbeat_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-            return set(s.scalars(select(Run.id).where(*condition)))
+                condition.append(runs.c.id.in_(ids))
+            c.execute(update(runs).where(*condition).values(lease_heartbeat_at=utcnow()))
+            return set(c.scalars(select(runs.c.id).where(*condition)))
 
-    def release_run(self, run_id: str, owner: str) -> bool:
-        """Give up ``owner``'s lease on a run (e.g. when it finishes or the engine shuts down cleanly)."""
-        with self.session() as s:
-            released = s.execute(
-                update(Run)
-                .where(Run.id == run_id, Run.lease_owner == owner)
-                .values(lease_owner=None, lease_heartbeat_at=None)
-                .execution_options(synchronize_session=False)
+    def release_run(
+        self, run_id: str, owner: str | None = None, *, session: Session | Connection | None = None
+    ) -> bool:
+        """Give up ``owner``'s lease on a run (e.g. when it finishes or the engine shuts down cleanly); without
+        ``owner``, whoever holds it (the run ended or reopened where no engine drives it)."""
+        runs = t.runs
+        condition = [runs.c.id == run_id]
+        if owner is not None:
+            condition.append(runs.c.lease_owner == owner)
+        with self._write(session) as c:
+            released = c.execute(
+                update(runs).where(*condition).values(lease_owner=None, lease_heartbeat_at=None)
             )
-            return _rowcount(released) == 1
+        _refresh_loaded(session, "Run", run_id)
+        return bool(released.rowcount == 1)
 
     def find_orphaned_runs(self, stale_after: timedelta) -> list[str]:
         """Ids of runs that need an engine and have no live one, oldest first.
@@ -392,56 +509,72 @@ class Store:
         owner has not heartbeated for ``stale_after``. Claim each with ``claim_run`` before resuming it.
         """
         cutoff = utcnow() - stale_after
-        with self.read_session() as s:
+        runs = t.runs
+        with self.reading() as c:
             return list(
-                s.scalars(
-                    select(Run.id)
+                c.scalars(
+                    select(runs.c.id)
                     .where(
-                        Run.state.in_(ACTIVE_STATES),
+                        runs.c.state.in_(ACTIVE_STATES),
                         or_(
-                            Run.lease_owner.is_(None),
-                            Run.lease_heartbeat_at.is_(None),
-                            Run.lease_heartbeat_at < cutoff,
+                            runs.c.lease_owner.is_(None),
+                            runs.c.lease_heartbeat_at.is_(None),
+                            runs.c.lease_heartbeat_at < cutoff,
                         ),
                     )
-                    .order_by(Run.created_at, Run.id)
+                    .order_by(runs.c.created_at, runs.c.id)
                 )
             )
 
-    def end_unfinished_tasks(self, run_id: str, reason: str, *, session: Session | None = None) -> int:
+    def end_unfinished_tasks(
+        self, run_id: str, reason: str, *, session: Session | Connection | None = None
+    ) -> int:
         """End every task of a run that is not in a final state, because the run ended (its engine stopped):
         tasks that had started FAILED, with ``reason`` as their error; tasks that never started CANCELED.
         Returns how many tasks it ended."""
-        error = {"message": reason}
-        with self._use(session) as s:
-            tasks = s.scalars(
-                select(Task)
-                .where(Task.run_id == run_id, Task.state.not_in(TERMINAL_STATES))
-                .order_by(Task.path)
+        tasks = t.tasks
+        with self._write(session) as c:
+            rows = c.execute(
+                select(tasks.c.id, tasks.c.path, tasks.c.state)
+                .where(tasks.c.run_id == run_id, tasks.c.state.not_in(TERMINAL_STATES))
+                .order_by(tasks.c.path)
                 .with_for_update()
             ).all()
+            writer = RunWriter(self, run_id)
             now = utcnow()
-            for task in tasks:
-                started = task.state is not RuntimeState.PENDING
-                task.state = RuntimeState.FAILED if started else RuntimeState.CANCELED
-                task.error = error if started else None
-                task.finished_at = now
-                message = reason if started else f"never started: {reason}"
-                s.add(TaskStateHistory(task_id=task.id, state=task.state, at=now, message=message))
-            s.flush()
-            return len(tasks)
+            for row in rows:
+                writer.know_task(row.id, row.path, row.state)
+                if row.state is RuntimeState.PENDING:
+                    writer.update_task(
+                        row.id,
+                        state=RuntimeState.CANCELED,
+                        message=f"never started: {reason}",
+                        error=None,
+                        finished_at=now,
+                    )
+                else:
+                    writer.update_task(
+                        row.id,
+                        state=RuntimeState.FAILED,
+                        message=reason,
+                        error={"message": reason},
+                        finished_at=now,
+                    )
+            writer.flush(c)
+            return len(rows)
 
     def end_tasks_of_ended_runs(self) -> list[str]:
         """Runs in a final state with tasks that are not (their engine stopped before it could end them,
         e.g. on a full disk): end those tasks (:meth:`end_unfinished_tasks`). Returns the runs' ids."""
-        with self.read_session() as s:
-            rows = s.execute(
-                select(Run.id, Run.state, Run.error)
+        runs, tasks = t.runs, t.tasks
+        with self.reading() as c:
+            rows = c.execute(
+                select(runs.c.id, runs.c.state, runs.c.error)
                 .where(
-                    Run.state.in_(TERMINAL_STATES),
-                    exists().where(Task.run_id == Run.id, Task.state.not_in(TERMINAL_STATES)),
+                    runs.c.state.in_(TERMINAL_STATES),
+                    exists().where(tasks.c.run_id == runs.c.id, tasks.c.state.not_in(TERMINAL_STATES)),
                 )
-                .order_by(Run.created_at, Run.id)
+                .order_by(runs.c.created_at, runs.c.id)
             ).all()
         for run_id, state, run_error in rows:
             detail = (run_error or {}).get("message") if isinstance(run_error, dict) else None
@@ -450,7 +583,7 @@ class Store:
         return [row[0] for row in rows]
 
     # -----------------------------------------------------------------------------------------------------------
-    # Tasks
+    # Tasks: written through RunWriter, the engine's own writer, so its transition check holds here too
     # -----------------------------------------------------------------------------------------------------------
 
     def create_task(
@@ -465,37 +598,34 @@ class Store:
         iteration_index: int | None = None,
         inputs: JsonObject | None = None,
         cache_fingerprint: str | None = None,
-        session: Session | None = None,
-    ) -> Task:
-        """Create a PENDING task of a run, with its first history row.
+        session: Session | Connection | None = None,
+    ) -> Row[Any]:
+        """Create a PENDING task of a run, with its first history row; returns its row.
 
         ``path`` (e.g. ``"root/for-loop-2/3/train"``) must be unique within the run: ``ConflictError`` otherwise.
         """
-        with self._use(session) as s:
-            now = utcnow()
-            task = Task(
-                run_id=run_id,
-                parent_task_id=parent_task_id,
-                name=name,
-                display_name=display_name or name,
-                path=path,
-                iteration_index=iteration_index,
-                kind=TaskKind(kind),
-                state=RuntimeState.PENDING,
-                created_at=now,
-                inputs=inputs,
-                cache_fingerprint=cache_fingerprint,
-            )
+        writer = RunWriter(self, run_id)
+        task_id = new_id()
+        writer.create_task(
+            task_id=task_id,
+            parent_task_id=parent_task_id,
+            name=name,
+            display_name=display_name or name,
+            path=path,
+            kind=TaskKind(kind),
+            iteration_index=iteration_index,
+            now=utcnow(),
+        )
+        extra: dict[str, Any] = {"inputs": inputs, "cache_fingerprint": cache_fingerprint}
+        writer.update_task(task_id, **{key: value for key, value in extra.items() if value is not None})
+        with self._write(session) as c:
             try:
-                with s.begin_nested():
-                    s.add(task)
-                    s.flush()
+                with c.begin_nested():
+                    writer.flush(c)
             except IntegrityError as exc:
-                # Translate here too: callers passing their own session get the same clear error.
+                # Translate here too: callers passing their own transaction get the same clear error.
                 raise _constraint_error(exc) from exc
-            s.add(TaskStateHistory(task_id=task.id, state=RuntimeState.PENDING, at=now))
-            s.flush()
-            return task
+            return c.execute(select(t.tasks).where(t.tasks.c.id == task_id)).one()
 
     def transition_task(
         self,
@@ -510,190 +640,95 @@ class Store:
         log_uri: str | None = None,
         cached_from_task_id: str | None = None,
         owner: str | None = None,
-        session: Session | None = None,
-    ) -> Task:
-        """Move a task to ``new_state`` and append it to the task's history, in one transaction.
+        session: Session | Connection | None = None,
+    ) -> Row[Any]:
+        """Move a task to ``new_state`` and append it to the task's history, in one transaction; returns its row.
 
         Entering RUNNING counts an attempt (and sets ``started_at`` the first time); entering a final state sets
         ``finished_at``, leaving one (a retry) clears it. ``error`` replaces the task's error (None clears it);
         ``outputs``, ``executor_input``, ``pid``, ``log_uri`` and ``cached_from_task_id`` are written only when
         given. With ``owner``, refuses with ``LeaseLostError`` unless that engine holds the run's lease.
-        Raises ``IllegalTransitionError`` for a move the life cycle forbids and ``NotFoundError`` for an
-        unknown task.
+        Raises ``IllegalTransitionError`` for a move the life cycle forbids (``RunWriter``'s check) and
+        ``NotFoundError`` for an unknown task.
         """
         target = RuntimeState(new_state)
-        with self._use(session) as s:
-            task = _lock(s, Task, task_id, "task")
+        tasks = t.tasks
+        with self._write(session) as c:
+            task = c.execute(select(tasks).where(tasks.c.id == task_id).with_for_update()).one_or_none()
+            if task is None:
+                raise NotFoundError("task", task_id)
             if owner is not None:
-                lease_owner = s.scalar(select(Run.lease_owner).where(Run.id == task.run_id))
+                lease_owner = c.scalar(select(t.runs.c.lease_owner).where(t.runs.c.id == task.run_id))
                 if lease_owner != owner:
                     raise LeaseLostError(
                         f"run {task.run_id!r} of task {task.path!r} is leased to {lease_owner!r}, not {owner!r}; "
                         f"refusing to move the task to {target}"
                     )
-            _check_transition("task", task_id, task.state, target)
+            writer = RunWriter(self, task.run_id)
+            writer.know_task(task_id, task.path, task.state)
             now = utcnow()
-            task.state = target
-            task.error = error
-            if target is RuntimeState.RUNNING:
-                task.attempts += 1
+            values: dict[str, Any] = {
+                "error": error,
+                "finished_at": now if target in TERMINAL_STATES else None,
+            }
+            if target is RuntimeState.RUNNING and target is not task.state:
+                values["attempts"] = task.attempts + 1
                 if task.started_at is None:
-                    task.started_at = now
-            task.finished_at = now if target in TERMINAL_STATES else None
-            if outputs is not None:
-                task.outputs = outputs
-            if executor_input is not None:
-                task.executor_input = executor_input
-            if pid is not None:
-                task.pid = pid
-            if log_uri is not None:
-                task.log_uri = log_uri
-            if cached_from_task_id is not None:
-                task.cached_from_task_id = cached_from_task_id
-            s.add(TaskStateHistory(task_id=task_id, state=target, at=now, message=message))
-            s.flush()
-            return task
+                    values["started_at"] = now
+            given = {
+                "outputs": outputs,
+                "executor_input": executor_input,
+                "pid": pid,
+                "log_uri": log_uri,
+                "cached_from_task_id": cached_from_task_id,
+            }
+            values.update({key: value for key, value in given.items() if value is not None})
+            writer.update_task(task_id, state=target, message=message, **values)
+            writer.flush(c)
+            return c.execute(select(tasks).where(tasks.c.id == task_id)).one()
 
     # -----------------------------------------------------------------------------------------------------------
     # Metadata (ML Metadata's model)
     # -----------------------------------------------------------------------------------------------------------
 
-    def record_artifact(
-        self,
-        *,
-        uri: str,
-        schema_title: str,
-        schema_version: str = "0.0.1",
-        name: str = "",
-        display_name: str = "",
-        metadata: JsonObject | None = None,
-        state: ArtifactState | str = ArtifactState.LIVE,
-        session: Session | None = None,
-    ) -> Artifact:
-        """Record an artifact (``schema_title`` like ``system.Model``) and return it with its new id."""
-        with self._use(session) as s:
-            artifact = Artifact(
-                uri=uri,
-                schema_title=schema_title,
-                schema_version=schema_version,
-                name=name,
-                display_name=display_name or name,
-                metadata_=metadata if metadata is not None else {},
-                state=ArtifactState(state),
-            )
-            s.add(artifact)
-            s.flush()
-            return artifact
-
-    def record_execution(
-        self,
-        *,
-        type: str,
-        run_id: str | None = None,
-        task_id: str | None = None,
-        name: str = "",
-        state: ExecutionState | str = ExecutionState.NEW,
-        properties: JsonObject | None = None,
-        session: Session | None = None,
-    ) -> Execution:
-        """Record an execution (``type`` like ``system.ContainerExecution``) of a run's task."""
-        with self._use(session) as s:
-            execution = Execution(
-                type=type,
-                run_id=run_id,
-                task_id=task_id,
-                name=name,
-                state=ExecutionState(state),
-                properties=properties if properties is not None else {},
-            )
-            s.add(execution)
-            s.flush()
-            return execution
-
-    def record_event(
-        self,
-        *,
-        execution_id: str,
-        artifact_id: str,
-        type: EventType | str,
-        key: str = "",
-        list_index: int | None = None,
-        session: Session | None = None,
-    ) -> Event:
-        """Record that an execution used (INPUT) or produced (OUTPUT) an artifact under input/output ``key``."""
-        with self._use(session) as s:
-            event = Event(
-                execution_id=execution_id,
-                artifact_id=artifact_id,
-                type=EventType(type),
-                key=key,
-                list_index=list_index,
-            )
-            s.add(event)
-            s.flush()
-            return event
-
     def ensure_context(
-        self, type: str, name: str, *, properties: JsonObject | None = None, session: Session | None = None
-    ) -> Context:
-        """The context (``type``, ``name``), e.g. ("system.PipelineRun", run id), created if missing.
+        self,
+        type: str,
+        name: str,
+        *,
+        properties: JsonObject | None = None,
+        session: Session | Connection | None = None,
+    ) -> str:
+        """The id of the context (``type``, ``name``), e.g. ("system.PipelineRun", run id), created if missing.
 
         Safe when several processes ensure the same context at once. ``properties`` only apply on creation.
         """
-        with self._use(session) as s:
-            found = _find_context(s, type, name)
+        with self._write(session) as c:
+            found = _find_context(c, type, name)
             if found is not None:
                 return found
             try:
-                with s.begin_nested():
-                    created = Context(
-                        type=type, name=name, properties=properties if properties is not None else {}
+                with c.begin_nested():
+                    created = new_id()
+                    c.execute(
+                        insert(t.contexts).values(
+                            id=created,
+                            type=type,
+                            name=name,
+                            properties=properties if properties is not None else {},
+                        )
                     )
-                    s.add(created)
                 return created
             except IntegrityError:
-                found = _find_context(s, type, name)
+                found = _find_context(c, type, name)
                 if found is None:
                     raise
                 return found
 
-    def associate(self, context_id: str, execution_id: str, *, session: Session | None = None) -> None:
-        """Put an execution into a context (idempotent)."""
-        with self._use(session) as s:
-            _insert_link(s, Association(context_id=context_id, execution_id=execution_id))
-
-    def attribute(self, context_id: str, artifact_id: str, *, session: Session | None = None) -> None:
-        """Put an artifact into a context (idempotent)."""
-        with self._use(session) as s:
-            _insert_link(s, Attribution(context_id=context_id, artifact_id=artifact_id))
-
     def record_run_warnings(self, run_id: str, warnings: list[str]) -> None:
         """Record what the run asks for and its engine does not do (shown with the run)."""
-        with self.session() as s:
-            s.execute(update(Run).where(Run.id == run_id).values(warnings=list(warnings)))
-
-    # -----------------------------------------------------------------------------------------------------------
-    # Metrics
-    # -----------------------------------------------------------------------------------------------------------
-
-    def record_run_metric(
-        self,
-        run_id: str,
-        name: str,
-        value: float,
-        *,
-        task_id: str | None = None,
-        artifact_id: str | None = None,
-        session: Session | None = None,
-    ) -> RunMetric:
-        """Record a scalar metric of a run, so runs can be filtered and sorted by it."""
-        with self._use(session) as s:
-            metric = RunMetric(
-                run_id=run_id, name=name, value=float(value), task_id=task_id, artifact_id=artifact_id
-            )
-            s.add(metric)
-            s.flush()
-            return metric
+        with self.transaction() as c:
+            c.execute(update(t.runs).where(t.runs.c.id == run_id).values(warnings=list(warnings)))
 
     # -----------------------------------------------------------------------------------------------------------
     # Recurring runs
@@ -712,6 +747,8 @@ class Store:
         Also advances the recurring run's ``last_fired_at`` and sets ``next_fire_at``. Create the run in the
         same session and set the returned fire's ``run_id``, so the slot and its run commit together.
         """
+        from .models import RecurringRun, RecurringRunFire
+
         with self._use(session) as s:
             recurring = _lock(s, RecurringRun, recurring_run_id, "recurring run")
             fire = RecurringRunFire(recurring_run_id=recurring_run_id, scheduled_for=scheduled_for)
@@ -751,33 +788,32 @@ def _check_transition(entity: str, entity_id: str, current: RuntimeState, target
         raise IllegalTransitionError(entity, entity_id, current, target, allowed)
 
 
-def _find_default_experiment(session: Session) -> Experiment | None:
-    return session.scalars(
-        select(Experiment).where(Experiment.namespace == "", Experiment.name == DEFAULT_EXPERIMENT_NAME)
-    ).first()
+def _find_default_experiment(connection: Connection) -> str | None:
+    experiments = t.experiments
+    return connection.scalar(
+        select(experiments.c.id)
+        .where(experiments.c.namespace == "", experiments.c.name == DEFAULT_EXPERIMENT_NAME)
+        .limit(1)
+    )
 
 
-def _find_context(session: Session, type: str, name: str) -> Context | None:
-    return session.scalars(select(Context).where(Context.type == type, Context.name == name)).first()
+def _find_context(connection: Connection, type: str, name: str) -> str | None:
+    contexts = t.contexts
+    return connection.scalar(select(contexts.c.id).where(contexts.c.type == type, contexts.c.name == name))
 
 
-def _insert_link(session: Session, link: Association | Attribution) -> None:
-    model = type(link)
-    key = (link.context_id, link.execution_id if isinstance(link, Association) else link.artifact_id)
-    if session.get(model, key) is not None:
+def _refresh_loaded(session: Session | Connection | None, model: str, row_id: str) -> None:
+    """After a Core write in an ORM session's transaction: reload that row's object if the session holds one."""
+    if session is None or isinstance(session, Connection):
         return
-    try:
-        with session.begin_nested():
-            session.add(link)
-    except IntegrityError as exc:
-        error = _constraint_error(exc)
-        if not isinstance(error, ConflictError):
-            raise error from exc
+    from sqlalchemy.orm import object_session
 
+    from . import models
 
-def _rowcount(result: Any) -> int:
-    # update() results are CursorResults; the ORM types execute() more loosely.
-    return int(result.rowcount)
+    mapped = getattr(models, model)
+    loaded = session.identity_map.get(session.identity_key(mapped, row_id))
+    if loaded is not None and object_session(loaded) is session:
+        session.refresh(loaded)
 
 
 def _rollback_quietly(session: Session) -> None:
