@@ -13,16 +13,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
+from pydantic import BaseModel, Field
 from pydantic.config import ConfigDict
 
 __all__ = [
     "ArtifactMetadata",
     "ChildTask",
     "CronSchedule",
+    "ExecutionProfile",
     "ExecutorDetail",
     "Experiment",
     "Healthz",
+    "Identity",
     "ListExperimentsResponse",
     "ListPipelineVersionsResponse",
     "ListPipelinesResponse",
@@ -34,6 +36,11 @@ __all__ = [
     "PipelineTaskDetail",
     "PipelineVersion",
     "PipelineVersionReference",
+    "ProfileList",
+    "QueueCapacity",
+    "QueueGroup",
+    "QueueSnapshot",
+    "QueuedTask",
     "ReadArtifactResponse",
     "RecurringRun",
     "Run",
@@ -79,17 +86,11 @@ def _no_null(schema: dict[str, Any]) -> None:
 
 
 class Message(BaseModel):
-    """A protobuf message as JSON: fields that are ``None`` are left out of the document."""
+    """A protobuf message as JSON: fields that are ``None`` are left out of the document. Write it with
+    ``exclude_none=True`` (the service's v2beta1 routes do: ``sluice.server``'s ``MessageRoute``); values
+    inside free-form fields (``parameters``, ``pipeline_spec``) keep their nulls either way."""
 
     model_config = ConfigDict(json_schema_extra=_no_null)
-
-    # Unannotated on purpose: pydantic then documents the fields, where a return type would replace them.
-    @model_serializer(mode="wrap")
-    def _omit_unset(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
-        document = handler(self)
-        if isinstance(document, dict):
-            return {key: value for key, value in document.items() if value is not None}
-        return document
 
 
 class Status(Message):
@@ -371,3 +372,65 @@ class Healthz(Message):
     version: str | None = None
     database: str | None = None
     artifact_root: str | None = None
+
+
+# ----------------------------------------------------------------------------------------------- Sluice's own
+# /apis/sluice/v1: plain JSON (nulls written), not protobuf messages.
+
+
+class Identity(BaseModel):
+    """``GET /me``: who the request signs in as."""
+
+    name: str = Field(description="Empty when the server is not multi-user.")
+    admin: bool
+    namespaces: dict[str, str] = Field(description="Namespace: role (owner, edit or view).")
+    multi_user: bool
+
+
+class QueueCapacity(BaseModel):
+    gpus: int
+    gpus_free: int
+    cpu: float
+    memory_bytes: float
+
+
+class QueuedTask(BaseModel):
+    run_id: str
+    task: str
+    gpus: int
+    cpu: float
+    memory_bytes: float
+    gpu_indices: list[int] | None = Field(default=None, description="Running tasks: the GPUs they hold.")
+    position: int | None = Field(default=None, description="Pending tasks: their place in line.")
+    reason: str | None = Field(default=None, description="Pending tasks: why they wait.")
+
+
+class QueueGroup(BaseModel):
+    namespace: str
+    user: str
+    running: list[QueuedTask]
+    pending: list[QueuedTask]
+
+
+class QueueSnapshot(BaseModel):
+    """``GET /queue``: per namespace and user, the running tasks and the pending ones with their reasons."""
+
+    capacity: QueueCapacity | None = Field(
+        description="None: the server has no fair queue (Ray places tasks)."
+    )
+    namespaces: list[QueueGroup]
+
+
+class ExecutionProfile(BaseModel):
+    name: str
+    description: str
+    sandboxed: bool
+    network: str
+
+
+class ProfileList(BaseModel):
+    """``GET /profiles``: the execution profiles a namespace's runs may use, its default first."""
+
+    namespace: str
+    default: str
+    profiles: list[ExecutionProfile]

@@ -216,7 +216,9 @@ class RecurringRun:
             display_name=message.display_name or "",
             experiment_id=message.experiment_id or "",
             status=message.status or "",
-            trigger=message.trigger.model_dump(mode="json") if message.trigger is not None else {},
+            trigger=message.trigger.model_dump(mode="json", exclude_none=True)
+            if message.trigger is not None
+            else {},
             max_concurrency=int(message.max_concurrency or 1),
             no_catchup=bool(message.no_catchup),
             next_fire_time=message.next_fire_time,

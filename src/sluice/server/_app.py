@@ -206,7 +206,13 @@ def create_app(config: ServerConfig, store: Store | None = None) -> FastAPI:
         )
     install_metrics(app)
 
-    @app.get("/apis/v2beta1/healthz", response_model=api.Healthz, tags=["HealthzService"], summary="Health")
+    @app.get(
+        "/apis/v2beta1/healthz",
+        response_model=api.Healthz,
+        response_model_exclude_none=True,
+        tags=["HealthzService"],
+        summary="Health",
+    )
     def healthz(context: Annotated[ServiceContext, Depends(service)]) -> api.Healthz:
         return api.Healthz(
             multi_user=config.multi_user,

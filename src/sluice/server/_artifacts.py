@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sluice import api
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import utc
+from sluice.server._convert import MessageRoute, utc
 from sluice.server._errors import ApiError, failed_precondition, not_found
 from sluice.server._streams import base64_json_stream, file_response, folder_tar_response, size_of
 from sluice.store import TERMINAL_STATES
@@ -30,7 +30,7 @@ from sluice.store.models import Artifact, Task
 
 __all__ = ["confined_path", "router"]
 
-router = APIRouter(prefix="/apis/v2beta1", tags=["ArtifactService"])
+router = APIRouter(prefix="/apis/v2beta1", tags=["ArtifactService"], route_class=MessageRoute)
 Context = Annotated[ServiceContext, Depends(service)]
 
 _FOLLOW_POLL_S = 0.25

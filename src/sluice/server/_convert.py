@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
+
+from fastapi import Response
+from fastapi.routing import APIRoute
 
 from sluice import api
 from sluice.store import RecurringRunMode, RuntimeState, StorageState
@@ -20,7 +23,9 @@ from sluice.store.models import (
 )
 
 __all__ = [
+    "MessageRoute",
     "experiment_message",
+    "message_response",
     "pipeline_message",
     "pipeline_version_message",
     "recurring_run_message",
@@ -31,6 +36,20 @@ __all__ = [
 
 # google.rpc.Code UNKNOWN: a run's error carries no code of its own.
 _UNKNOWN_CODE = 2
+
+
+class MessageRoute(APIRoute):
+    """A v2beta1 route: the ``api.Message`` it returns is written as protobuf's JSON writes it (no nulls)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any) -> None:
+        options["response_model_exclude_none"] = True  # APIRouter always passes its own False
+        super().__init__(path, endpoint, **options)
+
+
+def message_response(message: api.Message) -> Response:
+    """The message as the response body, written once: FastAPI would dump a returned model, validate the dump
+    against the route's ``response_model`` and write that again (a third of a 1,000-task run's time)."""
+    return Response(message.model_dump_json(exclude_none=True), media_type="application/json")
 
 
 def utc(moment: datetime | None) -> datetime | None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import experiment_message
+from sluice.server._convert import MessageRoute, experiment_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
 from sluice.server._schemas import ExperimentIn
@@ -22,7 +22,7 @@ from sluice.store.models import Experiment, RecurringRun, Run
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/apis/v2beta1", tags=["ExperimentService"])
+router = APIRouter(prefix="/apis/v2beta1", tags=["ExperimentService"], route_class=MessageRoute)
 Context = Annotated[ServiceContext, Depends(service)]
 
 EXPERIMENT_FIELDS = ListFields(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import pipeline_message, pipeline_version_message
+from sluice.server._convert import MessageRoute, pipeline_message, pipeline_version_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
 from sluice.server._package_url import PackageFetcher
@@ -40,7 +40,7 @@ from sluice.store.models import Pipeline, PipelineVersion
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/apis/v2beta1", tags=["PipelineService"])
+router = APIRouter(prefix="/apis/v2beta1", tags=["PipelineService"], route_class=MessageRoute)
 Context = Annotated[ServiceContext, Depends(service)]
 
 PIPELINE_FIELDS = ListFields(

@@ -3,11 +3,11 @@ create-run form offers them), its default first."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
 
+from sluice import api
 from sluice.server._context import ServiceContext, service
 from sluice.server._errors import invalid_argument
 
@@ -20,7 +20,7 @@ Context = Annotated[ServiceContext, Depends(service)]
 @router.get("/profiles", summary="The execution profiles a namespace's runs may use, its default first")
 def list_profiles(
     *, context: Context, namespace: Annotated[str, Query(max_length=255)] = "default"
-) -> JSONResponse:
+) -> api.ProfileList:
     from sluice.sandbox import ProfileError, get_policy, load_profiles
 
     try:
@@ -29,14 +29,14 @@ def list_profiles(
     except ProfileError as error:
         raise invalid_argument(str(error)) from None
     names = [policy.default, *(name for name in policy.allowed if name != policy.default)]
-    profiles: list[dict[str, Any]] = [
-        {
-            "name": name,
-            "description": known[name].description,
-            "sandboxed": known[name].sandboxed,
-            "network": known[name].network,
-        }
+    profiles = [
+        api.ExecutionProfile(
+            name=name,
+            description=known[name].description,
+            sandboxed=known[name].sandboxed,
+            network=known[name].network,
+        )
         for name in names
         if name in known
     ]
-    return JSONResponse({"namespace": policy.namespace, "default": policy.default, "profiles": profiles})
+    return api.ProfileList(namespace=policy.namespace, default=policy.default, profiles=profiles)

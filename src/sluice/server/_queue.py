@@ -3,11 +3,11 @@ per namespace and user, the running tasks with what they hold and the pending on
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
 
+from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 
@@ -18,19 +18,18 @@ Context = Annotated[ServiceContext, Depends(service)]
 
 
 @router.get("/me", summary="Who the request signs in as: name, admin, namespaces with roles")
-def whoami(request: Request) -> JSONResponse:
+def whoami(request: Request) -> api.Identity:
     identity = caller(request)
     if identity is None:
-        return JSONResponse({"name": "", "admin": True, "namespaces": {}, "multi_user": False})
-    return JSONResponse(
-        {"name": identity.name, "admin": identity.is_admin, "namespaces": identity.roles, "multi_user": True}
+        return api.Identity(name="", admin=True, namespaces={}, multi_user=False)
+    return api.Identity(
+        name=identity.name, admin=identity.is_admin, namespaces=dict(identity.roles), multi_user=True
     )
 
 
 @router.get("/queue", summary="Running and pending tasks per namespace and user, with wait reasons")
-def queue(request: Request, context: Context, namespace: str | None = None) -> JSONResponse:
+def queue(request: Request, context: Context, namespace: str | None = None) -> api.QueueSnapshot:
     visible = visible_namespaces(request)
     if namespace is not None:
         visible = [namespace] if visible is None or namespace in visible else []
-    snapshot: dict[str, Any] = context.executor.queue_snapshot(visible)
-    return JSONResponse(snapshot)
+    return api.QueueSnapshot.model_validate(context.executor.queue_snapshot(visible))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sluice import api
 from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import recurring_run_message
+from sluice.server._convert import MessageRoute, recurring_run_message
 from sluice.server._errors import invalid_argument, not_found
 from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
 from sluice.server._parameters import complete_parameters
@@ -29,7 +29,7 @@ from sluice.store.models import Experiment, PipelineVersion, RecurringRun
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/apis/v2beta1", tags=["RecurringRunService"])
+router = APIRouter(prefix="/apis/v2beta1", tags=["RecurringRunService"], route_class=MessageRoute)
 Context = Annotated[ServiceContext, Depends(service)]
 
 MAX_CONCURRENCY_LIMIT = 10

@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import run_message, task_message
+from sluice.server._convert import MessageRoute, message_response, run_message, task_message
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
 from sluice.server._listing import (
     FieldSpec,
@@ -55,7 +55,7 @@ from sluice.store.models import (
 
 __all__ = ["METRIC_PREFIX", "RUN_FIELDS", "router"]
 
-router = APIRouter(prefix="/apis/v2beta1", tags=["RunService"])
+router = APIRouter(prefix="/apis/v2beta1", tags=["RunService"], route_class=MessageRoute)
 Context = Annotated[ServiceContext, Depends(service)]
 
 METRIC_PREFIX = "metric:"
@@ -295,7 +295,7 @@ def list_runs(
         str | None,
         Query(description="A JSON Filter; Sluice: the key 'metric:NAME' compares a logged metric."),
     ] = None,
-) -> api.ListRunsResponse:
+) -> Response:
     request = parse_list_request(
         filter_text=filter,
         sort_by=sort_by,
@@ -368,13 +368,15 @@ def list_runs(
             )
             for run in page.rows
         ]
-    return api.ListRunsResponse(runs=runs, total_size=page.total_size, next_page_token=page.next_page_token)
+    return message_response(
+        api.ListRunsResponse(runs=runs, total_size=page.total_size, next_page_token=page.next_page_token)
+    )
 
 
 @router.get("/runs/{run_id}", response_model=api.Run, summary="Get a run with its task details")
-def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> api.Run:
+def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> Response:
     with context.store.read_session() as session:
-        return run_details_message(session, get_run_row(session, run_id))
+        return message_response(run_details_message(session, get_run_row(session, run_id)))
 
 
 @router.delete("/runs/{run_id}", summary="Delete a run that is not running")

@@ -159,21 +159,19 @@ class Store:
         Database errors leave as ``StoreError`` (as from :meth:`session`). This is what the engine writes
         through (``RunWriter``), without the ORM.
         """
-        try:
-            with self._engine.begin() as connection:
-                yield connection
-        except BaseException as exc:
-            translated = self._translate(exc)
-            if translated is None:
-                raise
-            raise translated from exc
+        with self._errors_translated(), self._engine.begin() as connection:
+            yield connection
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A Core connection for reading only: never commits, and on SQLite never waits for writers."""
+        with self._errors_translated(), self._read_engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def _errors_translated(self) -> Iterator[None]:
         try:
-            with self._read_engine.connect() as connection:
-                yield connection
+            yield
         except BaseException as exc:
             translated = self._translate(exc)
             if translated is None:

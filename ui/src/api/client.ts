@@ -8,6 +8,7 @@ import type {
   RecurringRun,
   Run,
 } from "./types";
+import type { components } from "./generated";
 
 import { SIGNED_OUT_EVENT, savedToken, withSession } from "./session";
 
@@ -166,17 +167,11 @@ export const getRun = (id: string) => request<Run>(`${API}/runs/${encodeURICompo
 export const createRun = (run: Partial<Run> & { profile?: string }) => post<Run>(`${API}/runs`, run);
 
 /** An execution profile a namespace's runs may use (Sluice's extension, docs/security.md). */
-export interface ExecutionProfile {
-  name: string;
-  description: string;
-  sandboxed: boolean;
-  network: string;
-}
+type Schemas = components["schemas"];
+export type ExecutionProfile = Schemas["ExecutionProfile"];
 
 export const listProfiles = (namespace: string) =>
-  request<{ namespace: string; default: string; profiles: ExecutionProfile[] }>(
-    `/apis/sluice/v1/profiles?namespace=${encodeURIComponent(namespace || "default")}`,
-  );
+  request<Schemas["ProfileList"]>(`/apis/sluice/v1/profiles?namespace=${encodeURIComponent(namespace || "default")}`);
 
 export type RunAction = "terminate" | "retry" | "archive" | "unarchive";
 export const runAction = (id: string, action: RunAction) =>
@@ -194,28 +189,9 @@ export const enableRecurringRun = (id: string, enable: boolean) =>
 
 // --------------------------------------------------------------------------------------------- the queue
 
-export interface QueuedTask {
-  run_id: string;
-  task: string;
-  gpus: number;
-  cpu: number;
-  memory_bytes: number;
-  gpu_indices?: number[];
-  position?: number | null;
-  reason?: string;
-}
-
-export interface QueueGroup {
-  namespace: string;
-  user: string;
-  running: QueuedTask[];
-  pending: QueuedTask[];
-}
-
-export interface QueueSnapshot {
-  capacity: { gpus: number; gpus_free: number; cpu: number; memory_bytes: number } | null;
-  namespaces: QueueGroup[];
-}
+export type QueuedTask = Schemas["QueuedTask"];
+export type QueueGroup = Schemas["QueueGroup"];
+export type QueueSnapshot = Schemas["QueueSnapshot"];
 
 export const getQueue = () => request<QueueSnapshot>("/apis/sluice/v1/queue");
 

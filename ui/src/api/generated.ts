@@ -1201,6 +1201,17 @@ export interface components {
              */
             next_page_token: string;
         };
+        /** ExecutionProfile */
+        ExecutionProfile: {
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
+            /** Network */
+            network: string;
+            /** Sandboxed */
+            sandboxed: boolean;
+        };
         /**
          * ExecutionSummary
          * @description One execution of a task (an attempt that ended, or a cache hit).
@@ -1315,6 +1326,28 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * Identity
+         * @description ``GET /me``: who the request signs in as.
+         */
+        Identity: {
+            /** Admin */
+            admin: boolean;
+            /** Multi User */
+            multi_user: boolean;
+            /**
+             * Name
+             * @description Empty when the server is not multi-user.
+             */
+            name: string;
+            /**
+             * Namespaces
+             * @description Namespace: role (owner, edit or view).
+             */
+            namespaces: {
+                [key: string]: string;
+            };
         };
         /**
          * LineageEdge
@@ -1746,6 +1779,78 @@ export interface components {
             pipeline_id?: string | null;
             /** Pipeline Version Id */
             pipeline_version_id?: string | null;
+        };
+        /**
+         * ProfileList
+         * @description ``GET /profiles``: the execution profiles a namespace's runs may use, its default first.
+         */
+        ProfileList: {
+            /** Default */
+            default: string;
+            /** Namespace */
+            namespace: string;
+            /** Profiles */
+            profiles: components["schemas"]["ExecutionProfile"][];
+        };
+        /** QueueCapacity */
+        QueueCapacity: {
+            /** Cpu */
+            cpu: number;
+            /** Gpus */
+            gpus: number;
+            /** Gpus Free */
+            gpus_free: number;
+            /** Memory Bytes */
+            memory_bytes: number;
+        };
+        /** QueuedTask */
+        QueuedTask: {
+            /** Cpu */
+            cpu: number;
+            /**
+             * Gpu Indices
+             * @description Running tasks: the GPUs they hold.
+             */
+            gpu_indices?: number[] | null;
+            /** Gpus */
+            gpus: number;
+            /** Memory Bytes */
+            memory_bytes: number;
+            /**
+             * Position
+             * @description Pending tasks: their place in line.
+             */
+            position?: number | null;
+            /**
+             * Reason
+             * @description Pending tasks: why they wait.
+             */
+            reason?: string | null;
+            /** Run Id */
+            run_id: string;
+            /** Task */
+            task: string;
+        };
+        /** QueueGroup */
+        QueueGroup: {
+            /** Namespace */
+            namespace: string;
+            /** Pending */
+            pending: components["schemas"]["QueuedTask"][];
+            /** Running */
+            running: components["schemas"]["QueuedTask"][];
+            /** User */
+            user: string;
+        };
+        /**
+         * QueueSnapshot
+         * @description ``GET /queue``: per namespace and user, the running tasks and the pending ones with their reasons.
+         */
+        QueueSnapshot: {
+            /** @description None: the server has no fair queue (Ray places tasks). */
+            capacity: components["schemas"]["QueueCapacity"] | null;
+            /** Namespaces */
+            namespaces: components["schemas"]["QueueGroup"][];
         };
         /** ReadArtifactResponse */
         ReadArtifactResponse: {
@@ -2760,7 +2865,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["Identity"];
                 };
             };
         };
@@ -2903,7 +3008,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["ProfileList"];
                 };
             };
             /** @description Validation Error */
@@ -2934,7 +3039,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": unknown;
+                    "application/json": components["schemas"]["QueueSnapshot"];
                 };
             };
             /** @description Validation Error */
