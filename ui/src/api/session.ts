@@ -1,17 +1,14 @@
 // Multi-user sign-in (sluice up --multi-user): the user's API token and chosen namespace, kept in this
 // browser; every API call carries the token, and lists are scoped to the chosen namespace, as in KFP's UI.
 
+import type { components } from "./generated";
+
 const TOKEN_KEY = "sluice.token";
 const NAMESPACE_KEY = "sluice.namespace";
 const COOKIE = "sluice_token";
 
-export interface Identity {
-  name: string;
-  admin: boolean;
-  /** namespace -> role (owner, edit, view) */
-  namespaces: Record<string, string>;
-  multi_user: boolean;
-}
+/** Who the request signs in as (`GET /apis/sluice/v1/me`): namespaces map to roles (owner, edit, view). */
+export type Identity = components["schemas"]["Identity"];
 
 function storage(): Storage | undefined {
   try {
