@@ -1,9 +1,10 @@
 """The run's nodes in memory, and every change of a node's state.
 
-A change is queued in the store's ``RunWriter`` (which checks it against the transition table; committed at the end of the loop's turn, before anything acts on it) and
-reported to the observer. A node that ends goes on the ``done`` work list, for the loop to pass on to its
-downstream tasks, its DAG or its loop; a node whose upstream tasks have all ended goes on ``to_start``; a
-container task whose inputs are resolved goes on ``ready``, for the scheduler.
+A change is queued in the store's ``RunWriter`` (which checks it against the transition table; committed at
+the end of the loop's turn, before anything acts on it) and reported to the observer. A node that ends goes on
+the ``done`` work list, for the loop to pass on to its downstream tasks, its DAG or its loop; a node whose
+upstream tasks have all ended goes on ``to_start``; a container task whose inputs are resolved goes on
+``ready``, for the scheduler.
 """
 
 from __future__ import annotations
