@@ -31,6 +31,9 @@ def create_store_engine(url: URL) -> Engine:
     if backend == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
     else:
+        from ._tables import add_mysql_options
+
+        add_mysql_options()
         # READ COMMITTED: InnoDB's default REPEATABLE READ takes gap locks that deadlock concurrent inserts.
         kwargs["isolation_level"] = "READ COMMITTED"
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S, "charset": "utf8mb4"}

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
     from alembic.config import Config
 
-from ._tables import metadata
+from ._tables import add_mysql_options, metadata
 from ._types import StrEnumColumn
 
 MIGRATIONS_DIR = Path(__file__).with_name("_migrations")
@@ -71,6 +71,7 @@ def migration_context_options(
     *, connection: Connection | None = None, url: URL | None = None
 ) -> dict[str, Any]:
     """env.py's ``context.configure`` arguments: target metadata, and how autogenerate renders Sluice's types."""
+    add_mysql_options()
     return {
         "connection": connection,
         "url": url,

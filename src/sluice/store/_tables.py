@@ -72,6 +72,20 @@ MYSQL_TABLE_OPTIONS: dict[str, Any] = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+
+def add_mysql_options() -> None:
+    """Give the tables their MySQL options (engine, charset, the ``artifacts.uri`` index prefix length).
+
+    Added only where MySQL is used (a MySQL store, migrations): naming a dialect's options makes SQLAlchemy
+    import that dialect to check them, which a one-shot run on SQLite would pay for nothing."""
+    for table in metadata.tables.values():
+        if table.dialect_kwargs.get("mysql_engine") is None:
+            table.dialect_kwargs.update(MYSQL_TABLE_OPTIONS)
+    for index in metadata.tables["artifacts"].indexes:
+        if [column.name for column in index.columns] == ["uri"]:
+            index.dialect_kwargs["mysql_length"] = {"uri": 255}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Pipelines, experiments, runs
 # ---------------------------------------------------------------------------------------------------------------
@@ -88,7 +102,6 @@ pipelines = Table(
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     UniqueConstraint("namespace", "name"),
     Index(None, "created_at"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 pipeline_versions = Table(
@@ -106,7 +119,6 @@ pipeline_versions = Table(
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     UniqueConstraint("pipeline_id", "name"),
     Index(None, "pipeline_id", "created_at"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 pipeline_tags = Table(
@@ -118,7 +130,6 @@ pipeline_tags = Table(
     Column("value", String(TAG_LENGTH), nullable=False),
     UniqueConstraint("pipeline_id", "key"),
     Index(None, "key", "value"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 pipeline_version_tags = Table(
@@ -135,7 +146,6 @@ pipeline_version_tags = Table(
     Column("value", String(TAG_LENGTH), nullable=False),
     UniqueConstraint("pipeline_version_id", "key"),
     Index(None, "key", "value"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 experiments = Table(
@@ -152,7 +162,6 @@ experiments = Table(
     UniqueConstraint("namespace", "name"),
     Index(None, "created_at"),
     Index(None, "storage_state"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 runs = Table(
@@ -208,7 +217,6 @@ runs = Table(
     Index(None, "namespace", "created_at"),
     Index(None, "namespace", "state", "created_at"),
     Index(None, "namespace", "display_name"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 run_state_history = Table(
@@ -220,7 +228,6 @@ run_state_history = Table(
     Column("at", UtcDateTime(), default=utcnow, nullable=False),
     Column("error", JsonDocument, default=None),
     Index(None, "run_id", "id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 tasks = Table(
@@ -259,7 +266,6 @@ tasks = Table(
     Index(None, "parent_task_id"),
     Index(None, "cache_fingerprint", "state"),
     Index(None, "cached_from_task_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 task_state_history = Table(
@@ -271,7 +277,6 @@ task_state_history = Table(
     Column("at", UtcDateTime(), default=utcnow, nullable=False),
     Column("message", LargeText, default=None),
     Index(None, "task_id", "id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 artifacts = Table(
@@ -288,10 +293,9 @@ artifacts = Table(
     Column("state", StrEnumColumn(ArtifactState), default=ArtifactState.LIVE, nullable=False),
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     Column("updated_at", UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False),
-    Index(None, "uri", mysql_length={"uri": 255}),
+    Index(None, "uri"),
     Index(None, "schema_title"),
     Index(None, "created_at"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 executions = Table(
@@ -309,7 +313,6 @@ executions = Table(
     Column("updated_at", UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False),
     Index(None, "run_id"),
     Index(None, "task_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 events = Table(
@@ -325,7 +328,6 @@ events = Table(
     Column("at", UtcDateTime(), default=utcnow, nullable=False),
     Index(None, "artifact_id", "type"),
     Index(None, "execution_id", "type"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 contexts = Table(
@@ -338,7 +340,6 @@ contexts = Table(
     Column("properties", JsonDocument, default=dict, nullable=False),
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     UniqueConstraint("type", "name"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 associations = Table(
@@ -347,7 +348,6 @@ associations = Table(
     Column("context_id", IdString(), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True),
     Column("execution_id", IdString(), ForeignKey("executions.id", ondelete="CASCADE"), primary_key=True),
     Index(None, "execution_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 attributions = Table(
@@ -356,7 +356,6 @@ attributions = Table(
     Column("context_id", IdString(), ForeignKey("contexts.id", ondelete="CASCADE"), primary_key=True),
     Column("artifact_id", IdString(), ForeignKey("artifacts.id", ondelete="CASCADE"), primary_key=True),
     Index(None, "artifact_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 run_metrics = Table(
@@ -374,7 +373,6 @@ run_metrics = Table(
     Index(None, "run_id", "name"),
     Index(None, "task_id"),
     Index(None, "artifact_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 recurring_runs = Table(
@@ -415,7 +413,6 @@ recurring_runs = Table(
     Index(None, "experiment_id", "created_at"),
     Index(None, "created_at"),
     Index(None, "pipeline_version_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 recurring_run_fires = Table(
@@ -430,7 +427,6 @@ recurring_run_fires = Table(
     Column("fired_at", UtcDateTime(), default=utcnow, nullable=False),
     UniqueConstraint("recurring_run_id", "scheduled_for"),
     Index(None, "run_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 secrets = Table(
@@ -443,7 +439,6 @@ secrets = Table(
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     Column("updated_at", UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False),
     UniqueConstraint("namespace", "name"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 config_maps = Table(
@@ -456,7 +451,6 @@ config_maps = Table(
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     Column("updated_at", UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False),
     UniqueConstraint("namespace", "name"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 deployments = Table(
@@ -480,7 +474,6 @@ deployments = Table(
     Column("updated_at", UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False),
     UniqueConstraint("namespace", "name"),
     Index(None, "created_at"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 deployment_revisions = Table(
@@ -508,7 +501,6 @@ deployment_revisions = Table(
     UniqueConstraint("deployment_id", "number"),
     Index(None, "run_id"),
     Index(None, "artifact_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 deployment_actions = Table(
@@ -522,7 +514,6 @@ deployment_actions = Table(
     Column("detail", JsonDocument, default=dict, nullable=False),
     Column("at", UtcDateTime(), default=utcnow, nullable=False),
     Index(None, "deployment_id", "id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 users = Table(
@@ -534,7 +525,6 @@ users = Table(
     Column("disabled", Boolean, default=False, nullable=False),
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     UniqueConstraint("name"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 api_tokens = Table(
@@ -549,7 +539,6 @@ api_tokens = Table(
     Column("revoked_at", UtcDateTime(), default=None),
     UniqueConstraint("token_hash"),
     Index(None, "user_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 namespaces = Table(
@@ -564,7 +553,6 @@ namespaces = Table(
     Column("quota_running_tasks", Integer, default=None),
     Column("created_at", UtcDateTime(), default=utcnow, nullable=False),
     UniqueConstraint("name"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 namespace_members = Table(
@@ -576,7 +564,6 @@ namespace_members = Table(
     Column("role", String(16), nullable=False),
     UniqueConstraint("namespace_id", "user_id"),
     Index(None, "user_id"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 audit_log = Table(
@@ -592,7 +579,6 @@ audit_log = Table(
     Column("status", Integer, default=0, nullable=False),
     Index(None, "namespace", "id"),
     Index(None, "at"),
-    **MYSQL_TABLE_OPTIONS,
 )
 
 namespace_profiles = Table(
@@ -602,5 +588,4 @@ namespace_profiles = Table(
     Column("default_profile", String(NAME_LENGTH), nullable=False),
     Column("allowed", JsonDocument, default=list, nullable=False),
     Column("updated_at", UtcDateTime(), default=utcnow, onupdate=utcnow, nullable=False),
-    **MYSQL_TABLE_OPTIONS,
 )
