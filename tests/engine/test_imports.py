@@ -87,8 +87,8 @@ def pipeline(name: str = "world") -> str:
 # What a one-shot `sluice run hello.py` needs none of (bench/one_shot.py times it): kfp and the protobuf
 # schema (a pipeline Sluice compiles here runs as compiled), Alembic (an up-to-date store is checked with one
 # query), the service and its HTTP stack, the CEL library (no conditions), other launchers and object stores,
-# PostgreSQL's database dialect (MySQL's is loaded to check the tables' MySQL options), YAML (the
-# pipeline is never written out), SQLAlchemy's ORM (the engine reads and writes the store's Core tables).
+# PostgreSQL's and MySQL's database dialects, YAML (the pipeline is never written out), SQLAlchemy's ORM
+# (the engine reads and writes the store's Core tables).
 NOT_FOR_A_ONE_SHOT_RUN = (
     "kfp",
     "google.protobuf",
@@ -107,6 +107,7 @@ NOT_FOR_A_ONE_SHOT_RUN = (
     "sluice.serving",
     "sluice.launchers._ray",
     "sqlalchemy.dialects.postgresql",
+    "sqlalchemy.dialects.mysql",
     "sqlalchemy.orm",
     "sluice.store.models",
     "yaml",
