@@ -15,7 +15,14 @@ from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import MessageRoute, experiment_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._listing import (
+    FieldSpec,
+    ListFields,
+    ListQuery,
+    fetch_page,
+    list_query,
+    parse_list_request,
+)
 from sluice.server._schemas import ExperimentIn
 from sluice.store import StorageState
 from sluice.store.models import Experiment, RecurringRun, Run
@@ -73,20 +80,10 @@ def list_experiments(
     *,
     context: Context,
     http_request: Request,
-    page_token: str | None = None,
-    page_size: int | None = None,
-    sort_by: str | None = None,
-    filter: str | None = None,
+    query: Annotated[ListQuery, Depends(list_query)],
     namespace: str | None = None,
 ) -> api.ListExperimentsResponse:
-    request = parse_list_request(
-        filter_text=filter,
-        sort_by=sort_by,
-        page_size=page_size,
-        page_token=page_token,
-        fields=EXPERIMENT_FIELDS,
-        tokens=context.page_tokens,
-    )
+    request = parse_list_request(query, EXPERIMENT_FIELDS, context.page_tokens)
     with context.store.session() as session:
         # "Default" is there from the first look on.
         context.store.default_experiment(session=session)

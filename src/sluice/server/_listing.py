@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi import Query
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -27,11 +28,13 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "FieldSpec",
     "ListFields",
+    "ListQuery",
     "ListRequest",
     "Page",
     "Predicate",
     "compare",
     "fetch_page",
+    "list_query",
     "parse_filter",
     "parse_list_request",
     "values_by_owner",
@@ -252,25 +255,48 @@ def _sort(sort_by: str | None, fields: ListFields) -> tuple[str, bool]:
     return key, descending
 
 
-def parse_list_request(
-    *,
-    filter_text: str | None,
-    sort_by: str | None,
-    page_size: int | None,
-    page_token: str | None,
-    fields: ListFields,
-    tokens: PageTokens,
-) -> ListRequest:
+@dataclass(frozen=True)
+class ListQuery:
+    """The query parameters every v2beta1 list takes, as KFP names them."""
+
+    page_token: str | None = None
+    page_size: int | None = None
+    sort_by: str | None = None
+    filter: str | None = None
+
+
+def list_query(
+    page_token: str | None = None,
+    page_size: int | None = None,
+    sort_by: Annotated[
+        str | None,
+        Query(
+            description="'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'."
+        ),
+    ] = None,
+    filter: Annotated[
+        str | None,
+        Query(
+            description="A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric."
+        ),
+    ] = None,
+) -> ListQuery:
+    """The list parameters of a request: a list route takes ``query: Annotated[ListQuery, Depends(list_query)]``."""
+    return ListQuery(page_token=page_token, page_size=page_size, sort_by=sort_by, filter=filter)
+
+
+def parse_list_request(query: ListQuery, fields: ListFields, tokens: PageTokens) -> ListRequest:
     """Validate a list request's parameters and turn its filter into SQL conditions."""
+    page_size = query.page_size
     if page_size is None or page_size == 0:
         page_size = DEFAULT_PAGE_SIZE
     if page_size < 0:
         raise invalid_argument(f"page_size must not be negative, got {page_size}")
     page_size = min(page_size, MAX_PAGE_SIZE)
-    offset = tokens.offset(page_token) if page_token else 0
+    offset = tokens.offset(query.page_token) if query.page_token else 0
     conditions: list[ColumnElement[bool]] = []
     count_conditions: list[ColumnElement[bool]] = []
-    for index, predicate in enumerate(parse_filter(filter_text)):
+    for index, predicate in enumerate(parse_filter(query.filter)):
         where = f"filter.predicates[{index}] ({predicate.key})"
         spec = fields.fields.get(predicate.key)
         if spec is not None:
@@ -290,7 +316,7 @@ def parse_list_request(
         else:
             allowed = ", ".join([*fields.fields, *(f"{prefix}NAME" for prefix in fields.prefixed)])
             raise invalid_argument(f"{where}: cannot filter on {predicate.key!r}; filterable keys: {allowed}")
-    sort_key, descending = _sort(sort_by, fields)
+    sort_key, descending = _sort(query.sort_by, fields)
     return ListRequest(conditions, count_conditions, sort_key, descending, offset, page_size, tokens)
 
 

@@ -15,7 +15,14 @@ from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import MessageRoute, pipeline_message, pipeline_version_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._listing import (
+    FieldSpec,
+    ListFields,
+    ListQuery,
+    fetch_page,
+    list_query,
+    parse_list_request,
+)
 from sluice.server._package_url import PackageFetcher
 from sluice.server._packages import (
     MAX_PACKAGE_BYTES,
@@ -252,20 +259,10 @@ def list_pipelines(
     context: Context,
     http_request: Request,
     namespace: str | None = None,
-    page_token: str | None = None,
-    page_size: int | None = None,
-    sort_by: str | None = None,
-    filter: str | None = None,
+    query: Annotated[ListQuery, Depends(list_query)],
 ) -> api.ListPipelinesResponse:
-    _check_sort(sort_by)
-    request = parse_list_request(
-        filter_text=filter,
-        sort_by=sort_by,
-        page_size=page_size,
-        page_token=page_token,
-        fields=PIPELINE_FIELDS,
-        tokens=context.page_tokens,
-    )
+    _check_sort(query.sort_by)
+    request = parse_list_request(query, PIPELINE_FIELDS, context.page_tokens)
     scope = [Pipeline.namespace == (namespace or "")] if namespace else []
     visible = visible_namespaces(http_request)
     if visible is not None:
@@ -381,20 +378,10 @@ def list_pipeline_versions(
     *,
     pipeline_id: str,
     context: Context,
-    page_token: str | None = None,
-    page_size: int | None = None,
-    sort_by: str | None = None,
-    filter: str | None = None,
+    query: Annotated[ListQuery, Depends(list_query)],
 ) -> api.ListPipelineVersionsResponse:
-    _check_sort(sort_by)
-    request = parse_list_request(
-        filter_text=filter,
-        sort_by=sort_by,
-        page_size=page_size,
-        page_token=page_token,
-        fields=VERSION_FIELDS,
-        tokens=context.page_tokens,
-    )
+    _check_sort(query.sort_by)
+    request = parse_list_request(query, VERSION_FIELDS, context.page_tokens)
     with context.store.read_session() as session:
         _get_pipeline(session, pipeline_id)
         page = fetch_page(

@@ -19,7 +19,14 @@ from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import MessageRoute, recurring_run_message
 from sluice.server._errors import invalid_argument, not_found
-from sluice.server._listing import FieldSpec, ListFields, fetch_page, parse_list_request
+from sluice.server._listing import (
+    FieldSpec,
+    ListFields,
+    ListQuery,
+    fetch_page,
+    list_query,
+    parse_list_request,
+)
 from sluice.server._parameters import complete_parameters
 from sluice.server._run_creation import resolve_experiment, resolve_pipeline_root, resolve_requested_pipeline
 from sluice.server._schedules import schedule_from_store, schedule_from_trigger
@@ -164,21 +171,11 @@ def list_recurring_runs(
     *,
     context: Context,
     http_request: Request,
-    page_token: str | None = None,
-    page_size: int | None = None,
-    sort_by: str | None = None,
+    query: Annotated[ListQuery, Depends(list_query)],
     namespace: str | None = None,
-    filter: str | None = None,
     experiment_id: str | None = None,
 ) -> api.ListRecurringRunsResponse:
-    request = parse_list_request(
-        filter_text=filter,
-        sort_by=sort_by,
-        page_size=page_size,
-        page_token=page_token,
-        fields=RECURRING_RUN_FIELDS,
-        tokens=context.page_tokens,
-    )
+    request = parse_list_request(query, RECURRING_RUN_FIELDS, context.page_tokens)
     scope = [RecurringRun.experiment_id == experiment_id] if experiment_id else []
     visible = visible_namespaces(http_request)
     if visible is not None:

@@ -25,8 +25,10 @@ from sluice.server._errors import failed_precondition, invalid_argument, not_fou
 from sluice.server._listing import (
     FieldSpec,
     ListFields,
+    ListQuery,
     compare,
     fetch_page,
+    list_query,
     parse_list_request,
     values_by_owner,
 )
@@ -285,25 +287,9 @@ def list_runs(
     http_request: Request,
     namespace: str | None = None,
     experiment_id: str | None = None,
-    page_token: str | None = None,
-    page_size: int | None = None,
-    sort_by: Annotated[
-        str | None,
-        Query(description="'FIELD [asc|desc]'; Sluice: 'metric:NAME desc' sorts by a logged metric."),
-    ] = None,
-    filter: Annotated[
-        str | None,
-        Query(description="A JSON Filter; Sluice: the key 'metric:NAME' compares a logged metric."),
-    ] = None,
+    query: Annotated[ListQuery, Depends(list_query)],
 ) -> Response:
-    request = parse_list_request(
-        filter_text=filter,
-        sort_by=sort_by,
-        page_size=page_size,
-        page_token=page_token,
-        fields=RUN_FIELDS,
-        tokens=context.page_tokens,
-    )
+    request = parse_list_request(query, RUN_FIELDS, context.page_tokens)
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
     visible = visible_namespaces(http_request)
     if visible is not None:

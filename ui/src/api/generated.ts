@@ -3150,10 +3150,12 @@ export interface operations {
     list_experiments_apis_v2beta1_experiments_get: {
         parameters: {
             query?: {
+                /** @description A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric. */
                 filter?: string | null;
                 namespace?: string | null;
                 page_size?: number | null;
                 page_token?: string | null;
+                /** @description 'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'. */
                 sort_by?: string | null;
             };
             header?: never;
@@ -3362,10 +3364,12 @@ export interface operations {
     list_pipelines_apis_v2beta1_pipelines_get: {
         parameters: {
             query?: {
+                /** @description A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric. */
                 filter?: string | null;
                 namespace?: string | null;
                 page_size?: number | null;
                 page_token?: string | null;
+                /** @description 'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'. */
                 sort_by?: string | null;
             };
             header?: never;
@@ -3529,9 +3533,11 @@ export interface operations {
     list_pipeline_versions_apis_v2beta1_pipelines__pipeline_id__versions_get: {
         parameters: {
             query?: {
+                /** @description A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric. */
                 filter?: string | null;
                 page_size?: number | null;
                 page_token?: string | null;
+                /** @description 'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'. */
                 sort_by?: string | null;
             };
             header?: never;
@@ -3843,10 +3849,12 @@ export interface operations {
         parameters: {
             query?: {
                 experiment_id?: string | null;
+                /** @description A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric. */
                 filter?: string | null;
                 namespace?: string | null;
                 page_size?: number | null;
                 page_token?: string | null;
+                /** @description 'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'. */
                 sort_by?: string | null;
             };
             header?: never;
@@ -4038,12 +4046,12 @@ export interface operations {
         parameters: {
             query?: {
                 experiment_id?: string | null;
-                /** @description A JSON Filter; Sluice: the key 'metric:NAME' compares a logged metric. */
+                /** @description A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric. */
                 filter?: string | null;
                 namespace?: string | null;
                 page_size?: number | null;
                 page_token?: string | null;
-                /** @description 'FIELD [asc|desc]'; Sluice: 'metric:NAME desc' sorts by a logged metric. */
+                /** @description 'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'. */
                 sort_by?: string | null;
             };
             header?: never;
