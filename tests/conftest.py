@@ -1,7 +1,9 @@
-"""Fixtures shared by every test folder: the SeaweedFS S3 server (session-wide, started on first use); and a
-check that pytest-xdist can honour the suite's ``xdist_group`` marks."""
+"""Fixtures shared by every test folder: the SeaweedFS S3 server (session-wide, started on first use); and how
+the tests are shared among pytest-xdist's workers (``--dist loadgroup``): a module's tests on one worker, the
+browser tests all on one, the Ray tests all on one."""
 
 from importlib.metadata import version
+from pathlib import Path
 
 import pytest
 
@@ -27,3 +29,22 @@ def pytest_configure(config: pytest.Config) -> None:
             f"pytest {version('pytest')} with pytest-xdist {version('pytest-xdist')} ignores xdist_group marks: "
             "install the dev extra's pytest (pip install -e '.[dev]')"
         )
+
+
+TESTS = Path(__file__).parent
+# Folders whose tests all run on one worker: the browser tests (one browser at a time beside the rest) and
+# the Ray tests (one Ray cluster for the session).
+ONE_WORKER_FOLDERS = ("ui", "ray")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups, in its own hook of this name
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every other module's tests run on one worker too, so its module-scoped servers start once, not on both.
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0]
+        group = (
+            folder
+            if folder in ONE_WORKER_FOLDERS
+            else ".".join(item.path.relative_to(TESTS).with_suffix("").parts)
+        )
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -2,7 +2,7 @@
 
 The head declares 1 CPU; the ``cpu`` worker 2 CPUs and the node label ``disktype=ssd``; the ``gpu``
 worker 2 CPUs, one GPU of type T4 (Ray's ``accelerator_type:T4`` resource) and the label ``pool=gpu``.
-Every Ray test runs on one xdist worker (``xdist_group``), which drives this one cluster.
+Every Ray test runs on one xdist worker (tests/conftest.py), which drives this one cluster.
 """
 
 from __future__ import annotations
@@ -22,12 +22,6 @@ NODES = [
     NodeSpec("cpu", cpus=2, labels={"disktype": "ssd"}),
     NodeSpec("gpu", cpus=2, gpus=1, resources={"accelerator_type:T4": 1}, labels={"pool": "gpu"}),
 ]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/ray/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.xdist_group("ray"))
 
 
 @pytest.fixture(scope="session")

@@ -35,13 +35,6 @@ GOLDEN = Path(__file__).parents[1] / "compiler" / "golden"
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # One worker runs them all (with --dist loadgroup): one server and one browser, not one per worker.
-    for item in items:
-        if Path(str(item.fspath)).parent == Path(__file__).parent:
-            item.add_marker(pytest.mark.xdist_group("ui"))
-
-
 @pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     if not ui.is_built():
