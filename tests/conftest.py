@@ -21,7 +21,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest-xdist groups a test by suffixing its node id, which pytest 9.2 no longer lets it do: the groups
     # were silently ignored (each worker started its own Ray cluster), so refuse to run that way.
     if (
-        config.getvalue("dist") == "loadgroup"
+        config.getoption("dist", default=None) == "loadgroup"
         and _release("pytest") >= (9, 2)
         and _release("pytest-xdist") <= (3, 8)
     ):
@@ -38,8 +38,10 @@ ONE_WORKER_FOLDERS = ("ui", "ray")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups, in its own hook of this name
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Every other module's tests run on one worker too, so its module-scoped servers start once, not on both.
+    if not config.getoption("loadgroup", default=False):
+        return  # not --dist loadgroup (or no xdist at all: -p no:xdist)
     for item in items:
         folder = item.path.relative_to(TESTS).parts[0]
         group = (

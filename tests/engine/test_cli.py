@@ -7,8 +7,10 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from sluice.cli import main
@@ -71,6 +73,33 @@ def _run_until_the_gate(compiled: dict[str, Path], marks: Path) -> subprocess.Po
     while read_marks(marks, "gate") == 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     return engine
+
+
+def _processes_with_environment(marker: str) -> list[int]:
+    """The live processes whose environment holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # gone, or not ours to read
+    return found
+
+
+def test_the_fork_server_started_ahead_runs_the_task_and_outlives_no_run(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `sluice run` starts its fork server before it imports the engine (bench/one_shot.py): a run that does
+    # start uses it; one refused at once (a bad argument) must not leave it running.
+    marker = f"sluice-test-{uuid.uuid4()}"
+    monkeypatch.setenv("FORK_SERVER_MARKER", marker)
+    ran = _sluice("run", str(FIXTURES / "hello_world.yaml"), "--json")
+    assert json.loads(ran.stdout)["state"] == "SUCCEEDED"
+    refused = _sluice("run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=x", check_code=2)
+    assert "pipeline input 'seed'" in refused.stderr
+    assert _processes_with_environment(marker) == []
 
 
 def test_stream_logs_prefixes_task_output(home: Path) -> None:

@@ -85,6 +85,11 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
     Exits 0 when the run SUCCEEDED. Everything is kept in $SLUICE_HOME (default ~/.sluice).
     A task's own timeout is its executor's activeDeadlineSeconds (kfp-kubernetes set_timeout).
     """
+    if launcher == "local" and resume_id is None:
+        # Its start overlaps the engine's imports below (the first task would otherwise wait for it).
+        from sluice.launchers import personal_environment, start_fork_server_early
+
+        start_fork_server_early(personal_environment())
     from sluice._errors import SluiceError
     from sluice.engine import EngineError, PipelineInputError, parse_arguments, resume_run, run_pipeline
     from sluice.engine._console import ConsoleProgress

@@ -30,7 +30,7 @@ from sluice.launchers._interface import (
     Resources,
     Started,
 )
-from sluice.launchers._local import LocalLauncher, kill_process_group
+from sluice.launchers._local import LocalLauncher, kill_process_group, start_fork_server_early
 
 if TYPE_CHECKING:
     from sluice.launchers._ray import RayLauncher
@@ -54,6 +54,7 @@ __all__ = [
     "kill_process_group",
     "open_launcher",
     "personal_environment",
+    "start_fork_server_early",
     "task_env_names_from_environment",
 ]
 

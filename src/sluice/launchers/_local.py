@@ -8,6 +8,7 @@ Exits are noticed without polling: a pidfd per subprocess and the fork server's 
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -62,6 +63,7 @@ class _ForkServer:
     started with the launcher's base environment, never the engine's own."""
 
     def __init__(self, base_env: Mapping[str, str]) -> None:
+        self.base_env = dict(base_env)
         env = dict(base_env)
         # The server must import this very Sluice, whatever the working directory holds.
         package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -143,6 +145,30 @@ class _ForkServer:
             self.process.stdout.close()
 
 
+# The fork server started ahead of the launcher that will use it (start_fork_server_early), if any.
+_early: list[_ForkServer] = []
+
+
+def start_fork_server_early(base_env: Mapping[str, str]) -> None:
+    """Start the fork server for the next :class:`LocalLauncher` with this ``base_env`` now, so that its start
+    (an interpreter and the runtime's imports, ~60 ms) overlaps what the caller does meanwhile: a one-shot
+    ``sluice run`` starts it before importing the engine. One that no launcher takes stops at exit."""
+    if not _early:
+        _early.append(_ForkServer(base_env))
+        atexit.register(_close_early)
+
+
+def _close_early() -> None:
+    while _early:
+        _early.pop().close()
+
+
+def _take_early(base_env: Mapping[str, str]) -> _ForkServer | None:
+    if _early and _early[0].base_env == base_env and _early[0].process.poll() is None:
+        return _early.pop()
+    return None
+
+
 class LocalLauncher:
     """A :class:`~sluice.launchers.Launcher` for this machine."""
 
@@ -181,7 +207,7 @@ class LocalLauncher:
 
     def _server(self) -> _ForkServer:
         if self._fork_server is None:
-            self._fork_server = _ForkServer(self._base_env)
+            self._fork_server = _take_early(self._base_env) or _ForkServer(self._base_env)
             self._selector.register(self._fork_server.replies_fd, selectors.EVENT_READ, "fork-server")
         return self._fork_server
 
