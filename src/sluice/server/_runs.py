@@ -12,7 +12,7 @@ import math
 from collections import defaultdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session, aliased, defer
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased, defer
 from sluice import api
 from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
-from sluice.server._convert import MessageRoute, message_response, run_message, task_message
+from sluice.server._convert import MessageRoute, run_message, task_message
 from sluice.server._errors import failed_precondition, invalid_argument, not_found
 from sluice.server._listing import (
     FieldSpec,
@@ -288,7 +288,7 @@ def list_runs(
     namespace: str | None = None,
     experiment_id: str | None = None,
     query: Annotated[ListQuery, Depends(list_query)],
-) -> Response:
+) -> api.ListRunsResponse:
     request = parse_list_request(query, RUN_FIELDS, context.page_tokens)
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
     visible = visible_namespaces(http_request)
@@ -354,15 +354,13 @@ def list_runs(
             )
             for run in page.rows
         ]
-    return message_response(
-        api.ListRunsResponse(runs=runs, total_size=page.total_size, next_page_token=page.next_page_token)
-    )
+    return api.ListRunsResponse(runs=runs, total_size=page.total_size, next_page_token=page.next_page_token)
 
 
 @router.get("/runs/{run_id}", response_model=api.Run, summary="Get a run with its task details")
-def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> Response:
+def get_run(run_id: str, context: Context, experiment_id: str | None = None) -> api.Run:
     with context.store.read_session() as session:
-        return message_response(run_details_message(session, get_run_row(session, run_id)))
+        return run_details_message(session, get_run_row(session, run_id))
 
 
 @router.delete("/runs/{run_id}", summary="Delete a run that is not running")
