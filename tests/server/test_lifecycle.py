@@ -26,6 +26,7 @@ from tests.server.conftest import (
     wait_for_run,
     wait_for_task,
 )
+from tests.support.tasks import create_task, transition_task
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "mysql"])
@@ -159,11 +160,18 @@ def test_start_ends_the_tasks_an_ended_run_left_unfinished(
     try:
         with store.session() as session:
             run = store.create_run(pipeline_spec=specs["adder"], display_name="left behind", session=session)
-            root = store.create_task(run.id, name="root", path="root", kind="dag", session=session)
-            running = store.create_task(
-                run.id, name="add", path="root/add", kind="container", parent_task_id=root.id, session=session
+            root = create_task(store, run.id, name="root", path="root", kind="dag", session=session)
+            running = create_task(
+                store,
+                run.id,
+                name="add",
+                path="root/add",
+                kind="container",
+                parent_task_id=root.id,
+                session=session,
             )
-            pending = store.create_task(
+            pending = create_task(
+                store,
                 run.id,
                 name="later",
                 path="root/later",
@@ -172,7 +180,7 @@ def test_start_ends_the_tasks_an_ended_run_left_unfinished(
                 session=session,
             )
             for task in (root, running):
-                store.transition_task(task.id, "RUNNING", session=session)
+                transition_task(store, task.id, "RUNNING", session=session)
             store.transition_run(run.id, "RUNNING", session=session)
             store.transition_run(run.id, "FAILED", error={"message": reason}, session=session)
             run_id, running_id, pending_id = run.id, running.id, pending.id

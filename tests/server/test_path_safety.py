@@ -11,6 +11,7 @@ import pytest
 from sluice.store import RuntimeState, RunWriter, Store, TaskKind
 from sluice.store.models import Task
 from tests.server.conftest import API, ServerProcess, assert_kfp_error
+from tests.support.tasks import create_task
 
 SECRET = "top secret, outside the artifact root"
 
@@ -37,7 +38,8 @@ def planted(server: ServerProcess, tmp_path_factory: pytest.TempPathFactory) -> 
         with store.session() as session:
             run = store.create_run(pipeline_spec={}, display_name="planted", session=session)
             store.transition_run(run.id, RuntimeState.FAILED, session=session)
-            created = store.create_task(
+            created = create_task(
+                store,
                 run.id,
                 name="evil",
                 path="root/evil",

@@ -6,6 +6,7 @@ from typing import Any
 
 from sluice.store import Store, TaskKind
 from sluice.store.models import Pipeline, PipelineVersion, Run, Task
+from tests.support.tasks import create_task
 
 SPEC: dict[str, Any] = {
     "pipelineInfo": {"name": "train"},
@@ -35,4 +36,4 @@ def make_run(store: Store, **kwargs: Any) -> Run:
 
 def make_task(store: Store, run_id: str, path: str = "root/train", **kwargs: Any) -> Task:
     kwargs.setdefault("kind", TaskKind.CONTAINER)
-    return store.create_task(run_id, name=path.rsplit("/", 1)[-1], path=path, **kwargs)
+    return create_task(store, run_id, name=path.rsplit("/", 1)[-1], path=path, **kwargs)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from sluice.store import RuntimeState, RunWriter, Store, TaskKind
 from sluice.store.models import Run, Task, TaskStateHistory
+from tests.support.tasks import create_task
 
 from ._builders import SPEC
 
@@ -21,6 +22,7 @@ WORKER = f"""
 import sys, time
 from pathlib import Path
 from sluice.store import RuntimeState, Store
+from tests.support.tasks import create_task, transition_task
 
 url, go_file, worker = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 store = Store.open(url)
@@ -30,9 +32,9 @@ while not go_file.exists():
 task_ids = go_file.read_text().split()[worker::2]
 for cycle in range({CYCLES}):
     for task_id in task_ids:
-        store.transition_task(task_id, RuntimeState.RUNNING, message=f"worker {{worker}} cycle {{cycle}}")
-        store.transition_task(task_id, RuntimeState.FAILED, error={{"cycle": cycle}})
-        store.transition_task(task_id, RuntimeState.PENDING)
+        transition_task(store, task_id, RuntimeState.RUNNING, message=f"worker {{worker}} cycle {{cycle}}")
+        transition_task(store, task_id, RuntimeState.FAILED, error={{"cycle": cycle}})
+        transition_task(store, task_id, RuntimeState.PENDING)
 store.close()
 print("done", flush=True)
 """
@@ -59,7 +61,7 @@ def test_two_processes_migrate_and_transition_tasks_concurrently(tmp_path: Path)
         with Store.open(url) as store:
             run = store.create_run(pipeline_spec=SPEC)
             tasks = [
-                store.create_task(run.id, name=f"t{i}", path=f"root/t{i}", kind=TaskKind.CONTAINER)
+                create_task(store, run.id, name=f"t{i}", path=f"root/t{i}", kind=TaskKind.CONTAINER)
                 for i in range(4)
             ]
             # Written whole, then renamed: a worker never reads half the ids.

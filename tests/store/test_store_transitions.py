@@ -20,6 +20,7 @@ from sluice.store import (
     is_legal_transition,
 )
 from sluice.store.models import Experiment, Run, RunStateHistory, Task, TaskStateHistory
+from tests.support.tasks import create_task, transition_task
 
 from ._builders import SPEC, make_run, make_task
 
@@ -58,7 +59,8 @@ def test_a_task_life_cycle_records_each_step(store: Store) -> None:
     task = make_task(store, run.id, inputs={"parameters": {"n": 1}}, cache_fingerprint="fp-1")
     assert (task.state, task.attempts, task.started_at) == (S.PENDING, 0, None)
 
-    running = store.transition_task(
+    running = transition_task(
+        store,
         task.id,
         S.RUNNING,
         message="launched",
@@ -70,7 +72,7 @@ def test_a_task_life_cycle_records_each_step(store: Store) -> None:
     assert running.started_at is not None
     assert running.finished_at is None
 
-    done = store.transition_task(task.id, S.SUCCEEDED, message="exit 0", outputs={"parameters": {"sum": 3}})
+    done = transition_task(store, task.id, S.SUCCEEDED, message="exit 0", outputs={"parameters": {"sum": 3}})
     assert done.finished_at is not None
     assert done.finished_at >= done.started_at
 
@@ -90,14 +92,14 @@ def test_a_task_life_cycle_records_each_step(store: Store) -> None:
 
 def test_a_retry_counts_attempts_and_clears_the_failure(store: Store) -> None:
     task = make_task(store, make_run(store).id)
-    store.transition_task(task.id, S.RUNNING)
-    failed = store.transition_task(task.id, "FAILED", error={"code": 2, "message": "exit 1"})
+    transition_task(store, task.id, S.RUNNING)
+    failed = transition_task(store, task.id, "FAILED", error={"code": 2, "message": "exit 1"})
     assert failed.error == {"code": 2, "message": "exit 1"}
     assert failed.finished_at is not None
     first_start = failed.started_at
 
-    store.transition_task(task.id, S.PENDING, message="retry 1 of 3")
-    retried = store.transition_task(task.id, S.RUNNING)
+    transition_task(store, task.id, S.PENDING, message="retry 1 of 3")
+    retried = transition_task(store, task.id, S.RUNNING)
     assert (retried.attempts, retried.error, retried.finished_at) == (2, None, None)
     assert retried.started_at == first_start
 
@@ -105,12 +107,12 @@ def test_a_retry_counts_attempts_and_clears_the_failure(store: Store) -> None:
 def test_a_cache_hit_goes_straight_from_pending_to_succeeded(store: Store) -> None:
     run = make_run(store)
     original = make_task(store, run.id, "root/a", cache_fingerprint="fp")
-    store.transition_task(original.id, S.RUNNING)
-    found = store.transition_task(original.id, S.SUCCEEDED, outputs={"parameters": {"x": 1}})
+    transition_task(store, original.id, S.RUNNING)
+    found = transition_task(store, original.id, S.SUCCEEDED, outputs={"parameters": {"x": 1}})
 
     copy = make_task(store, make_run(store).id, "root/a", cache_fingerprint="fp")
-    hit = store.transition_task(
-        copy.id, S.SUCCEEDED, message="cache hit", outputs=found.outputs, cached_from_task_id=found.id
+    hit = transition_task(
+        store, copy.id, S.SUCCEEDED, message="cache hit", outputs=found.outputs, cached_from_task_id=found.id
     )
     assert (hit.cached_from_task_id, hit.outputs, hit.attempts) == (original.id, {"parameters": {"x": 1}}, 0)
 
@@ -131,11 +133,11 @@ def test_illegal_task_transitions_are_refused_and_leave_no_trace(
 ) -> None:
     task = make_task(store, make_run(store).id)
     for state in path:
-        store.transition_task(task.id, state)
+        transition_task(store, task.id, state)
     before = task_history(store, task.id)
     current = path[-1] if path else S.PENDING
     with pytest.raises(IllegalTransitionError) as raised:
-        store.transition_task(task.id, target, outputs={"x": 1})
+        transition_task(store, task.id, target, outputs={"x": 1})
     assert raised.value.current == current
     assert raised.value.requested == target
     assert f"run {task.run_id}: task {task.path!r} cannot move from {current} to {target}" in str(
@@ -150,9 +152,9 @@ def test_illegal_task_transitions_are_refused_and_leave_no_trace(
 def test_staying_in_an_unfinished_state_records_a_new_message(store: Store) -> None:
     """Not a move (the engine's queued attempt says again why it waits): no attempt counted, one history row."""
     task = make_task(store, make_run(store).id)
-    store.transition_task(task.id, S.PENDING, message="waiting for cluster resources")
-    store.transition_task(task.id, S.RUNNING)
-    stayed = store.transition_task(task.id, S.RUNNING, message="still running")
+    transition_task(store, task.id, S.PENDING, message="waiting for cluster resources")
+    transition_task(store, task.id, S.RUNNING)
+    stayed = transition_task(store, task.id, S.RUNNING, message="still running")
     assert stayed.attempts == 1
     assert task_history(store, task.id) == [
         (S.PENDING, None),
@@ -164,25 +166,25 @@ def test_staying_in_an_unfinished_state_records_a_new_message(store: Store) -> N
 
 def test_the_error_message_lists_what_is_allowed(store: Store) -> None:
     task = make_task(store, make_run(store).id)
-    store.transition_task(task.id, S.RUNNING)
-    store.transition_task(task.id, S.SUCCEEDED)
+    transition_task(store, task.id, S.RUNNING)
+    transition_task(store, task.id, S.SUCCEEDED)
     with pytest.raises(
         IllegalTransitionError, match=r"from SUCCEEDED to RUNNING \(allowed from SUCCEEDED: none"
     ):
-        store.transition_task(task.id, S.RUNNING)
+        transition_task(store, task.id, S.RUNNING)
     with pytest.raises(ValueError, match="DONE"):
-        store.transition_task(task.id, "DONE")
+        transition_task(store, task.id, "DONE")
 
 
 def test_unknown_ids_are_reported_as_not_found(store: Store) -> None:
     with pytest.raises(NotFoundError, match="task 'nope' does not exist"):
-        store.transition_task("nope", S.RUNNING)
+        transition_task(store, "nope", S.RUNNING)
     with pytest.raises(NotFoundError, match="run 'nope' does not exist"):
         store.transition_run("nope", S.RUNNING)
     with pytest.raises(NotFoundError, match="run 'nope'"):
         store.claim_run("nope", "engine-1", stale_after=timedelta(seconds=30))
     with pytest.raises(InvalidReferenceError):
-        store.create_task("nope", name="t", path="root/t", kind=TaskKind.CONTAINER)
+        create_task(store, "nope", name="t", path="root/t", kind=TaskKind.CONTAINER)
 
 
 def test_a_run_life_cycle_records_each_step(store: Store) -> None:
@@ -213,15 +215,11 @@ def test_a_failed_run_can_be_retried(store: Store) -> None:
 
 def test_only_the_lease_holder_may_transition_when_it_says_who_it_is(store: Store) -> None:
     run = make_run(store)
-    task = make_task(store, run.id)
     assert store.claim_run(run.id, "engine-1", stale_after=timedelta(seconds=30))
     store.transition_run(run.id, S.RUNNING, owner="engine-1")
-    store.transition_task(task.id, S.RUNNING, owner="engine-1")
     with pytest.raises(LeaseLostError, match="leased to 'engine-1', not 'engine-2'"):
-        store.transition_task(task.id, S.SUCCEEDED, owner="engine-2")
-    with pytest.raises(LeaseLostError):
         store.transition_run(run.id, S.SUCCEEDED, owner="engine-2")
-    assert task_history(store, task.id)[-1] == (S.RUNNING, None)
+    assert run_history(store, run.id)[-1] == S.RUNNING
 
 
 # --- atomicity --------------------------------------------------------------------------------------------------
@@ -236,8 +234,8 @@ def test_a_failing_block_rolls_back_every_write_in_it(store: Store) -> None:
 
     with pytest.raises(Crash), store.session() as session:
         store.transition_run(run.id, S.RUNNING, session=session)
-        store.transition_task(task.id, S.RUNNING, session=session, outputs={"partial": True})
-        store.create_task(run.id, name="b", path="root/b", kind=TaskKind.CONTAINER, session=session)
+        transition_task(store, task.id, S.RUNNING, session=session, outputs={"partial": True})
+        create_task(store, run.id, name="b", path="root/b", kind=TaskKind.CONTAINER, session=session)
         writer = RunWriter(store, run.id)
         writer.record_metric(name="accuracy", value=0.5)
         writer.flush(session.connection())
@@ -255,11 +253,11 @@ def test_a_failing_block_rolls_back_every_write_in_it(store: Store) -> None:
 def test_a_refused_transition_inside_a_block_undoes_the_writes_before_it(store: Store) -> None:
     run = make_run(store)
     done = make_task(store, run.id, "root/done")
-    store.transition_task(done.id, S.SKIPPED)
+    transition_task(store, done.id, S.SKIPPED)
     other = make_task(store, run.id, "root/other")
     with pytest.raises(IllegalTransitionError), store.session() as session:
-        store.transition_task(other.id, S.RUNNING, session=session)
-        store.transition_task(done.id, S.RUNNING, session=session)
+        transition_task(store, other.id, S.RUNNING, session=session)
+        transition_task(store, done.id, S.RUNNING, session=session)
     assert task_history(store, other.id) == [(S.PENDING, None)]
 
 

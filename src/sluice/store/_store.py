@@ -31,7 +31,6 @@ from ._states import (
     RecurringRunMode,
     RuntimeState,
     StorageState,
-    TaskKind,
 )
 from ._types import new_id, utcnow
 from ._url import install_hint, parse_database_url, redact
@@ -579,111 +578,6 @@ class Store:
             reason = f"the run ended {state}" + (f": {detail}" if detail else "")
             self.end_unfinished_tasks(run_id, reason)
         return [row[0] for row in rows]
-
-    # -----------------------------------------------------------------------------------------------------------
-    # Tasks: written through RunWriter, the engine's own writer, so its transition check holds here too
-    # -----------------------------------------------------------------------------------------------------------
-
-    def create_task(
-        self,
-        run_id: str,
-        *,
-        name: str,
-        path: str,
-        kind: TaskKind | str,
-        parent_task_id: str | None = None,
-        display_name: str = "",
-        iteration_index: int | None = None,
-        inputs: JsonObject | None = None,
-        cache_fingerprint: str | None = None,
-        session: Session | Connection | None = None,
-    ) -> Row[Any]:
-        """Create a PENDING task of a run, with its first history row; returns its row.
-
-        ``path`` (e.g. ``"root/for-loop-2/3/train"``) must be unique within the run: ``ConflictError`` otherwise.
-        """
-        writer = RunWriter(self, run_id)
-        task_id = new_id()
-        writer.create_task(
-            task_id=task_id,
-            parent_task_id=parent_task_id,
-            name=name,
-            display_name=display_name or name,
-            path=path,
-            kind=TaskKind(kind),
-            iteration_index=iteration_index,
-            now=utcnow(),
-        )
-        extra: dict[str, Any] = {"inputs": inputs, "cache_fingerprint": cache_fingerprint}
-        writer.update_task(task_id, **{key: value for key, value in extra.items() if value is not None})
-        with self._write(session) as c:
-            try:
-                with c.begin_nested():
-                    writer.flush(c)
-            except IntegrityError as exc:
-                # Translate here too: callers passing their own transaction get the same clear error.
-                raise _constraint_error(exc) from exc
-            return c.execute(select(t.tasks).where(t.tasks.c.id == task_id)).one()
-
-    def transition_task(
-        self,
-        task_id: str,
-        new_state: RuntimeState | str,
-        *,
-        message: str | None = None,
-        outputs: JsonObject | None = None,
-        error: JsonObject | None = None,
-        executor_input: JsonObject | None = None,
-        pid: int | None = None,
-        log_uri: str | None = None,
-        cached_from_task_id: str | None = None,
-        owner: str | None = None,
-        session: Session | Connection | None = None,
-    ) -> Row[Any]:
-        """Move a task to ``new_state`` and append it to the task's history, in one transaction; returns its row.
-
-        Entering RUNNING counts an attempt (and sets ``started_at`` the first time); entering a final state sets
-        ``finished_at``, leaving one (a retry) clears it. ``error`` replaces the task's error (None clears it);
-        ``outputs``, ``executor_input``, ``pid``, ``log_uri`` and ``cached_from_task_id`` are written only when
-        given. With ``owner``, refuses with ``LeaseLostError`` unless that engine holds the run's lease.
-        Raises ``IllegalTransitionError`` for a move the life cycle forbids (``RunWriter``'s check) and
-        ``NotFoundError`` for an unknown task.
-        """
-        target = RuntimeState(new_state)
-        tasks = t.tasks
-        with self._write(session) as c:
-            task = c.execute(select(tasks).where(tasks.c.id == task_id).with_for_update()).one_or_none()
-            if task is None:
-                raise NotFoundError("task", task_id)
-            if owner is not None:
-                lease_owner = c.scalar(select(t.runs.c.lease_owner).where(t.runs.c.id == task.run_id))
-                if lease_owner != owner:
-                    raise LeaseLostError(
-                        f"run {task.run_id!r} of task {task.path!r} is leased to {lease_owner!r}, not {owner!r}; "
-                        f"refusing to move the task to {target}"
-                    )
-            writer = RunWriter(self, task.run_id)
-            writer.know_task(task_id, task.path, task.state)
-            now = utcnow()
-            values: dict[str, Any] = {
-                "error": error,
-                "finished_at": now if target in TERMINAL_STATES else None,
-            }
-            if target is RuntimeState.RUNNING and target is not task.state:
-                values["attempts"] = task.attempts + 1
-                if task.started_at is None:
-                    values["started_at"] = now
-            given = {
-                "outputs": outputs,
-                "executor_input": executor_input,
-                "pid": pid,
-                "log_uri": log_uri,
-                "cached_from_task_id": cached_from_task_id,
-            }
-            values.update({key: value for key, value in given.items() if value is not None})
-            writer.update_task(task_id, state=target, message=message, **values)
-            writer.flush(c)
-            return c.execute(select(tasks).where(tasks.c.id == task_id)).one()
 
     # -----------------------------------------------------------------------------------------------------------
     # Metadata (ML Metadata's model)

@@ -1,7 +1,7 @@
 """``RunWriter``: the one way a run's tasks and metadata are written, batched into one transaction.
 
 Every task row is created and every task state change is made here: by the engine (one flush per turn of
-its loop) and by the store's own operations on tasks (``Store.transition_task``, ``Store.create_task``).
+its loop) and by the store's own operations on tasks (``Store.end_unfinished_tasks``, a terminate).
 A state change is checked against the transition table (``LEGAL_TRANSITIONS``) when it is queued: an illegal
 one raises ``IllegalTransitionError`` naming the run, the task and both states, and nothing of it is queued.
 Staying in an unfinished state is not a move: it records a new message (a queued attempt stays PENDING
