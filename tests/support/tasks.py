@@ -4,8 +4,6 @@ engine sets on the same moves (``sluice.engine._state.RunState.set_state``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, Row, select
@@ -24,19 +22,6 @@ from sluice.store import (
 )
 
 __all__ = ["create_task", "transition_task"]
-
-
-@contextmanager
-def _connection(store: Store, session: Session | Connection | None) -> Iterator[Connection]:
-    """The caller's transaction (an ORM session's, flushed first), or a new one."""
-    if session is None:
-        with store.transaction() as connection:
-            yield connection
-    elif isinstance(session, Connection):
-        yield session
-    else:
-        session.flush()
-        yield session.connection()
 
 
 def create_task(
@@ -67,7 +52,7 @@ def create_task(
     )
     if columns:
         writer.update_task(task_id, **columns)
-    with _connection(store, session) as connection:
+    with store._write(session) as connection:  # as the Store's methods join a caller's transaction
         writer.flush(connection)
         return connection.execute(select(tables.tasks).where(tables.tasks.c.id == task_id)).one()
 
@@ -87,7 +72,7 @@ def transition_task(
     ``pid``, ...); ``error`` is replaced (cleared when not given). Its row."""
     target = RuntimeState(new_state)
     tasks = tables.tasks
-    with _connection(store, session) as connection:
+    with store._write(session) as connection:  # as the Store's methods join a caller's transaction
         task = connection.execute(select(tasks).where(tasks.c.id == task_id)).one_or_none()
         if task is None:
             raise NotFoundError("task", task_id)
