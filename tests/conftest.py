@@ -40,8 +40,10 @@ ONE_WORKER_FOLDERS = ("ui", "ray")
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups, in its own hook of this name
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Every other module's tests run on one worker too, so its module-scoped servers start once, not on both.
+    # Workers see --dist loadgroup as their "loadgroup" option (the controller, which collects nothing, as
+    # "dist"); without it (another --dist, or -p no:xdist) there are no groups to set.
     if not config.getoption("loadgroup", default=False):
-        return  # not --dist loadgroup (or no xdist at all: -p no:xdist)
+        return
     for item in items:
         folder = item.path.relative_to(TESTS).parts[0]
         group = (
