@@ -5,7 +5,8 @@ kfp.local: ``python hello_kfp.py``, the same pipeline called after ``local.init(
 (no pip). Both are whole processes, timed from start to exit, alternately, each ``--repeat`` times (default 7);
 the figures are the median and the fastest. Sluice's runs share one home, created (and migrated) by an
 untimed first run, and run with ``--no-cache``; kfp.local caches nothing. Pass ``--profile`` to also print
-what Sluice's run imports, slowest first.
+what Sluice's run imports, slowest first. The last line is a floor: a bare interpreter importing SQLAlchemy,
+the store's SQL library, which every run opens.
 
 python bench/one_shot.py [--repeat 7] [--no-kfp] [--profile]
 """
@@ -58,6 +59,9 @@ def pipeline(name: str = "world") -> str:
 local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=sys.argv[1])
 assert pipeline().output == "Hello, world!"
 """
+
+
+_FLOOR = "import sqlalchemy, sqlalchemy.dialects.sqlite, sqlite3"
 
 
 def _cpu_of_children() -> float:
@@ -136,6 +140,11 @@ def main() -> None:
                 root = folder / f"kfp-root-{attempt}"
                 kfp_argv = [sys.executable, str(folder / "hello_kfp.py"), str(root)]
                 kfp_walls.append(_timed(kfp_argv, env, kfp_cpu))
+        # The floor under Sluice's figure: the interpreter importing the store's SQL library, nothing else.
+        floor_walls: list[float] = []
+        floor_cpu: list[float] = []
+        for _ in range(options.repeat):
+            floor_walls.append(_timed([sys.executable, "-c", _FLOOR], env, floor_cpu))
         load = os.getloadavg()[0]
         print(
             f"one-task pipeline, whole process, {options.repeat} runs each ({os.cpu_count()} CPUs, load {load:.1f})"
@@ -143,6 +152,9 @@ def main() -> None:
         print(_line("sluice run hello.py", sluice_walls, sluice_cpu))
         if kfp_walls:
             print(_line("kfp.local (SubprocessRunner, no venv)", kfp_walls, kfp_cpu))
+            ratio = statistics.median(sluice_walls) / statistics.median(kfp_walls)
+            print(f"{'sluice / kfp.local (wall medians)':<38} {ratio:.2f}")
+        print(_line("python -c 'import sqlalchemy' (floor)", floor_walls, floor_cpu))
         if options.profile:
             _profile(folder, env)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
 import json
 import os
 import subprocess
@@ -14,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sluice.cli import main
+from sluice.cli._options import imports_without_gc
 from tests.engine.conftest import FIXTURES, read_marks
 
 SLUICE = str(Path(sys.executable).parent / "sluice")
@@ -100,6 +103,42 @@ def test_the_fork_server_started_ahead_runs_the_task_and_outlives_no_run(
     refused = _sluice("run", str(FIXTURES / "control_flow.yaml"), "-p", "seed=x", check_code=2)
     assert "pipeline input 'seed'" in refused.stderr
     assert _processes_with_environment(marker) == []
+
+
+def test_sluice_run_leaves_the_garbage_collector_as_it_found_it(home: Path) -> None:
+    # It imports the engine with the collector off (imports_without_gc): a run must not leave it off, nor
+    # turn on a collector its caller had turned off.
+    assert gc.isenabled()
+    _invoke("run", str(FIXTURES / "hello_world.yaml"))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _invoke("run", str(FIXTURES / "hello_world.yaml"))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_what_a_command_imports_is_frozen_out_of_later_collections(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sluice_test_fresh_module.py").write_text("ROWS = [[row] for row in range(5000)]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    frozen_before = gc.get_freeze_count()
+    try:
+        with imports_without_gc():
+            assert not gc.isenabled()
+            importlib.import_module("sluice_test_fresh_module")
+        assert gc.isenabled()
+        frozen = gc.get_freeze_count()
+        assert frozen >= frozen_before + 5000
+        made_since = [[row] for row in range(100)]
+        with imports_without_gc():  # nothing new imported: nothing more frozen
+            pass
+        assert gc.get_freeze_count() == frozen, made_since
+    finally:
+        gc.unfreeze()
+        sys.modules.pop("sluice_test_fresh_module", None)
 
 
 def test_stream_logs_prefixes_task_output(home: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from sluice.cli._options import launcher_options
+from sluice.cli._options import imports_without_gc, launcher_options
 
 __all__ = ["register"]
 
@@ -90,11 +90,12 @@ def run_command(  # noqa: PLR0917  (click passes options positionally)
         from sluice.launchers import personal_environment, start_fork_server_early
 
         start_fork_server_early(personal_environment())
-    from sluice._errors import SluiceError
-    from sluice.engine import EngineError, PipelineInputError, parse_arguments, resume_run, run_pipeline
-    from sluice.engine._console import ConsoleProgress
-    from sluice.engine._load import load_pipeline
-    from sluice.store import StoreError
+    with imports_without_gc():
+        from sluice._errors import SluiceError
+        from sluice.engine import EngineError, PipelineInputError, parse_arguments, resume_run, run_pipeline
+        from sluice.engine._console import ConsoleProgress
+        from sluice.engine._load import load_pipeline
+        from sluice.store import StoreError
 
     progress = ConsoleProgress()
     options: dict[str, Any] = {

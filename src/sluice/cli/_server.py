@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from sluice.cli._options import launcher_options
+from sluice.cli._options import imports_without_gc, launcher_options
 
 __all__ = ["register"]
 
@@ -135,8 +135,9 @@ def up_command(  # noqa: PLR0917  (click passes options positionally)
 
     Runs in flight when it stopped resume on start; Ctrl-C or SIGTERM stops running tasks and records them.
     """
-    from sluice.server import ServerConfig, ServerConfigError, serve
-    from sluice.store import StoreError
+    with imports_without_gc():
+        from sluice.server import ServerConfig, ServerConfigError, serve
+        from sluice.store import StoreError
 
     try:
         config = ServerConfig.resolve(
