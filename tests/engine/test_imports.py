@@ -1,5 +1,6 @@
-"""What the engine's commands import: ``sluice --help`` none of the engine, reading runs back not the machinery
-that runs them, a one-shot ``sluice run`` nothing it does not use. Each check runs in a fresh interpreter."""
+"""What the commands import: ``sluice --help`` none of the engine, reading runs back not the machinery that runs
+them, a one-shot ``sluice run`` nothing it does not use, the service no HTTP client until it needs one. Each
+check runs in a fresh interpreter."""
 
 from __future__ import annotations
 
@@ -129,3 +130,11 @@ def test_a_one_shot_run_imports_only_what_it_needs(tmp_path: Path) -> None:
     again = _imported(statements, env)
     assert "sluice.engine._engine" in again  # it did run the pipeline here
     assert _loaded(again, NOT_FOR_A_ONE_SHOT_RUN) == []
+
+
+def test_the_service_imports_no_http_client_until_it_fetches_a_package_url() -> None:
+    # httpx (and the rich console its package imports) cost `sluice up` ~0.1 s at every start; only a
+    # pipeline uploaded by URL needs it.
+    modules = _imported("import sluice.server, sluice.server._package_url")
+    assert "sluice.server._app" in modules
+    assert _loaded(modules, ("httpx", "rich")) == []

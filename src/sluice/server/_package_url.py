@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from sluice.server._errors import invalid_argument
 from sluice.server._packages import MAX_PACKAGE_BYTES
 
@@ -79,6 +77,8 @@ class PackageFetcher:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise invalid_argument(f"package_url {original!r}: timed out after {self.timeout_s:g} s")
+        import httpx  # here, not at the top: its import (~0.1 s, rich among it) was `sluice up`'s at every start
+
         try:
             with (
                 httpx.Client(timeout=remaining, follow_redirects=False, trust_env=False) as client,
