@@ -263,7 +263,12 @@ def test_retention_deletes_runs_their_artifacts_and_logs(
         assert (retaining.home / "artifacts" / kept).is_dir()
         # Then it expires too.
         _poll(lambda: api.get(f"{API}/runs/{kept}").status_code == 404, timeout=60, what="the run's deletion")
-        assert not (retaining.home / "artifacts" / kept).exists()
+        # Its row goes first, in one transaction; its folder right after.
+        _poll(
+            lambda: not (retaining.home / "artifacts" / kept).exists(),
+            timeout=10,
+            what="its folder's deletion",
+        )
 
 
 def test_bad_retention_settings_stop_sluice_up(tmp_path: Path) -> None:
