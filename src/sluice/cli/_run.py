@@ -178,7 +178,8 @@ def list_command(limit: int, as_json: bool) -> None:
     """The newest runs first."""
     from dataclasses import asdict
 
-    from sluice.engine import Workspace, list_runs
+    with imports_without_gc():
+        from sluice.engine import Workspace, list_runs
 
     with Workspace.resolve().store() as store:
         runs = list_runs(store, limit)
@@ -195,8 +196,9 @@ def list_command(limit: int, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def get_command(run_id: str, as_json: bool) -> None:
     """A run and its tasks."""
-    from sluice.engine import Workspace, load_run_result
-    from sluice.store import NotFoundError
+    with imports_without_gc():
+        from sluice.engine import Workspace, load_run_result
+        from sluice.store import NotFoundError
 
     with Workspace.resolve().store() as store:
         try:
@@ -222,7 +224,8 @@ def get_command(run_id: str, as_json: bool) -> None:
 @click.option("--wait", type=float, default=10.0, show_default=True, help="Seconds to wait for it to end.")
 def terminate_command(run_id: str, wait: float) -> None:
     """Cancel a run, also one running in another process: its running tasks are killed."""
-    from sluice.engine import EngineError, terminate_run
+    with imports_without_gc():
+        from sluice.engine import EngineError, terminate_run
 
     try:
         result = terminate_run(run_id, wait=wait)
