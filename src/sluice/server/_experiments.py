@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,6 @@ from sluice.server._listing import (
     ListFields,
     ListQuery,
     fetch_page,
-    list_query,
     parse_list_request,
 )
 from sluice.server._schemas import ExperimentIn
@@ -80,7 +79,7 @@ def list_experiments(
     *,
     context: Context,
     http_request: Request,
-    query: Annotated[ListQuery, Depends(list_query)],
+    query: Annotated[ListQuery, Query()],
     namespace: str | None = None,
 ) -> api.ListExperimentsResponse:
     request = parse_list_request(query, EXPERIMENT_FIELDS, context.page_tokens)

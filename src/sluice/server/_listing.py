@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -34,7 +34,6 @@ __all__ = [
     "Predicate",
     "compare",
     "fetch_page",
-    "list_query",
     "parse_filter",
     "parse_list_request",
     "values_by_owner",
@@ -255,34 +254,21 @@ def _sort(sort_by: str | None, fields: ListFields) -> tuple[str, bool]:
     return key, descending
 
 
-@dataclass(frozen=True)
-class ListQuery:
-    """The query parameters every v2beta1 list takes, as KFP names them."""
+class ListQuery(BaseModel):
+    """The query parameters every v2beta1 list takes, as KFP names them: a list route takes
+    ``query: Annotated[ListQuery, Query()]`` (FastAPI reads each field as a query parameter)."""
+
+    model_config = ConfigDict(frozen=True)
 
     page_token: str | None = None
     page_size: int | None = None
-    sort_by: str | None = None
-    filter: str | None = None
-
-
-def list_query(
-    page_token: str | None = None,
-    page_size: int | None = None,
-    sort_by: Annotated[
-        str | None,
-        Query(
-            description="'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'."
-        ),
-    ] = None,
-    filter: Annotated[
-        str | None,
-        Query(
-            description="A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric."
-        ),
-    ] = None,
-) -> ListQuery:
-    """The list parameters of a request: a list route takes ``query: Annotated[ListQuery, Depends(list_query)]``."""
-    return ListQuery(page_token=page_token, page_size=page_size, sort_by=sort_by, filter=filter)
+    sort_by: str | None = Field(
+        None, description="'FIELD [asc|desc]'; a run list also sorts by a logged metric: 'metric:NAME desc'."
+    )
+    filter: str | None = Field(
+        None,
+        description="A JSON Filter (KFP's filter.proto); on runs the key 'metric:NAME' compares a metric.",
+    )
 
 
 def parse_list_request(query: ListQuery, fields: ListFields, tokens: PageTokens) -> ListRequest:

@@ -20,7 +20,6 @@ from sluice.server._listing import (
     ListFields,
     ListQuery,
     fetch_page,
-    list_query,
     parse_list_request,
 )
 from sluice.server._package_url import PackageFetcher
@@ -259,7 +258,7 @@ def list_pipelines(
     context: Context,
     http_request: Request,
     namespace: str | None = None,
-    query: Annotated[ListQuery, Depends(list_query)],
+    query: Annotated[ListQuery, Query()],
 ) -> api.ListPipelinesResponse:
     _check_sort(query.sort_by)
     request = parse_list_request(query, PIPELINE_FIELDS, context.page_tokens)
@@ -378,7 +377,7 @@ def list_pipeline_versions(
     *,
     pipeline_id: str,
     context: Context,
-    query: Annotated[ListQuery, Depends(list_query)],
+    query: Annotated[ListQuery, Query()],
 ) -> api.ListPipelineVersionsResponse:
     _check_sort(query.sort_by)
     request = parse_list_request(query, VERSION_FIELDS, context.page_tokens)

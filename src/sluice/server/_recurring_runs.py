@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,7 +24,6 @@ from sluice.server._listing import (
     ListFields,
     ListQuery,
     fetch_page,
-    list_query,
     parse_list_request,
 )
 from sluice.server._parameters import complete_parameters
@@ -171,7 +170,7 @@ def list_recurring_runs(
     *,
     context: Context,
     http_request: Request,
-    query: Annotated[ListQuery, Depends(list_query)],
+    query: Annotated[ListQuery, Query()],
     namespace: str | None = None,
     experiment_id: str | None = None,
 ) -> api.ListRecurringRunsResponse:

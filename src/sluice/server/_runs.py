@@ -28,7 +28,6 @@ from sluice.server._listing import (
     ListQuery,
     compare,
     fetch_page,
-    list_query,
     parse_list_request,
     values_by_owner,
 )
@@ -287,7 +286,7 @@ def list_runs(
     http_request: Request,
     namespace: str | None = None,
     experiment_id: str | None = None,
-    query: Annotated[ListQuery, Depends(list_query)],
+    query: Annotated[ListQuery, Query()],
 ) -> api.ListRunsResponse:
     request = parse_list_request(query, RUN_FIELDS, context.page_tokens)
     scope = [Run.experiment_id == experiment_id] if experiment_id else []
