@@ -15,13 +15,7 @@ from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import MessageRoute, experiment_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import (
-    FieldSpec,
-    ListFields,
-    ListQuery,
-    fetch_page,
-    parse_list_request,
-)
+from sluice.server._listing import FieldSpec, ListFields, ListQuery, fetch_page, parse_list_request
 from sluice.server._schemas import ExperimentIn
 from sluice.store import StorageState
 from sluice.store.models import Experiment, RecurringRun, Run

@@ -15,13 +15,7 @@ from sluice.server._auth import caller, visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import MessageRoute, pipeline_message, pipeline_version_message
 from sluice.server._errors import already_exists, failed_precondition, invalid_argument, not_found
-from sluice.server._listing import (
-    FieldSpec,
-    ListFields,
-    ListQuery,
-    fetch_page,
-    parse_list_request,
-)
+from sluice.server._listing import FieldSpec, ListFields, ListQuery, fetch_page, parse_list_request
 from sluice.server._package_url import PackageFetcher
 from sluice.server._packages import (
     MAX_PACKAGE_BYTES,

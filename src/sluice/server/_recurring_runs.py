@@ -19,13 +19,7 @@ from sluice.server._auth import visible_namespaces
 from sluice.server._context import ServiceContext, service
 from sluice.server._convert import MessageRoute, recurring_run_message
 from sluice.server._errors import invalid_argument, not_found
-from sluice.server._listing import (
-    FieldSpec,
-    ListFields,
-    ListQuery,
-    fetch_page,
-    parse_list_request,
-)
+from sluice.server._listing import FieldSpec, ListFields, ListQuery, fetch_page, parse_list_request
 from sluice.server._parameters import complete_parameters
 from sluice.server._run_creation import resolve_experiment, resolve_pipeline_root, resolve_requested_pipeline
 from sluice.server._schedules import schedule_from_store, schedule_from_trigger
