@@ -45,10 +45,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not config.getoption("loadgroup", default=False):
         return
     for item in items:
-        folder = item.path.relative_to(TESTS).parts[0]
-        group = (
-            folder
-            if folder in ONE_WORKER_FOLDERS
-            else ".".join(item.path.relative_to(TESTS).with_suffix("").parts)
-        )
+        module = item.path.relative_to(TESTS).with_suffix("")
+        group = module.parts[0] if module.parts[0] in ONE_WORKER_FOLDERS else ".".join(module.parts)
         item.add_marker(pytest.mark.xdist_group(group))
